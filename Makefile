@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pNFS block and SCSI layout client for Linux 6.12.
+#
+# In a kernel tree the driver builds from fs/nfs/blocklayout/Makefile.
+# Here, out of tree:
+#   make [modules]   build blocklayoutdriver.ko against KDIR
+#   make demo        boot a guest, show I/O going over the block layout
+#   make check       static checks, KUnit (UML), end-to-end tests (QEMU)
+#   make install     install the module under updates/ of KDIR's release
+# PNFSBL_DRIVER=mainline|ours picks the driver the guest tests use.
+
+ifneq ($(KERNELRELEASE),)
+obj-y += fs/nfs/blocklayout/
+else
+
+KVER ?= 6.12.117+deb12-amd64
+KDIR ?= /usr/src/linux-headers-$(KVER)
+T := tools/testing/pnfs-block
+
+export PNFSBL_KHDR := $(KDIR)
+
+.PHONY: all modules deps demo check static kunit e2e install clean
+all: modules
+
+deps:
+	$(T)/deps.sh all
+
+modules: deps
+	$(T)/build.sh module
+
+demo: deps
+	$(T)/demo.sh
+
+check:
+	$(T)/check.sh
+
+static: deps
+	$(T)/check.sh static
+
+kunit: deps
+	$(T)/check.sh kunit-plain kunit-kasan
+
+e2e: deps
+	$(T)/check.sh e2e-block
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/.out/obj/fs/nfs/blocklayout \
+		INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
+	depmod -a $(KVER)
+
+clean:
+	rm -rf .out
+endif

@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test, each step in its own log under .out/check/.
+#   static   W=1 + sparse build, checkpatch --strict, kernel-doc
+#   kunit    KUnit under UML, plain and KASAN configurations
+#   e2e      the QEMU end-to-end suites (PNFSBL_DRIVER=mainline|ours)
+# Ends with "N passed, N failed" and exits non-zero on any failure.
+# Usage: check.sh [STEP...]   (default: all steps)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(static kunit-plain kunit-kasan e2e-block)
+logdir=$PNFSBL_OUT/check
+mkdir -p "$logdir"
+passed=0
+failed=0
+
+# count_ktap LOG: add a KTAP log's top-level results to the totals.
+count_ktap()
+{
+	local p f
+
+	p=$(grep -cE '^ok [0-9]+' "$1")
+	f=$(grep -cE '^not ok [0-9]+' "$1")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+# count_kunit LOG STATUS: kunit.py's summary line, or one failure.
+count_kunit()
+{
+	local line p f
+
+	line=$(grep -E 'Ran [0-9]+ tests?:' "$1" | tail -1)
+	p=$(sed -n 's/.*passed: \([0-9]*\).*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*failed: \([0-9]*\).*/\1/p' <<<"$line")
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$2" != 0 ] && [ "$f" = 0 ]; then
+		f=1	# the build or the run itself failed
+	fi
+	if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+		echo "# $1: no KUnit test ran"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+run_step()
+{
+	local step=$1 log=$logdir/$1.log st=0 t0=$SECONDS
+
+	echo "# ---- $step ----"
+	case $step in
+	static)
+		"$PNFSBL_TDIR/build.sh" static >"$log" 2>&1 || st=$?
+		grep -E '^(not ok|#)' "$log" | grep -v '^# Totals' | head -60
+		count_ktap "$log"
+		;;
+	kunit-plain|kunit-kasan)
+		"$PNFSBL_TDIR/kunit.sh" "${step#kunit-}" >"$log" 2>&1 || st=$?
+		grep -E '\[(FAILED|CRASHED)\]|Ran [0-9]+ tests|ERROR|error:' "$log" | head -40
+		count_kunit "$log" "$st"
+		;;
+	e2e-block)
+		"$PNFSBL_TDIR/e2e.sh" block-e2e >"$log" 2>&1 || st=$?
+		grep -E '^(ok|not ok) ' "$log"
+		[ "$st" = 0 ] || tail -50 "$log"
+		count_ktap "$log"
+		[ "$st" = 0 ] || [ "$(grep -c '^not ok' "$log")" != 0 ] ||
+			failed=$((failed + 1))
+		;;
+	*)
+		echo "# unknown step $step"
+		st=1
+		failed=$((failed + 1))
+		;;
+	esac
+	echo "# $step: status $st, $((SECONDS - t0))s, log $log"
+}
+
+t_all=$SECONDS
+"$PNFSBL_TDIR/deps.sh" all || { echo "0 passed, 1 failed"; exit 1; }
+for s in "${steps[@]}"; do
+	run_step "$s"
+done
+echo "# check: $((SECONDS - t_all))s in all"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

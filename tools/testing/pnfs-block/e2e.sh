@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run one guest suite in QEMU and print its KTAP output.
+# Usage: e2e.sh SUITE          (SUITE is a guest/SUITE.sh, e.g. block-e2e)
+# Environment: PNFSBL_DRIVER=mainline|ours (default mainline), PNFSBL_SIZE
+# (file size for the data tests, default 256m), and run-guest.sh's knobs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+suite=${1:?usage: e2e.sh SUITE}
+driver=${PNFSBL_DRIVER:-mainline}
+[ -f "$PNFSBL_TDIR/guest/$suite.sh" ] || pnfsbl_die "no such suite: $suite"
+
+tdir=$PNFSBL_OUT/e2e/$suite-$driver
+rm -rf "$tdir" && mkdir -p "$tdir/t"
+cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR/guest-main.sh" "$tdir/t/"
+gcc -O2 -Wall -static -o "$tdir/t/prng" "$PNFSBL_TDIR/prng.c" ||
+	pnfsbl_die "cannot build prng (static glibc missing?)"
+case $driver in
+mainline)
+	;;
+ours)
+	ko=$("$PNFSBL_TDIR/build.sh" module)
+	cp "$ko" "$tdir/t/blocklayoutdriver.ko"
+	;;
+*)
+	pnfsbl_die "PNFSBL_DRIVER must be mainline or ours"
+	;;
+esac
+cat >"$tdir/t/env" <<EOV
+PNFSBL_SUITE=$suite
+PNFSBL_DRIVER=$driver
+PNFSBL_SIZE=${PNFSBL_SIZE:-256m}
+EOV
+
+status=0
+"$PNFSBL_TDIR/run-guest.sh" "$tdir/t" "$tdir/results" >"$tdir/run.log" || status=$?
+if [ -f "$tdir/results/ktap.txt" ]; then
+	cat "$tdir/results/ktap.txt"
+else
+	echo "KTAP version 1"
+	echo "1..1"
+	echo "not ok 1 $suite: the guest produced no output"
+fi
+[ "$status" = 0 ] || { cat "$tdir/run.log"; echo "# $suite: guest status $status"; }
+exit "$status"

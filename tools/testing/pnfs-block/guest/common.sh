@@ -1,0 +1,259 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest-side helpers: the NFS server, the layout driver, mountstats.
+# Sourced by the suites; /t/env holds the host's choices.
+
+. /t/ktap.sh
+[ -f /t/env ] && . /t/env
+PNFSBL_DRIVER=${PNFSBL_DRIVER:-mainline}
+export PATH=/t:$PATH
+CMD_TIMEOUT=${PNFSBL_CMD_TIMEOUT:-300}
+SIZE=${PNFSBL_SIZE:-256m}
+SRV=/export
+PLAIN=/export-plain
+
+disk_by_serial()
+{
+	local d
+
+	for d in /sys/block/vd*; do
+		[ "$(cat "$d/serial" 2>/dev/null)" = "$1" ] &&
+			{ echo "/dev/${d##*/}"; return 0; }
+	done
+	return 1
+}
+
+# t CMD...: run a command under a timeout; on expiry dump the blocked
+# tasks (sysrq-w) so the console log says where it hung.
+t()
+{
+	local rc
+
+	timeout -k 10 "$CMD_TIMEOUT" "$@"
+	rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		ktap_diag "timed out after ${CMD_TIMEOUT}s: $*"
+		echo w >/proc/sysrq-trigger
+	fi
+	return $rc
+}
+
+drop_caches()
+{
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+start_syslog()
+{
+	busybox syslogd -O /results/syslog.txt
+}
+
+# start_nfsd: nfsd and mountd with short lease and grace times.
+start_nfsd()
+{
+	modprobe nfsd || return 1
+	mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
+	mkdir -p /var/lib/nfs/v4recovery /run/rpc_pipefs
+	echo 10 >/proc/fs/nfsd/nfsv4leasetime
+	echo 10 >/proc/fs/nfsd/nfsv4gracetime
+	exportfs -ra 2>&1 | sed 's/^/# exportfs: /'
+	[ "${PIPESTATUS[0]}" = 0 ] || return 1
+	rpc.mountd -N 3 --no-udp || return 1
+	rpc.nfsd -N 3 --no-udp 8 || return 1
+}
+
+start_rpc_pipefs()
+{
+	mkdir -p /run/rpc_pipefs
+	mountpoint -q /run/rpc_pipefs ||
+		mount -t rpc_pipefs rpc_pipefs /run/rpc_pipefs
+}
+
+# load_driver: make sure exactly the selected block layout driver is
+# registered before any mount asks for it.
+load_driver()
+{
+	modprobe nfsv4 || return 1
+	if [ -d /sys/module/blocklayoutdriver ]; then
+		rmmod blocklayoutdriver || return 1
+	fi
+	case $PNFSBL_DRIVER in
+	mainline)
+		modprobe blocklayoutdriver || return 1
+		;;
+	ours)
+		insmod /t/blocklayoutdriver.ko || return 1
+		;;
+	*)
+		ktap_diag "unknown PNFSBL_DRIVER=$PNFSBL_DRIVER"
+		return 1
+		;;
+	esac
+	ktap_diag "driver $PNFSBL_DRIVER: taint '$(cat /sys/module/blocklayoutdriver/taint)'" \
+		"srcversion '$(cat /sys/module/blocklayoutdriver/srcversion 2>/dev/null)'"
+}
+
+start_blkmapd()
+{
+	blkmapd -f >>/results/blkmapd.log 2>&1 &
+	BLKMAPD_PID=$!
+	sleep 0.5
+	kill -0 "$BLKMAPD_PID"
+}
+
+# opcount MOUNTPOINT OP: the per-op count of OP for that mount.
+opcount()
+{
+	awk -v mp="$1" -v op="$2:" '
+		$1 == "device" { inmp = ($5 == mp) }
+		inmp && $1 == op { print $2; found = 1; exit }
+		END { if (!found) print 0 }' /proc/self/mountstats
+}
+
+# bytes MOUNTPOINT FIELD: a field of the "bytes:" line (1-based after
+# the tag: 1 normal read, 2 normal write, 3 direct read, 4 direct write,
+# 5 server read, 6 server write).
+bytes()
+{
+	awk -v mp="$1" -v f="$2" '
+		$1 == "device" { inmp = ($5 == mp) }
+		inmp && $1 == "bytes:" { print $(f + 1); exit }' /proc/self/mountstats
+}
+
+# opbytes MOUNTPOINT OP FIELD: bytes on the wire for OP (FIELD 4: sent,
+# 5: received) from the per-op statistics.
+opbytes()
+{
+	awk -v mp="$1" -v op="$2:" -v f="$3" '
+		$1 == "device" { inmp = ($5 == mp) }
+		inmp && $1 == op { print $(f + 1); found = 1; exit }
+		END { if (!found) print 0 }' /proc/self/mountstats
+}
+
+pnfs_type()
+{
+	awk -v mp="$1" '
+		$1 == "device" { inmp = ($5 == mp) }
+		inmp && $1 == "nfsv4:" {
+			if (match($0, /pnfs=[A-Za-z_]+/))
+				print substr($0, RSTART + 5, RLENGTH - 5)
+			exit
+		}' /proc/self/mountstats
+}
+
+OPS="LAYOUTGET LAYOUTCOMMIT LAYOUTRETURN GETDEVICEINFO READ WRITE COMMIT"
+
+# snap MOUNTPOINT: remember the op counts (in SNAP_<op>).
+snap()
+{
+	local op
+
+	for op in $OPS; do
+		eval "SNAP_$op=$(opcount "$1" "$op")"
+	done
+}
+
+# delta MOUNTPOINT OP: OP count since the last snap.
+delta()
+{
+	local before
+
+	eval "before=\$SNAP_$2"
+	echo $(( $(opcount "$1" "$2") - before ))
+}
+
+# delta_summary MOUNTPOINT: one diagnostic line of op deltas.
+delta_summary()
+{
+	local op s=""
+
+	for op in $OPS; do
+		s="$s $op=$(delta "$1" "$op")"
+	done
+	echo "$s"
+}
+
+# now: seconds since boot, with fractions.
+now()
+{
+	cut -d' ' -f1 /proc/uptime
+}
+
+# rate BYTES START END: MB/s, for diagnostics only.
+rate()
+{
+	awk -v b="$1" -v s="$2" -v e="$3" 'BEGIN { d = e - s; if (d <= 0) d = 0.01; printf "%.1fs %.0f MB/s", d, b / d / 1e6 }'
+}
+
+# kernel_log_clean: no warning, bug, oops or KASAN report so far.
+kernel_log_clean()
+{
+	if dmesg | grep -E 'WARNING:|BUG:|Oops|KASAN|general protection|Call Trace' >/tmp/badlog; then
+		sed 's/^/# dmesg: /' /tmp/badlog | head -40
+		return 1
+	fi
+	return 0
+}
+
+# server_sum NAME: checksum of $SRV/NAME read on the server's own mount.
+server_sum()
+{
+	drop_caches
+	sha256sum "$SRV/$1" | cut -d' ' -f1
+}
+
+# setup_block_server: XFS on the whole disk pnfsbl-data0 exported with
+# pnfs at $SRV, a control export without pnfs at $PLAIN, nfsd, the
+# selected layout driver and blkmapd.
+setup_block_server()
+{
+	local disk plain
+
+	disk=$(disk_by_serial pnfsbl-data0) || return 1
+	plain=$(disk_by_serial pnfsbl-data1) || return 1
+	modprobe xfs || return 1
+	mkdir -p "$SRV" "$PLAIN"
+	# The whole disk, not a partition: nfsd's block layout needs it.
+	mkfs.xfs -q -f "$disk" && mount "$disk" "$SRV" || return 1
+	mkfs.xfs -q -f "$plain" && mount "$plain" "$PLAIN" || return 1
+	cat >/etc/exports <<-EOX
+	$SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)
+	$PLAIN *(rw,no_root_squash,insecure,sync,no_subtree_check)
+	EOX
+	start_syslog
+	start_rpc_pipefs || return 1
+	start_nfsd || return 1
+	load_driver || return 1
+	start_blkmapd || return 1
+}
+
+expected_sum()
+{
+	prng "$1" "$SIZE" | sha256sum | cut -d' ' -f1
+}
+
+mnt()	# VERSION MOUNTPOINT [EXPORT]
+{
+	mkdir -p "$2"
+	t mount -t nfs -o "vers=$1,retry=0" "127.0.0.1:${3:-$SRV}" "$2"
+}
+
+# write_file MODE FILE SEED
+write_file()
+{
+	local oflag=
+
+	[ "$1" = direct ] && oflag=oflag=direct
+	prng "$3" "$SIZE" |
+		t dd of="$2" bs=1M iflag=fullblock $oflag conv=fsync status=none
+}
+
+# read_sum MODE FILE
+read_sum()
+{
+	local iflag=
+
+	[ "$1" = direct ] && iflag=iflag=direct
+	t dd if="$2" bs=1M $iflag status=none | sha256sum | cut -d' ' -f1
+}

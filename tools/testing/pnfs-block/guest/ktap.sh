@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Minimal KTAP output for the guest suites.  Sourced.
+
+KTAP_N=0
+KTAP_PASS=0
+KTAP_FAIL=0
+KTAP_SKIP=0
+
+# ktap_plan COUNT
+ktap_plan()
+{
+	echo "KTAP version 1"
+	echo "1..$1"
+}
+
+ktap_diag()
+{
+	echo "# $*"
+}
+
+ktap_pass()
+{
+	KTAP_N=$((KTAP_N + 1))
+	KTAP_PASS=$((KTAP_PASS + 1))
+	echo "ok $KTAP_N $*"
+}
+
+ktap_fail()
+{
+	KTAP_N=$((KTAP_N + 1))
+	KTAP_FAIL=$((KTAP_FAIL + 1))
+	echo "not ok $KTAP_N $*"
+}
+
+# ktap_skip NAME REASON
+ktap_skip()
+{
+	KTAP_N=$((KTAP_N + 1))
+	KTAP_SKIP=$((KTAP_SKIP + 1))
+	echo "ok $KTAP_N $1 # SKIP $2"
+}
+
+# ktap_check NAME COMMAND...: run a check and report it.
+ktap_check()
+{
+	local name=$1
+
+	shift
+	if "$@"; then
+		ktap_pass "$name"
+	else
+		ktap_fail "$name"
+	fi
+}
+
+# ktap_finish: totals; returns 1 when anything failed (kselftest codes).
+ktap_finish()
+{
+	echo "# Totals: pass:$KTAP_PASS fail:$KTAP_FAIL xfail:0 xpass:0 skip:$KTAP_SKIP error:0"
+	[ "$KTAP_FAIL" -eq 0 ]
+}

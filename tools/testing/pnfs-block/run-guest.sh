@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the pinned Debian kernel in QEMU with the cached guest root, hand it
+# the directory TESTDIR (its guest-main.sh is run as the test), and unpack
+# what the guest left in /results into RESULTDIR.  The guest gets scratch
+# disks with serials pnfsbl-data0..N-1, sparse files of DATA_SIZE each.
+#
+# Usage: run-guest.sh TESTDIR RESULTDIR
+# Environment: PNFSBL_TIMEOUT (seconds, default 900), PNFSBL_DATA_DISKS
+# (default 2), PNFSBL_DATA_SIZE (default 8G), PNFSBL_MEM (default 3G),
+# PNFSBL_KVM=1 to try KVM instead of TCG.
+#
+# Exit status: the guest's test status; 124 on timeout; 125 when the guest
+# died without results.  The tail of the console log is printed whenever
+# the guest did not finish cleanly.  No QEMU process outlives this script.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+testdir=${1:?usage: run-guest.sh TESTDIR RESULTDIR}
+resdir=${2:?usage: run-guest.sh TESTDIR RESULTDIR}
+timeout=${PNFSBL_TIMEOUT:-900}
+ndisks=${PNFSBL_DATA_DISKS:-2}
+dsize=${PNFSBL_DATA_SIZE:-8G}
+mem=${PNFSBL_MEM:-3G}
+
+command -v qemu-system-x86_64 >/dev/null ||
+	pnfsbl_die "qemu-system-x86_64 missing (run deps.sh)"
+[ -r "$PNFSBL_KIMG" ] || pnfsbl_die "missing kernel image $PNFSBL_KIMG (run deps.sh)"
+img=$("$PNFSBL_TDIR/mkguest.sh")
+
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/pnfsbl-guest.XXXXXX")
+qpid=
+cleanup()
+{
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		kill -KILL "$qpid" 2>/dev/null || true
+		wait "$qpid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+tar -C "$testdir" -cf "$work/tests.tar" .
+truncate -s 256M "$work/results.img"
+drives=()
+add_disk()	# FILE SERIAL DRIVE-OPTIONS
+{
+	drives+=(-drive "file=$1,format=raw,if=none,id=$2,$3"
+		 -device "virtio-blk-pci,drive=$2,serial=$2")
+}
+add_disk "$work/tests.tar" pnfsbl-tests readonly=on
+add_disk "$work/results.img" pnfsbl-results cache=unsafe
+for ((i = 0; i < ndisks; i++)); do
+	truncate -s "$dsize" "$work/data$i.img"
+	add_disk "$work/data$i.img" "pnfsbl-data$i" cache=unsafe
+done
+
+accel=(-accel tcg -cpu max)
+[ "${PNFSBL_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
+
+mkdir -p "$resdir"
+console=$resdir/console.log
+pnfsbl_log "booting guest (timeout ${timeout}s, console: $console)"
+start=$(date +%s)
+qemu-system-x86_64 "${accel[@]}" -smp 2 -m "$mem" -nographic -no-reboot \
+	-nic none -kernel "$PNFSBL_KIMG" -initrd "$img" \
+	-append "console=ttyS0 panic=-1 loglevel=4 ${PNFSBL_APPEND:-}" \
+	"${drives[@]}" </dev/null >"$console" 2>&1 &
+qpid=$!
+
+status=0
+deadline=$((start + timeout))
+while kill -0 "$qpid" 2>/dev/null; do
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		pnfsbl_log "guest timed out after ${timeout}s"
+		status=124
+		kill -KILL "$qpid" 2>/dev/null || true
+		break
+	fi
+	sleep 1
+done
+wait "$qpid" 2>/dev/null || true
+qpid=
+pnfsbl_log "guest ran $(( $(date +%s) - start ))s"
+
+if [ "$status" = 0 ]; then
+	if tar -C "$resdir" -xf "$work/results.img" 2>/dev/null &&
+	   [ -f "$resdir/rc" ]; then
+		status=$(cat "$resdir/rc")
+	else
+		pnfsbl_log "guest left no results"
+		status=125
+	fi
+fi
+if [ "$status" = 124 ] || [ "$status" = 125 ]; then
+	echo "# ---- tail of the guest console ----"
+	tail -40 "$console" | sed 's/^/# /'
+fi
+exit "$status"
