@@ -8,7 +8,8 @@
 #   make demo        boot a guest, show I/O going over the block layout
 #   make check       static checks, KUnit (UML), end-to-end tests (QEMU)
 #   make install     install the module under updates/ of KDIR's release
-# PNFSBL_DRIVER=mainline|ours picks the driver the guest tests use.
+# make check runs the end-to-end suites with both mainline's driver and
+# ours; make demo uses ours (PNFSBL_DRIVER=mainline for the other).
 
 ifneq ($(KERNELRELEASE),)
 obj-y += fs/nfs/blocklayout/
@@ -42,7 +43,7 @@ kunit: deps
 	$(T)/check.sh kunit-plain kunit-kasan
 
 e2e: deps
-	$(T)/check.sh e2e-block
+	$(T)/check.sh e2e-block-mainline e2e-block-ours
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/.out/obj/fs/nfs/blocklayout \

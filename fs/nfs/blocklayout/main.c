@@ -1,16 +1,469 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pNFS block (RFC 5663) and SCSI (RFC 8154) layout client: module glue.
+ * pNFS block (RFC 5663) and SCSI (RFC 8154) layout client: the layout
+ * driver glue between the generic pNFS client and our parts.
  */
 #include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sunrpc/xdr.h>
+
+#include "../pnfs.h"
+#include "../nfs4_fs.h"
+#include "../internal.h"
+#include "blocklayout.h"
+#include "dev.h"
+#include "layout.h"
+#include "trace.h"
+
+/* Sequential writers get layouts for up to this much past the request. */
+#define BL_LAYOUTGET_WINDOW_MAX	((u64)SZ_64M)
+#define BL_LAYOUTGET_WINDOW_MIN	((u64)SZ_1M)
+
+static void bl_ext_dev_get(void *dev)
+{
+	bl_dev_get(dev);
+}
+
+static void bl_ext_dev_put(void *dev)
+{
+	bl_dev_put(dev);
+}
+
+static const struct bl_ext_dev_ops bl_ext_dev_ops = {
+	.get	= bl_ext_dev_get,
+	.put	= bl_ext_dev_put,
+};
+
+static struct pnfs_layout_hdr *bl_alloc_layout(struct inode *inode, gfp_t gfp,
+					       bool scsi)
+{
+	struct bl_layout *bl = kzalloc(sizeof(*bl), gfp);
+
+	if (!bl)
+		return NULL;
+	bl_ext_cache_init(&bl->ext, &bl_ext_dev_ops);
+	spin_lock_init(&bl->lock);
+	bl->scsi = scsi;
+	return &bl->lo;
+}
+
+static struct pnfs_layout_hdr *bl_alloc_layout_hdr(struct inode *inode,
+						   gfp_t gfp)
+{
+	return bl_alloc_layout(inode, gfp, false);
+}
+
+static void bl_free_layout_hdr(struct pnfs_layout_hdr *lo)
+{
+	struct bl_layout *bl = to_bl_layout(lo);
+	unsigned int i;
+
+	bl_ext_cache_destroy(&bl->ext);
+	for (i = 0; i < bl->nr_dirty; i++)
+		bl_dev_put(bl->dirty[i]);
+	kfree_rcu(bl, lo.plh_rcu);
+}
+
+/* Look up (GETDEVICEINFO if need be) the device of every extent. */
+static int bl_get_ext_devs(struct pnfs_layout_hdr *lo,
+			   const struct bl_ext_list *list, struct bl_dev **devs,
+			   const struct cred *cred, gfp_t gfp)
+{
+	struct nfs_server *server = NFS_SERVER(lo->plh_inode);
+	u32 i;
+
+	for (i = 0; i < list->nr; i++) {
+		const struct bl_ext_desc *d = &list->exts[i];
+		struct nfs4_deviceid_node *node;
+
+		if (d->state == PNFS_BLOCK_NONE_DATA)
+			continue;
+		/* Extents of one reply mostly share a device ID. */
+		if (i && devs[i - 1] &&
+		    !memcmp(&list->exts[i - 1].devid, &d->devid,
+			    sizeof(d->devid))) {
+			devs[i] = devs[i - 1];
+			bl_dev_get(devs[i]);
+		} else {
+			node = bl_find_get_deviceid(server, &d->devid, cred,
+						    gfp);
+			if (IS_ERR(node))
+				return PTR_ERR(node);
+			devs[i] = to_bl_dev(node);
+		}
+		if (!bl_vol_contains(devs[i]->tree, d->storage_offset,
+				     d->len)) {
+			struct bl_err err = {
+				.reason = "extent past the end of its volume",
+				.index = i,
+			};
+
+			bl_report_reject(server, "LAYOUTGET", &err, -EINVAL);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static struct pnfs_layout_segment *
+bl_alloc_lseg(struct pnfs_layout_hdr *lo, struct nfs4_layoutget_res *lgr,
+	      gfp_t gfp)
+{
+	struct nfs_server *server = NFS_SERVER(lo->plh_inode);
+	struct bl_layout *bl = to_bl_layout(lo);
+	struct pnfs_layout_segment *lseg;
+	struct bl_ext_list *list = NULL;
+	struct bl_dev **devs = NULL;
+	struct bl_err err = {};
+	struct xdr_stream xdr;
+	struct xdr_buf buf;
+	struct page *scratch;
+	u32 i;
+	int ret;
+
+	lseg = kzalloc(sizeof(*lseg), gfp);
+	if (!lseg)
+		return ERR_PTR(-ENOMEM);
+	scratch = alloc_page(gfp);
+	if (!scratch) {
+		ret = -ENOMEM;
+		goto out_free_lseg;
+	}
+
+	xdr_init_decode_pages(&xdr, &buf, lgr->layoutp->pages,
+			      lgr->layoutp->len);
+	xdr_set_scratch_page(&xdr, scratch);
+	ret = bl_decode_layout(&xdr, &lgr->range, server->pnfs_blksize, gfp,
+			       &list, &err);
+	if (ret) {
+		if (ret != -ENOMEM)
+			bl_report_reject(server, "LAYOUTGET", &err, ret);
+		goto out_free_scratch;
+	}
+
+	devs = kcalloc(list->nr, sizeof(*devs), gfp);
+	if (!devs) {
+		ret = -ENOMEM;
+		goto out_free_list;
+	}
+	ret = bl_get_ext_devs(lo, list, devs, lo->plh_lc_cred, gfp);
+	if (!ret)
+		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr,
+				       (void *const *)devs, gfp);
+	for (i = 0; i < list->nr; i++)
+		if (devs[i])
+			bl_dev_put(devs[i]);
+	kfree(devs);
+out_free_list:
+	bl_free_ext_list(list);
+out_free_scratch:
+	__free_page(scratch);
+	if (ret == -ENODEV) {
+		/* The devices are not reachable: I/O goes to the MDS. */
+		set_bit(NFS_LSEG_UNAVAILABLE, &lseg->pls_flags);
+		return lseg;
+	}
+	if (!ret)
+		return lseg;
+out_free_lseg:
+	kfree(lseg);
+	return ERR_PTR(ret);
+}
+
+static void bl_free_lseg(struct pnfs_layout_segment *lseg)
+{
+	kfree(lseg);
+}
+
+static void bl_return_range(struct pnfs_layout_hdr *lo,
+			    struct pnfs_layout_range *range)
+{
+	struct bl_layout *bl = to_bl_layout(lo);
+	sector_t start = range->offset >> SECTOR_SHIFT;
+	sector_t end;
+
+	if (range->length == NFS4_MAX_UINT64 ||
+	    range->offset + range->length < range->offset)
+		end = ~(sector_t)0;
+	else
+		end = (range->offset + range->length) >> SECTOR_SHIFT;
+	bl_ext_remove(&bl->ext, start, end);
+}
+
+static int bl_set_layoutdriver(struct nfs_server *server,
+			       const struct nfs_fh *fh)
+{
+	u32 bs = server->pnfs_blksize;
+
+	if (!bs || !is_power_of_2(bs) || bs < SECTOR_SIZE) {
+		pr_warn_ratelimited("pNFS block: server %s gave no usable layout block size (%u), using the MDS\n",
+				    server->nfs_client->cl_hostname, bs);
+		return -EINVAL;
+	}
+	if (bs > PAGE_SIZE) {
+		pr_warn_ratelimited("pNFS block: server %s block size %u above the page size is not supported yet, using the MDS\n",
+				    server->nfs_client->cl_hostname, bs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Direct I/O goes over the layout only when it covers whole sectors
+ * (reads) or whole pages (writes, so that no block is partly written);
+ * the rest goes through the MDS.  Buffered I/O is always page based.
+ */
+static bool bl_req_aligned(struct nfs_pageio_descriptor *pgio,
+			   struct nfs_page *req, unsigned int align)
+{
+	if (!pgio->pg_dreq)
+		return true;
+	return IS_ALIGNED(req_offset(req), align) &&
+	       IS_ALIGNED(req->wb_bytes, align);
+}
+
+static void bl_check_unavailable(struct nfs_pageio_descriptor *pgio,
+				 bool write)
+{
+	if (!pgio->pg_lseg ||
+	    !test_bit(NFS_LSEG_UNAVAILABLE, &pgio->pg_lseg->pls_flags))
+		return;
+	pnfs_error_mark_layout_for_return(pgio->pg_inode, pgio->pg_lseg);
+	pnfs_set_lo_fail(pgio->pg_lseg);
+	if (write)
+		nfs_pageio_reset_write_mds(pgio);
+	else
+		nfs_pageio_reset_read_mds(pgio);
+}
+
+static void bl_pg_init_read(struct nfs_pageio_descriptor *pgio,
+			    struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, SECTOR_SIZE)) {
+		nfs_pageio_reset_read_mds(pgio);
+		return;
+	}
+	pnfs_generic_pg_init_read(pgio, req);
+	bl_check_unavailable(pgio, false);
+}
+
+static size_t bl_pg_test_read(struct nfs_pageio_descriptor *pgio,
+			      struct nfs_page *prev, struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, SECTOR_SIZE))
+		return 0;
+	return pnfs_generic_pg_test(pgio, prev, req);
+}
+
+/*
+ * How much to ask LAYOUTGET for: the request, or for a sequential writer
+ * a window that doubles up to BL_LAYOUTGET_WINDOW_MAX, so that a stream of
+ * 1 MiB direct writes needs a handful of LAYOUTGETs, not one each.
+ */
+static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
+			     struct nfs_page *req)
+{
+	struct bl_layout *bl = to_bl_layout(NFS_I(pgio->pg_inode)->layout);
+	u64 isize = i_size_read(pgio->pg_inode);
+	u64 offset = req_offset(req);
+	u64 want;
+
+	if (pgio->pg_dreq)
+		want = nfs_dreq_bytes_left(pgio->pg_dreq, offset);
+	else
+		want = isize > offset ? isize - offset : req->wb_bytes;
+
+	spin_lock(&bl->lock);
+	if (offset >= bl->seq_start && offset <= bl->next_offset) {
+		bl->window = clamp(bl->window * 2, BL_LAYOUTGET_WINDOW_MIN,
+				   BL_LAYOUTGET_WINDOW_MAX);
+		bl->next_offset = max(bl->next_offset, offset + want);
+	} else {
+		bl->window = 0;
+		bl->seq_start = offset;
+		bl->next_offset = offset + want;
+	}
+	/*
+	 * Only a writer that extends the file gets more than it asked for:
+	 * inside the file, the extra would allocate the file's holes.
+	 */
+	if (offset + want >= isize)
+		want = max(want, bl->window);
+	spin_unlock(&bl->lock);
+	trace_pnfs_block_layoutget_size(NFS_FILEID(pgio->pg_inode), offset,
+					want, true);
+	return want;
+}
+
+static void bl_pg_init_write(struct nfs_pageio_descriptor *pgio,
+			     struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, PAGE_SIZE)) {
+		nfs_pageio_reset_write_mds(pgio);
+		return;
+	}
+	/* The layout header exists once the generic code asked for it. */
+	if (NFS_I(pgio->pg_inode)->layout)
+		pnfs_generic_pg_init_write(pgio, req,
+					   bl_layoutget_size(pgio, req));
+	else
+		pnfs_generic_pg_init_write(pgio, req, req->wb_bytes);
+	bl_check_unavailable(pgio, true);
+}
+
+static size_t bl_pg_test_write(struct nfs_pageio_descriptor *pgio,
+			       struct nfs_page *prev, struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, PAGE_SIZE))
+		return 0;
+	return pnfs_generic_pg_test(pgio, prev, req);
+}
+
+/* Hand the encoded body to the generic client as whole pages. */
+static int bl_commit_body_to_pages(struct nfs4_layoutcommit_args *arg,
+				   const void *body, size_t len)
+{
+	unsigned int i, nr = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct page **pages;
+
+	pages = kcalloc(nr, sizeof(*pages), GFP_NOFS);
+	if (!pages)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		size_t n = min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE);
+
+		pages[i] = alloc_page(GFP_NOFS);
+		if (!pages[i])
+			goto out_free_pages;
+		memcpy_to_page(pages[i], 0, body + i * PAGE_SIZE, n);
+	}
+	arg->layoutupdate_pages = pages;
+	arg->layoutupdate_len = len;
+	return 0;
+
+out_free_pages:
+	while (i--)
+		__free_page(pages[i]);
+	kfree(pages);
+	return -ENOMEM;
+}
+
+static void bl_commit_free_pages(struct nfs4_layoutcommit_args *arg)
+{
+	unsigned int i, nr = DIV_ROUND_UP(arg->layoutupdate_len, PAGE_SIZE);
+
+	if (!arg->layoutupdate_pages)
+		return;
+	for (i = 0; i < nr; i++)
+		__free_page(arg->layoutupdate_pages[i]);
+	kfree(arg->layoutupdate_pages);
+	arg->layoutupdate_pages = NULL;
+}
+
+static int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
+{
+	struct bl_layout *bl = to_bl_layout(NFS_I(arg->inode)->layout);
+	int count, ret;
+	size_t len;
+	void *body;
+	u64 lwb;
+
+	/* The written blocks must be durable before the server hears of them. */
+	ret = bl_flush_dirty_devs(bl);
+	if (ret)
+		return ret;
+	count = bl_ext_commit_prepare(&bl->ext, bl->scsi, &body, &len, &lwb,
+				      GFP_NOFS);
+	if (count < 0)
+		return count;
+	/*
+	 * The server clips the listed extents to the new size (XFS does), so
+	 * the last byte written must cover every one of them, even those
+	 * whose writes finished after the generic client took its value.
+	 */
+	if (lwb && (arg->lastbytewritten == U64_MAX ||
+		    arg->lastbytewritten < lwb - 1))
+		arg->lastbytewritten = lwb - 1;
+	ret = bl_commit_body_to_pages(arg, body, len);
+	kvfree(body);
+	if (ret)
+		bl_ext_commit_done(&bl->ext, false);
+	trace_pnfs_block_commit(NFS_FILEID(arg->inode), false, count, len, ret);
+	return ret;
+}
+
+static void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data)
+{
+	struct nfs4_layoutcommit_args *arg = &data->args;
+	struct bl_layout *bl = to_bl_layout(NFS_I(arg->inode)->layout);
+
+	bl_commit_free_pages(arg);
+	bl_ext_commit_done(&bl->ext, data->res.status == 0);
+	trace_pnfs_block_commit(NFS_FILEID(arg->inode), true, 0,
+				arg->layoutupdate_len, data->res.status);
+}
+
+static const struct nfs_pageio_ops bl_pg_read_ops = {
+	.pg_init	= bl_pg_init_read,
+	.pg_test	= bl_pg_test_read,
+	.pg_doio	= pnfs_generic_pg_readpages,
+	.pg_cleanup	= pnfs_generic_pg_cleanup,
+};
+
+static const struct nfs_pageio_ops bl_pg_write_ops = {
+	.pg_init	= bl_pg_init_write,
+	.pg_test	= bl_pg_test_write,
+	.pg_doio	= pnfs_generic_pg_writepages,
+	.pg_cleanup	= pnfs_generic_pg_cleanup,
+};
+
+static struct pnfs_layoutdriver_type bl_block_layout_type = {
+	.id			= LAYOUT_BLOCK_VOLUME,
+	.name			= "LAYOUT_BLOCK_VOLUME",
+	.owner			= THIS_MODULE,
+	.flags			= PNFS_LAYOUTRET_ON_SETATTR |
+				  PNFS_LAYOUTRET_ON_ERROR |
+				  PNFS_READ_WHOLE_PAGE,
+	.set_layoutdriver	= bl_set_layoutdriver,
+	.alloc_layout_hdr	= bl_alloc_layout_hdr,
+	.free_layout_hdr	= bl_free_layout_hdr,
+	.alloc_lseg		= bl_alloc_lseg,
+	.free_lseg		= bl_free_lseg,
+	.return_range		= bl_return_range,
+	.pg_read_ops		= &bl_pg_read_ops,
+	.pg_write_ops		= &bl_pg_write_ops,
+	.sync			= pnfs_generic_sync,
+	.read_pagelist		= bl_read_pagelist,
+	.write_pagelist		= bl_write_pagelist,
+	.alloc_deviceid_node	= bl_alloc_deviceid_node,
+	.free_deviceid_node	= bl_free_deviceid_node,
+	.prepare_layoutcommit	= bl_prepare_layoutcommit,
+	.cleanup_layoutcommit	= bl_cleanup_layoutcommit,
+};
 
 static int __init bl_init(void)
 {
+	int ret;
+
+	ret = bl_pipe_init();
+	if (ret)
+		return ret;
+	ret = pnfs_register_layoutdriver(&bl_block_layout_type);
+	if (ret)
+		goto out_pipe_exit;
 	return 0;
+
+out_pipe_exit:
+	bl_pipe_exit();
+	return ret;
 }
 
 static void __exit bl_exit(void)
 {
+	pnfs_unregister_layoutdriver(&bl_block_layout_type);
+	bl_pipe_exit();
 }
 
 module_init(bl_init);
@@ -18,3 +471,4 @@ module_exit(bl_exit);
 
 MODULE_DESCRIPTION("pNFS block and SCSI layout client");
 MODULE_LICENSE("GPL");
+MODULE_ALIAS("nfs-layouttype4-3");

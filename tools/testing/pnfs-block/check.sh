@@ -4,14 +4,16 @@
 # make check: every test, each step in its own log under .out/check/.
 #   static   W=1 + sparse build, checkpatch --strict, kernel-doc
 #   kunit    KUnit under UML, plain and KASAN configurations
-#   e2e      the QEMU end-to-end suites (PNFSBL_DRIVER=mainline|ours)
+#   e2e-SUITE-DRIVER   a QEMU end-to-end suite (guest/SUITE.sh) with
+#            mainline's blocklayoutdriver or ours
 # Ends with "N passed, N failed" and exits non-zero on any failure.
 # Usage: check.sh [STEP...]   (default: all steps)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(static kunit-plain kunit-kasan e2e-block)
+[ ${#steps[@]} -gt 0 ] ||
+	steps=(static kunit-plain kunit-kasan e2e-block-mainline e2e-block-ours)
 logdir=$PNFSBL_OUT/check
 mkdir -p "$logdir"
 passed=0
@@ -65,8 +67,12 @@ run_step()
 		grep -E '\[(FAILED|CRASHED)\]|Ran [0-9]+ tests|ERROR|error:' "$log" | head -40
 		count_kunit "$log" "$st"
 		;;
-	e2e-block)
-		"$PNFSBL_TDIR/e2e.sh" block-e2e >"$log" 2>&1 || st=$?
+	e2e-*-mainline|e2e-*-ours)
+		local suite=${step#e2e-}
+
+		suite=${suite%-*}-e2e
+		PNFSBL_DRIVER=${step##*-} "$PNFSBL_TDIR/e2e.sh" "$suite" \
+			>"$log" 2>&1 || st=$?
 		grep -E '^(ok|not ok) ' "$log"
 		[ "$st" = 0 ] || tail -50 "$log"
 		count_ktap "$log"

@@ -42,7 +42,11 @@ test_write()	# VERSION MODE MOUNTPOINT
 	ktap_diag "write $(rate "$(stat -c %s "$mp/$name")" "$t0" "$(now)")"
 	srv=$(server_sum "$name")
 	got=ok
-	[ "$srv" = "$want" ] || { ktap_diag "server sha256 $srv, want $want"; got=bad; }
+	if [ "$srv" != "$want" ]; then
+		ktap_diag "server sha256 $srv, want $want"
+		diff_ranges "$seed" "$SRV/$name"
+		got=bad
+	fi
 	layout_proof "$mp" WRITE || { ktap_diag "no layout proof"; got=bad; }
 	if [ $got = ok ]; then
 		ktap_pass "v$v $mode write over the layout"
@@ -128,6 +132,7 @@ done
 
 test_negative_control
 
+cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
 kill "$BLKMAPD_PID" 2>/dev/null
 if rmmod blocklayoutdriver; then
 	ktap_pass "driver unloads after the tests"

@@ -90,6 +90,11 @@ load_driver()
 		return 1
 		;;
 	esac
+	# Our tracepoints, for the record; results/trace.txt keeps them.
+	if [ -d /sys/kernel/tracing/events/pnfs_block ]; then
+		echo 8192 >/sys/kernel/tracing/buffer_size_kb
+		echo 1 >/sys/kernel/tracing/events/pnfs_block/enable
+	fi
 	ktap_diag "driver $PNFSBL_DRIVER: taint '$(cat /sys/module/blocklayoutdriver/taint)'" \
 		"srcversion '$(cat /sys/module/blocklayoutdriver/srcversion 2>/dev/null)'"
 }
@@ -194,6 +199,19 @@ kernel_log_clean()
 		return 1
 	fi
 	return 0
+}
+
+# diff_ranges SEED FILE: diagnostics naming the byte ranges of FILE that
+# differ from the prng stream (the first few).
+diff_ranges()
+{
+	prng "$1" "$SIZE" | cmp -l - "$2" 2>&1 | awk '
+		/EOF/ { print "# " $0; next }
+		{ o = $1 - 1
+		  if (o != e) { if (n) printf "# differs: %d..%d\n", s, e - 1; s = o; n++ }
+		  e = o + 1 }
+		n > 8 { exit }
+		END { if (n) printf "# differs: %d..%d (%d ranges shown)\n", s, e - 1, n }'
 }
 
 # server_sum NAME: checksum of $SRV/NAME read on the server's own mount.

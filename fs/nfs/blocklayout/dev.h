@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pNFS block and SCSI layout client: device IDs (dev.c) and the blkmapd
+ * upcall (pipe.c).
+ *
+ * Glossary:
+ *
+ * A *device node* (struct bl_dev) is the driver's entry in the generic
+ * device ID cache (fs/nfs/pnfs_dev.c): the decoded GETDEVICEINFO reply
+ * bound to open block devices, as a volume tree.
+ * A *negative entry* is a device node whose volumes could not be bound;
+ * it has no tree, is marked unavailable, and is looked up again from
+ * the server once PNFS_DEVICE_RETRY_TIMEOUT has passed.
+ * An *upcall* asks nfs-utils blkmapd, through the rpc_pipefs file
+ * <rpc_pipefs>/nfs/blocklayout of the client's network namespace, which
+ * local disk carries the signature of one SIMPLE volume.
+ */
+#ifndef _FS_NFS_BLOCKLAYOUT_DEV_H
+#define _FS_NFS_BLOCKLAYOUT_DEV_H
+
+#include <linux/types.h>
+
+#include "blocklayout.h"
+#include "../pnfs.h"
+
+struct block_device;
+struct net;
+
+/**
+ * struct bl_dev - one device ID of a block or SCSI layout
+ * @node: the generic device ID cache entry; first, for container_of()
+ * @tree: the resolved volumes; %NULL for a negative entry
+ * @layout_type: %LAYOUT_BLOCK_VOLUME or %LAYOUT_SCSI
+ *
+ * Immutable once bl_alloc_deviceid_node() returns; the generic layer
+ * counts references and frees it through bl_free_deviceid_node().
+ */
+struct bl_dev {
+	struct nfs4_deviceid_node	node;
+	struct bl_vol_tree		*tree;
+	u32				layout_type;
+};
+
+/**
+ * to_bl_dev - the device node around a generic device ID node
+ * @node: a node allocated by bl_alloc_deviceid_node()
+ *
+ * Return: the containing struct bl_dev.
+ */
+static inline struct bl_dev *to_bl_dev(struct nfs4_deviceid_node *node)
+{
+	return container_of(node, struct bl_dev, node);
+}
+
+/* dev.c */
+struct nfs4_deviceid_node *bl_alloc_deviceid_node(struct nfs_server *server,
+						  struct pnfs_device *pdev,
+						  gfp_t gfp);
+void bl_free_deviceid_node(struct nfs4_deviceid_node *node);
+struct nfs4_deviceid_node *bl_find_get_deviceid(struct nfs_server *server,
+						const struct nfs4_deviceid *id,
+						const struct cred *cred,
+						gfp_t gfp);
+struct block_device *bl_leaf_bdev(void *handle);
+void bl_report_reject(const struct nfs_server *server, const char *op,
+		      const struct bl_err *err, int ret);
+void bl_dev_get(struct bl_dev *dev);
+void bl_dev_put(struct bl_dev *dev);
+void bl_dev_mark_unavailable(struct bl_dev *dev);
+int bl_dev_flush(struct bl_dev *dev);
+
+/* pipe.c */
+
+/* blkmapd message types and reply states (nfs-utils device-discovery.h). */
+#define BL_DEVICE_MOUNT		0x1
+#define BL_DEVICE_REQUEST_PROC	0x1
+#define BL_DEVICE_REQUEST_ERR	0x2
+
+/*
+ * blkmapd rejects SIMPLE volumes with this many signature components or
+ * more, although RFC 5663 allows up to 16.
+ */
+#define BL_PIPE_MAX_SIGS	15
+
+/**
+ * struct bl_pipe_hdr - header of an upcall, in host byte order
+ * @type: %BL_DEVICE_MOUNT
+ * @totallen: length of the XDR payload that follows, header excluded
+ *
+ * Laid out like blkmapd's struct bl_pipemsg_hdr: one pad byte after
+ * @type, four bytes in all.
+ */
+struct bl_pipe_hdr {
+	u8	type;
+	u16	totallen;
+};
+
+/**
+ * struct bl_pipe_reply - blkmapd's answer, in host byte order
+ * @status: %BL_DEVICE_REQUEST_PROC if a disk was found, else
+ *	%BL_DEVICE_REQUEST_ERR
+ * @major: major number of the disk
+ * @minor: minor number of the disk
+ */
+struct bl_pipe_reply {
+	s32	status;
+	u32	major;
+	u32	minor;
+};
+
+int bl_pipe_init(void);
+void bl_pipe_exit(void);
+int bl_pipe_resolve(struct net *net, const struct bl_vol_desc *simple,
+		    dev_t *dev);
+ssize_t bl_pipe_msg_size(const struct bl_vol_desc *simple);
+ssize_t bl_pipe_encode(const struct bl_vol_desc *simple, void *buf,
+		       size_t buflen);
+
+#endif /* _FS_NFS_BLOCKLAYOUT_DEV_H */

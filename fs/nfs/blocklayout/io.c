@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pNFS block and SCSI layout client: the I/O path.
+ *
+ * A pNFS read or write (one struct nfs_pgio_header) is walked extent by
+ * extent: each piece is mapped through its device's volume tree to a leaf
+ * block device and a sector, and the pages go out in bios as large as the
+ * mapping stays contiguous.  Holes and unwritten extents read as zeros.
+ * Any failure completes the header with an error, and the generic client
+ * resends the whole request through the metadata server.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "../pnfs.h"
+#include "../internal.h"
+#include "blocklayout.h"
+#include "dev.h"
+#include "layout.h"
+#include "trace.h"
+
+/* Distinct device IDs one request may touch before it is cut short. */
+#define BL_IO_MAX_DEVS		4
+
+/**
+ * struct bl_io - one pNFS read or write in flight
+ * @hdr: the generic client's request
+ * @work: completes @hdr in process context once the last bio ends
+ * @pending: bios in flight, plus one held by the submitter
+ * @error: first error seen (set once, by cmpxchg)
+ * @write: this is a write
+ * @start: first byte the bios cover
+ * @end: byte after the last one the bios cover
+ * @nr_devs: entries in @devs
+ * @devs: device IDs the bios went to, each with a reference held until
+ *	the request completes (they keep the block devices open)
+ */
+struct bl_io {
+	struct nfs_pgio_header	*hdr;
+	struct work_struct	work;
+	atomic_t		pending;
+	int			error;
+	bool			write;
+	u64			start;
+	u64			end;
+	unsigned int		nr_devs;
+	struct bl_dev		*devs[BL_IO_MAX_DEVS];
+};
+
+/**
+ * struct bl_bio_builder - bio under construction
+ * @bl: the layout
+ * @io: the request the bios belong to
+ * @bio: current bio, or %NULL
+ * @opf: operation and flags for new bios
+ * @next: the sector @bio would continue at
+ */
+struct bl_bio_builder {
+	struct bl_layout	*bl;
+	struct bl_io		*io;
+	struct bio		*bio;
+	blk_opf_t		opf;
+	sector_t		next;
+};
+
+/* Reading these sectors needs no I/O: they are zeros (RFC 5663 2.3.1). */
+static bool bl_ext_reads_zeros(const struct bl_ext *e)
+{
+	return e->state == PNFS_BLOCK_NONE_DATA ||
+	       (e->state == PNFS_BLOCK_INVALID_DATA && e->tag == BL_EXT_CLEAN);
+}
+
+static bool bl_ext_writable(const struct bl_ext *e)
+{
+	return e->state == PNFS_BLOCK_READWRITE_DATA ||
+	       e->state == PNFS_BLOCK_INVALID_DATA;
+}
+
+static struct bl_layout *hdr_layout(struct nfs_pgio_header *hdr)
+{
+	return to_bl_layout(hdr->lseg->pls_layout);
+}
+
+static void bl_io_set_error(struct bl_io *io, int error)
+{
+	cmpxchg(&io->error, 0, error);
+}
+
+/* Keep a device alive until the request completes; false when full. */
+static bool bl_io_hold_dev(struct bl_io *io, struct bl_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < io->nr_devs; i++)
+		if (io->devs[i] == dev)
+			return true;
+	if (io->nr_devs == BL_IO_MAX_DEVS)
+		return false;
+	bl_dev_get(dev);
+	io->devs[io->nr_devs++] = dev;
+	return true;
+}
+
+static void bl_io_complete_work(struct work_struct *work)
+{
+	struct bl_io *io = container_of(work, struct bl_io, work);
+	struct nfs_pgio_header *hdr = io->hdr;
+	struct bl_layout *bl = hdr_layout(hdr);
+	bool io_write = io->write;
+	unsigned int i;
+
+	if (io->error) {
+		hdr->pnfs_error = io->error;
+		for (i = 0; i < io->nr_devs; i++)
+			bl_dev_mark_unavailable(io->devs[i]);
+		pnfs_set_lo_fail(hdr->lseg);
+	} else if (io->write &&
+		   bl_ext_mark_written(&bl->ext, io->start >> SECTOR_SHIFT,
+				       (io->end - io->start) >> SECTOR_SHIFT,
+				       hdr->args.offset + hdr->args.count,
+				       GFP_NOFS)) {
+		/* Without the mark the range would never be committed. */
+		hdr->pnfs_error = -ENOMEM;
+	}
+	for (i = 0; i < io->nr_devs; i++)
+		bl_dev_put(io->devs[i]);
+	kfree(io);
+
+	if (hdr->pnfs_error)
+		trace_pnfs_block_mds_fallback(NFS_FILEID(hdr->inode),
+					      hdr->args.offset, hdr->args.count,
+					      io_write, hdr->pnfs_error);
+	else
+		trace_pnfs_block_io(NFS_FILEID(hdr->inode), hdr->args.offset,
+				    hdr->args.count, io_write, 0);
+	hdr->task.tk_status = hdr->pnfs_error;
+	if (io_write) {
+		hdr->verf.committed = NFS_FILE_SYNC;
+		pnfs_ld_write_done(hdr);
+	} else {
+		pnfs_ld_read_done(hdr);
+	}
+}
+
+static void bl_io_put(struct bl_io *io)
+{
+	if (!atomic_dec_and_test(&io->pending))
+		return;
+	INIT_WORK(&io->work, bl_io_complete_work);
+	schedule_work(&io->work);
+}
+
+static void bl_end_bio(struct bio *bio)
+{
+	struct bl_io *io = bio->bi_private;
+
+	if (bio->bi_status) {
+		int err = blk_status_to_errno(bio->bi_status);
+
+		trace_pnfs_block_bio_error(bio->bi_bdev->bd_dev,
+					   bio->bi_iter.bi_sector,
+					   bio->bi_iter.bi_size, io->write, err);
+		bl_io_set_error(io, err);
+	}
+	bio_put(bio);
+	bl_io_put(io);
+}
+
+static void bl_submit(struct bl_bio_builder *b)
+{
+	if (!b->bio)
+		return;
+	atomic_inc(&b->io->pending);
+	submit_bio(b->bio);
+	b->bio = NULL;
+}
+
+/*
+ * Add @len bytes of @pages, starting @pgbase bytes into the first page, at
+ * @sector of @bdev.  Continues the current bio when it is contiguous.
+ */
+static void bl_add_pages(struct bl_bio_builder *b, struct block_device *bdev,
+			 sector_t sector, struct page **pages,
+			 unsigned int pgbase, u64 len)
+{
+	while (len) {
+		struct page *page = pages[pgbase >> PAGE_SHIFT];
+		unsigned int off = offset_in_page(pgbase);
+		unsigned int n = min_t(u64, PAGE_SIZE - off, len);
+
+		if (b->bio && (b->bio->bi_bdev != bdev || b->next != sector))
+			bl_submit(b);
+		if (!b->bio) {
+			unsigned int vecs = DIV_ROUND_UP(off + len, PAGE_SIZE);
+
+			b->bio = bio_alloc(bdev, min_t(unsigned int, vecs,
+						       BIO_MAX_VECS),
+					   b->opf, GFP_NOIO);
+			b->bio->bi_iter.bi_sector = sector;
+			b->bio->bi_end_io = bl_end_bio;
+			b->bio->bi_private = b->io;
+		}
+		if (bio_add_page(b->bio, page, n, off) != n) {
+			bl_submit(b);
+			continue;
+		}
+		b->next = sector + (n >> SECTOR_SHIFT);
+		sector += n >> SECTOR_SHIFT;
+		pgbase += n;
+		len -= n;
+	}
+}
+
+static void bl_zero_pages(struct page **pages, unsigned int pgbase, u64 len)
+{
+	while (len) {
+		unsigned int off = offset_in_page(pgbase);
+		unsigned int n = min_t(u64, PAGE_SIZE - off, len);
+
+		memzero_page(pages[pgbase >> PAGE_SHIFT], off, n);
+		pgbase += n;
+		len -= n;
+	}
+}
+
+/*
+ * Map @len bytes at file offset @pos, which lie in extent @e, and add them
+ * to bios.  Returns the number of bytes handled (up to the next boundary of
+ * the volume tree) or a negative errno.
+ */
+static s64 bl_map_piece(struct bl_bio_builder *b, const struct bl_ext *e,
+			u64 pos, struct page **pages, unsigned int pgbase,
+			u64 len)
+{
+	struct bl_dev *dev = e->dev;
+	struct bl_vol_map map;
+	u64 voff;
+	int ret;
+
+	voff = ((u64)e->v_offset << SECTOR_SHIFT) +
+	       (pos - ((u64)e->f_offset << SECTOR_SHIFT));
+	ret = bl_vol_map(dev->tree, voff, &map);
+	if (ret)
+		return ret;
+	if (!bl_io_hold_dev(b->io, dev))
+		return -E2BIG;
+	/*
+	 * A written device must be flushed before LAYOUTCOMMIT; when the
+	 * layout cannot track one more, write through its cache instead.
+	 */
+	if (b->io->write && !(b->opf & REQ_FUA) &&
+	    !bl_note_dirty_dev(b->bl, dev)) {
+		bl_submit(b);
+		b->opf |= REQ_FUA;
+	}
+	len = min(len, map.len);
+	bl_add_pages(b, bl_leaf_bdev(map.handle), bl_vol_map_sector(&map),
+		     pages, pgbase, len);
+	return len;
+}
+
+static struct bl_io *bl_io_alloc(struct nfs_pgio_header *hdr, bool write)
+{
+	struct bl_io *io = kzalloc(sizeof(*io), GFP_NOIO);
+
+	if (!io)
+		return NULL;
+	io->hdr = hdr;
+	io->write = write;
+	atomic_set(&io->pending, 1);
+	return io;
+}
+
+/*
+ * Walk [pos, pos + len) of the file extent by extent, reading or writing
+ * the pages.  Stops at the first error, recording it in the request.
+ */
+static void bl_do_io(struct bl_bio_builder *b, u64 pos, u64 len,
+		     struct page **pages, unsigned int pgbase)
+{
+	struct bl_layout *bl = b->bl;
+	bool write = b->io->write;
+
+	while (len) {
+		struct bl_ext e = {}, cow = {};
+		u64 ext_end, n;
+		s64 done;
+
+		if (!bl_ext_lookup(&bl->ext, pos >> SECTOR_SHIFT, write, &e,
+				   &cow)) {
+			bl_io_set_error(b->io, -EIO);
+			return;
+		}
+		ext_end = (u64)(e.f_offset + e.len) << SECTOR_SHIFT;
+		n = min(len, ext_end - pos);
+		if (!write && bl_ext_reads_zeros(&e)) {
+			bl_zero_pages(pages, pgbase, n);
+			done = n;
+		} else if (write && !bl_ext_writable(&e)) {
+			done = -EIO;
+		} else {
+			done = bl_map_piece(b, &e, pos, pages, pgbase, n);
+		}
+		bl_ext_put_snapshot(&bl->ext, &e);
+		bl_ext_put_snapshot(&bl->ext, &cow);
+		if (done < 0) {
+			bl_io_set_error(b->io, done);
+			return;
+		}
+		pos += done;
+		pgbase += done;
+		len -= done;
+	}
+}
+
+/**
+ * bl_read_pagelist - read a request's pages straight from the devices
+ * @hdr: the request
+ *
+ * Return: %PNFS_ATTEMPTED once the bios are out (completion, success or
+ * failure, goes through pnfs_ld_read_done()), %PNFS_NOT_ATTEMPTED if
+ * nothing could be started and the MDS should do the read.
+ */
+enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr)
+{
+	u64 pos = hdr->args.offset, len = hdr->args.count;
+	loff_t isize = i_size_read(hdr->inode);
+	struct bl_bio_builder b = { .bl = hdr_layout(hdr), .opf = REQ_OP_READ };
+	struct blk_plug plug;
+
+	b.io = bl_io_alloc(hdr, false);
+	if (!b.io)
+		return PNFS_NOT_ATTEMPTED;
+	b.io->start = pos;
+	b.io->end = pos + len;
+
+	blk_start_plug(&plug);
+	bl_do_io(&b, pos, len, hdr->args.pages, hdr->args.pgbase);
+	bl_submit(&b);
+	blk_finish_plug(&plug);
+
+	if (pos + len >= isize) {
+		hdr->res.eof = 1;
+		hdr->res.count = isize > pos ? isize - pos : 0;
+	} else {
+		hdr->res.count = len;
+	}
+	bl_io_put(b.io);
+	return PNFS_ATTEMPTED;
+}
+
+/**
+ * bl_write_pagelist - write a request's pages straight to the devices
+ * @hdr: the request
+ * @how: stability the caller asked for (the data goes to the disk either
+ *	way; LAYOUTCOMMIT makes it part of the file)
+ *
+ * Buffered writes cover whole pages: the page cache holds whole pages
+ * that are up to date (PNFS_READ_WHOLE_PAGE) or zeroed past EOF, so a
+ * write never leaves part of a newly allocated block with stale contents
+ * as long as the server's block size is at most a page.  Direct writes
+ * reach here only when page aligned (bl_pg_test_write()).
+ *
+ * Return: as for bl_read_pagelist().
+ */
+enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
+{
+	struct bl_layout *bl = hdr_layout(hdr);
+	u64 start = round_down(hdr->args.offset, PAGE_SIZE);
+	u64 end = round_up(hdr->args.offset + hdr->args.count, PAGE_SIZE);
+	unsigned int pgbase = round_down(hdr->args.pgbase, PAGE_SIZE);
+	struct bl_bio_builder b = { .bl = bl, .opf = REQ_OP_WRITE };
+	struct blk_plug plug;
+
+	b.io = bl_io_alloc(hdr, true);
+	if (!b.io)
+		return PNFS_NOT_ATTEMPTED;
+	b.io->start = start;
+	b.io->end = end;
+
+	spin_lock(&bl->lock);
+	if (bl->dirty_overflow)
+		b.opf |= REQ_FUA;
+	spin_unlock(&bl->lock);
+
+	blk_start_plug(&plug);
+	bl_do_io(&b, start, end - start, hdr->args.pages, pgbase);
+	bl_submit(&b);
+	blk_finish_plug(&plug);
+
+	hdr->res.count = hdr->args.count;
+	bl_io_put(b.io);
+	return PNFS_ATTEMPTED;
+}
+
+/**
+ * bl_note_dirty_dev - remember a device whose cache LAYOUTCOMMIT must flush
+ * @bl: the layout
+ * @dev: a device just written to
+ *
+ * Return: %true if @dev is tracked; %false if the set is full, in which
+ * case later writes of this layout use FUA until the next commit.
+ */
+bool bl_note_dirty_dev(struct bl_layout *bl, struct bl_dev *dev)
+{
+	unsigned int i;
+	bool ok = true;
+
+	spin_lock(&bl->lock);
+	for (i = 0; i < bl->nr_dirty; i++)
+		if (bl->dirty[i] == dev)
+			goto out_unlock;
+	if (bl->nr_dirty == BL_MAX_DIRTY_DEVS) {
+		bl->dirty_overflow = true;
+		ok = false;
+		goto out_unlock;
+	}
+	bl_dev_get(dev);
+	bl->dirty[bl->nr_dirty++] = dev;
+out_unlock:
+	spin_unlock(&bl->lock);
+	return ok;
+}
+
+/**
+ * bl_flush_dirty_devs - make written data durable before LAYOUTCOMMIT
+ * @bl: the layout
+ *
+ * RFC 8154 section 2.4.5 (and, for any disk with a volatile write cache,
+ * common sense for RFC 5663) requires the written blocks to be on stable
+ * storage before the server is told about them.  Flushes every leaf of
+ * every device written since the last call.
+ *
+ * Return: %0, or the first flush error (the devices stay tracked so the
+ * next commit flushes them again).
+ */
+int bl_flush_dirty_devs(struct bl_layout *bl)
+{
+	struct bl_dev *devs[BL_MAX_DIRTY_DEVS];
+	unsigned int i, nr;
+	int ret = 0;
+
+	spin_lock(&bl->lock);
+	nr = bl->nr_dirty;
+	memcpy(devs, bl->dirty, nr * sizeof(devs[0]));
+	bl->nr_dirty = 0;
+	bl->dirty_overflow = false;
+	spin_unlock(&bl->lock);
+
+	for (i = 0; i < nr; i++) {
+		int err = bl_dev_flush(devs[i]);
+
+		if (err) {
+			if (!ret)
+				ret = err;
+			bl_note_dirty_dev(bl, devs[i]);
+		}
+		bl_dev_put(devs[i]);
+	}
+	return ret;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pNFS block and SCSI layout client: the per-inode layout and the I/O path.
+ *
+ * A struct bl_layout wraps the generic client's layout header for one
+ * inode.  It owns the extent cache filled from every LAYOUTGET reply for
+ * that inode; the generic layout segments carry no extents of their own.
+ */
+#ifndef _FS_NFS_BLOCKLAYOUT_LAYOUT_H
+#define _FS_NFS_BLOCKLAYOUT_LAYOUT_H
+
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "../pnfs.h"
+#include "extents.h"
+
+struct bl_dev;
+
+/* Devices whose volatile caches a LAYOUTCOMMIT must flush first. */
+#define BL_MAX_DIRTY_DEVS	8
+
+/**
+ * struct bl_layout - per-inode block or SCSI layout
+ * @lo: the generic layout header (must stay first: freed through it)
+ * @ext: extents handed out by the server for this inode
+ * @scsi: this is a SCSI layout (RFC 8154), not a block layout
+ * @lock: protects @dirty, @nr_dirty, @dirty_overflow, @seq_start,
+ *	@next_offset and @window
+ * @dirty: devices written since the last LAYOUTCOMMIT, each with a reference
+ * @nr_dirty: entries in @dirty
+ * @dirty_overflow: more devices were written than @dirty holds; writes
+ *	then go out with FUA until the next LAYOUTCOMMIT
+ * @seq_start: where the current run of sequential writes started
+ * @next_offset: where a sequential writer is expected next
+ * @window: how far past the current request LAYOUTGET asks, in bytes
+ */
+struct bl_layout {
+	struct pnfs_layout_hdr	lo;
+	struct bl_ext_cache	ext;
+	bool			scsi;
+
+	spinlock_t		lock;	/* see above */
+	struct bl_dev		*dirty[BL_MAX_DIRTY_DEVS];
+	unsigned int		nr_dirty;
+	bool			dirty_overflow;
+	u64			seq_start;
+	u64			next_offset;
+	u64			window;
+};
+
+static inline struct bl_layout *to_bl_layout(struct pnfs_layout_hdr *lo)
+{
+	return container_of(lo, struct bl_layout, lo);
+}
+
+/* io.c */
+enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr);
+enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how);
+bool bl_note_dirty_dev(struct bl_layout *bl, struct bl_dev *dev);
+int bl_flush_dirty_devs(struct bl_layout *bl);
+
+#endif /* _FS_NFS_BLOCKLAYOUT_LAYOUT_H */

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the blkmapd upcall encoding (pipe.c).
+ *
+ * The expected payloads are the RFC 5663 pnfs_block_deviceaddr4 of one
+ * SIMPLE volume, written out by hand; the first one is the test vector
+ * of the protocol notes.
+ */
+
+#include <kunit/test.h>
+
+#include "../dev.h"
+
+static u8 bl_sig_bytes[16] = {
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+	0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+};
+
+static void bl_simple_init(struct bl_vol_desc *v, struct bl_sig_desc *sigs,
+			   u32 nr)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = PNFS_BLOCK_VOLUME_SIMPLE;
+	v->simple.nr_sigs = nr;
+	v->simple.sigs = sigs;
+}
+
+static void bl_pipe_encode_vector(struct kunit *test)
+{
+	static const u8 payload[] = {
+		0x00, 0x00, 0x00, 0x01,		/* one volume */
+		0x00, 0x00, 0x00, 0x00,		/* SIMPLE */
+		0x00, 0x00, 0x00, 0x01,		/* one component */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20,
+		0x00, 0x00, 0x00, 0x10,
+		0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+		0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	};
+	struct bl_sig_desc sig = {
+		.offset = 32, .len = 16, .contents = bl_sig_bytes,
+	};
+	const struct bl_pipe_hdr *hdr;
+	struct bl_vol_desc v;
+	u32 buf[32];
+	ssize_t len;
+
+	bl_simple_init(&v, &sig, 1);
+	KUNIT_EXPECT_EQ(test, bl_pipe_msg_size(&v),
+			(ssize_t)(sizeof(*hdr) + sizeof(payload)));
+	memset(buf, 0xff, sizeof(buf));
+	len = bl_pipe_encode(&v, buf, sizeof(buf));
+	KUNIT_ASSERT_EQ(test, len, (ssize_t)(sizeof(*hdr) + sizeof(payload)));
+
+	hdr = (const struct bl_pipe_hdr *)buf;
+	KUNIT_EXPECT_EQ(test, hdr->type, BL_DEVICE_MOUNT);
+	KUNIT_EXPECT_EQ(test, hdr->totallen, sizeof(payload));
+	/* The pad byte blkmapd skips is zero. */
+	KUNIT_EXPECT_EQ(test, ((u8 *)buf)[1], 0);
+	KUNIT_EXPECT_MEMEQ(test, (u8 *)buf + sizeof(*hdr), payload,
+			   sizeof(payload));
+}
+
+static void bl_pipe_encode_negative_offset_and_pad(struct kunit *test)
+{
+	static const u8 payload[] = {
+		0x00, 0x00, 0x00, 0x01,
+		0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x02,
+		/* -512: the last sector */
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0x00,
+		0x00, 0x00, 0x00, 0x03,
+		0x10, 0x11, 0x12, 0x00,		/* padded to 4 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00,
+		0x00, 0x00, 0x00, 0x04,
+		0x10, 0x11, 0x12, 0x13,
+	};
+	struct bl_sig_desc sigs[2] = {
+		{ .offset = -512, .len = 3, .contents = bl_sig_bytes },
+		{ .offset = 4096, .len = 4, .contents = bl_sig_bytes },
+	};
+	struct bl_vol_desc v;
+	u32 buf[32];
+	ssize_t len;
+
+	bl_simple_init(&v, sigs, 2);
+	memset(buf, 0xff, sizeof(buf));
+	len = bl_pipe_encode(&v, buf, sizeof(buf));
+	KUNIT_ASSERT_EQ(test, len,
+			(ssize_t)(sizeof(struct bl_pipe_hdr) + sizeof(payload)));
+	KUNIT_EXPECT_MEMEQ(test, (u8 *)buf + sizeof(struct bl_pipe_hdr),
+			   payload, sizeof(payload));
+}
+
+static void bl_pipe_encode_rejects(struct kunit *test)
+{
+	struct bl_sig_desc sigs[BL_MAX_SIG_COMPS];
+	struct bl_vol_desc v;
+	u32 buf[8];
+	u32 i;
+
+	for (i = 0; i < BL_MAX_SIG_COMPS; i++)
+		sigs[i] = (struct bl_sig_desc){
+			.offset = 0, .len = 4, .contents = bl_sig_bytes,
+		};
+
+	bl_simple_init(&v, sigs, 0);
+	KUNIT_EXPECT_EQ(test, bl_pipe_msg_size(&v), -EINVAL);
+
+	/* blkmapd refuses 16 components although the protocol allows them. */
+	bl_simple_init(&v, sigs, BL_PIPE_MAX_SIGS + 1);
+	KUNIT_EXPECT_EQ(test, bl_pipe_msg_size(&v), -EOPNOTSUPP);
+	bl_simple_init(&v, sigs, BL_PIPE_MAX_SIGS);
+	KUNIT_EXPECT_GT(test, bl_pipe_msg_size(&v), 0);
+
+	bl_simple_init(&v, sigs, 1);
+	sigs[0].len = 0;
+	KUNIT_EXPECT_EQ(test, bl_pipe_msg_size(&v), -EINVAL);
+	sigs[0].len = BL_MAX_SIG_LEN + 1;
+	KUNIT_EXPECT_EQ(test, bl_pipe_msg_size(&v), -EINVAL);
+	sigs[0].len = 4;
+
+	/* 4 header + 12 fixed + 12 + 4: one byte short fails. */
+	KUNIT_EXPECT_EQ(test, bl_pipe_encode(&v, buf, 31), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, bl_pipe_encode(&v, buf, 32), 32);
+
+	v.type = PNFS_BLOCK_VOLUME_SLICE;
+	KUNIT_EXPECT_EQ(test, bl_pipe_msg_size(&v), -EINVAL);
+}
+
+static struct kunit_case bl_pipe_cases[] = {
+	KUNIT_CASE(bl_pipe_encode_vector),
+	KUNIT_CASE(bl_pipe_encode_negative_offset_and_pad),
+	KUNIT_CASE(bl_pipe_encode_rejects),
+	{}
+};
+
+static struct kunit_suite bl_pipe_suite = {
+	.name = "pnfs_block_pipe",
+	.test_cases = bl_pipe_cases,
+};
+
+kunit_test_suite(bl_pipe_suite);

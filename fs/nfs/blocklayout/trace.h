@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of the pNFS block and SCSI layout client.
+ *
+ * Everything worth knowing about why a layout was not used, or why I/O
+ * went to the metadata server, is here rather than in the kernel log:
+ *	echo 1 > /sys/kernel/tracing/events/pnfs_block/enable
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM pnfs_block
+
+#if !defined(_TRACE_PNFS_BLOCK_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_PNFS_BLOCK_H
+
+#include <linux/types.h>
+#include <linux/kdev_t.h>
+#include <linux/tracepoint.h>
+
+/* A server reply we refused; the layout or device is not used. */
+TRACE_EVENT(pnfs_block_reject,
+	TP_PROTO(const char *server, const char *op, const char *reason,
+		 u32 index, int error),
+	TP_ARGS(server, op, reason, index, error),
+	TP_STRUCT__entry(
+		__string(server, server)
+		__string(op, op)
+		__string(reason, reason)
+		__field(u32, index)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__assign_str(server);
+		__assign_str(op);
+		__assign_str(reason);
+		__entry->index = index;
+		__entry->error = error;
+	),
+	TP_printk("server=%s op=%s reason=\"%s\" index=%u error=%d",
+		  __get_str(server), __get_str(op), __get_str(reason),
+		  __entry->index, __entry->error)
+);
+
+/* A volume leaf bound (or not) to a local block device. */
+TRACE_EVENT(pnfs_block_dev_resolve,
+	TP_PROTO(u32 layout_type, dev_t dev, u64 size, int error),
+	TP_ARGS(layout_type, dev, size, error),
+	TP_STRUCT__entry(
+		__field(u32, layout_type)
+		__field(dev_t, dev)
+		__field(u64, size)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->layout_type = layout_type;
+		__entry->dev = dev;
+		__entry->size = size;
+		__entry->error = error;
+	),
+	TP_printk("layout_type=%u dev=%d:%d size=%llu error=%d",
+		  __entry->layout_type, MAJOR(__entry->dev),
+		  MINOR(__entry->dev), __entry->size, __entry->error)
+);
+
+DECLARE_EVENT_CLASS(pnfs_block_io_class,
+	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
+	TP_ARGS(fileid, offset, count, write, error),
+	TP_STRUCT__entry(
+		__field(u64, fileid)
+		__field(u64, offset)
+		__field(u32, count)
+		__field(bool, write)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->fileid = fileid;
+		__entry->offset = offset;
+		__entry->count = count;
+		__entry->write = write;
+		__entry->error = error;
+	),
+	TP_printk("fileid=%llu %s offset=%llu count=%u error=%d",
+		  __entry->fileid, __entry->write ? "write" : "read",
+		  __entry->offset, __entry->count, __entry->error)
+);
+
+/* A pNFS read or write sent straight to the devices. */
+DEFINE_EVENT(pnfs_block_io_class, pnfs_block_io,
+	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
+	TP_ARGS(fileid, offset, count, write, error));
+
+/* A pNFS read or write that failed and is resent through the MDS. */
+DEFINE_EVENT(pnfs_block_io_class, pnfs_block_mds_fallback,
+	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
+	TP_ARGS(fileid, offset, count, write, error));
+
+/* A bio that failed. */
+TRACE_EVENT(pnfs_block_bio_error,
+	TP_PROTO(dev_t dev, sector_t sector, u32 size, bool write, int error),
+	TP_ARGS(dev, sector, size, write, error),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(sector_t, sector)
+		__field(u32, size)
+		__field(bool, write)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->sector = sector;
+		__entry->size = size;
+		__entry->write = write;
+		__entry->error = error;
+	),
+	TP_printk("dev=%d:%d %s sector=%llu size=%u error=%d",
+		  MAJOR(__entry->dev), MINOR(__entry->dev),
+		  __entry->write ? "write" : "read",
+		  (unsigned long long)__entry->sector, __entry->size,
+		  __entry->error)
+);
+
+/* A cache flush issued before LAYOUTCOMMIT. */
+TRACE_EVENT(pnfs_block_flush,
+	TP_PROTO(dev_t dev, int error),
+	TP_ARGS(dev, error),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->error = error;
+	),
+	TP_printk("dev=%d:%d error=%d", MAJOR(__entry->dev),
+		  MINOR(__entry->dev), __entry->error)
+);
+
+/* A LAYOUTCOMMIT body built (status 0) or its reply handled. */
+TRACE_EVENT(pnfs_block_commit,
+	TP_PROTO(u64 fileid, bool done, int count, size_t len, int status),
+	TP_ARGS(fileid, done, count, len, status),
+	TP_STRUCT__entry(
+		__field(u64, fileid)
+		__field(bool, done)
+		__field(int, count)
+		__field(size_t, len)
+		__field(int, status)
+	),
+	TP_fast_assign(
+		__entry->fileid = fileid;
+		__entry->done = done;
+		__entry->count = count;
+		__entry->len = len;
+		__entry->status = status;
+	),
+	TP_printk("fileid=%llu %s extents=%d len=%zu status=%d",
+		  __entry->fileid, __entry->done ? "done" : "prepare",
+		  __entry->count, __entry->len, __entry->status)
+);
+
+/* How far past the request a LAYOUTGET asked. */
+TRACE_EVENT(pnfs_block_layoutget_size,
+	TP_PROTO(u64 fileid, u64 offset, u64 want, bool write),
+	TP_ARGS(fileid, offset, want, write),
+	TP_STRUCT__entry(
+		__field(u64, fileid)
+		__field(u64, offset)
+		__field(u64, want)
+		__field(bool, write)
+	),
+	TP_fast_assign(
+		__entry->fileid = fileid;
+		__entry->offset = offset;
+		__entry->want = want;
+		__entry->write = write;
+	),
+	TP_printk("fileid=%llu %s offset=%llu length=%llu", __entry->fileid,
+		  __entry->write ? "rw" : "read", __entry->offset,
+		  __entry->want)
+);
+
+#endif /* _TRACE_PNFS_BLOCK_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>
