@@ -31,6 +31,7 @@
  * @work: completes @hdr in process context once the last bio ends
  * @pending: bios in flight, plus one held by the submitter
  * @error: first error seen (set once, by cmpxchg)
+ * @dev_error: a bio failed: the devices, not the layout, are suspect
  * @write: this is a write
  * @start: first byte the bios cover
  * @end: byte after the last one the bios cover
@@ -43,6 +44,7 @@ struct bl_io {
 	struct work_struct	work;
 	atomic_t		pending;
 	int			error;
+	bool			dev_error;
 	bool			write;
 	u64			start;
 	u64			end;
@@ -114,9 +116,15 @@ static void bl_io_complete_work(struct work_struct *work)
 
 	if (io->error) {
 		hdr->pnfs_error = io->error;
-		for (i = 0; i < io->nr_devs; i++)
-			bl_dev_mark_unavailable(io->devs[i]);
-		pnfs_set_lo_fail(hdr->lseg);
+		/*
+		 * A disk that failed is avoided for a while; a request that
+		 * merely found no usable extent just goes to the MDS.
+		 */
+		if (READ_ONCE(io->dev_error)) {
+			for (i = 0; i < io->nr_devs; i++)
+				bl_dev_mark_unavailable(io->devs[i]);
+			pnfs_set_lo_fail(hdr->lseg);
+		}
 	} else if (io->write &&
 		   bl_ext_mark_written(&bl->ext, io->start >> SECTOR_SHIFT,
 				       (io->end - io->start) >> SECTOR_SHIFT,
@@ -163,6 +171,7 @@ static void bl_end_bio(struct bio *bio)
 		trace_pnfs_block_bio_error(bio->bi_bdev->bd_dev,
 					   bio->bi_iter.bi_sector,
 					   bio->bi_iter.bi_size, io->write, err);
+		WRITE_ONCE(io->dev_error, true);
 		bl_io_set_error(io, err);
 	}
 	bio_put(bio);

@@ -26,7 +26,7 @@ struct bl_dev;
  * @ext: extents handed out by the server for this inode
  * @scsi: this is a SCSI layout (RFC 8154), not a block layout
  * @lock: protects @dirty, @nr_dirty, @dirty_overflow, @seq_start,
- *	@next_offset and @window
+ *	@next_offset and @window; nests inside the inode's i_lock
  * @dirty: devices written since the last LAYOUTCOMMIT, each with a reference
  * @nr_dirty: entries in @dirty
  * @dirty_overflow: more devices were written than @dirty holds; writes

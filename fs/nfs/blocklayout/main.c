@@ -265,9 +265,10 @@ static size_t bl_pg_test_read(struct nfs_pageio_descriptor *pgio,
 static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
 			     struct nfs_page *req)
 {
-	struct bl_layout *bl = to_bl_layout(NFS_I(pgio->pg_inode)->layout);
-	u64 isize = i_size_read(pgio->pg_inode);
+	struct inode *inode = pgio->pg_inode;
+	u64 isize = i_size_read(inode);
 	u64 offset = req_offset(req);
+	struct bl_layout *bl;
 	u64 want;
 
 	if (pgio->pg_dreq)
@@ -275,6 +276,11 @@ static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
 	else
 		want = isize > offset ? isize - offset : req->wb_bytes;
 
+	/* i_lock keeps the layout header from being detached and freed. */
+	spin_lock(&inode->i_lock);
+	if (!NFS_I(inode)->layout)
+		goto out_unlock;
+	bl = to_bl_layout(NFS_I(inode)->layout);
 	spin_lock(&bl->lock);
 	if (offset >= bl->seq_start && offset <= bl->next_offset) {
 		bl->window = clamp(bl->window * 2, BL_LAYOUTGET_WINDOW_MIN,
@@ -292,8 +298,9 @@ static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
 	if (offset + want >= isize)
 		want = max(want, bl->window);
 	spin_unlock(&bl->lock);
-	trace_pnfs_block_layoutget_size(NFS_FILEID(pgio->pg_inode), offset,
-					want, true);
+out_unlock:
+	spin_unlock(&inode->i_lock);
+	trace_pnfs_block_layoutget_size(NFS_FILEID(inode), offset, want, true);
 	return want;
 }
 
@@ -304,12 +311,7 @@ static void bl_pg_init_write(struct nfs_pageio_descriptor *pgio,
 		nfs_pageio_reset_write_mds(pgio);
 		return;
 	}
-	/* The layout header exists once the generic code asked for it. */
-	if (NFS_I(pgio->pg_inode)->layout)
-		pnfs_generic_pg_init_write(pgio, req,
-					   bl_layoutget_size(pgio, req));
-	else
-		pnfs_generic_pg_init_write(pgio, req, req->wb_bytes);
+	pnfs_generic_pg_init_write(pgio, req, bl_layoutget_size(pgio, req));
 	bl_check_unavailable(pgio, true);
 }
 

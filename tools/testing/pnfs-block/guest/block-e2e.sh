@@ -13,7 +13,7 @@
 VERSIONS="4.1 4.2"
 MODES="buffered direct"
 
-ktap_plan $((1 + 2 * (1 + 2 * 2) + 3))
+ktap_plan $((1 + 2 * (1 + 2 * 2) + 4))
 
 # layout_proof MOUNTPOINT OP: the layout carried the I/O since the last
 # snap: LAYOUTGET > 0 and no READ/WRITE (OP) to the metadata server.
@@ -139,5 +139,17 @@ if rmmod blocklayoutdriver; then
 else
 	ktap_fail "driver unloads after the tests"
 fi
+
+# Registration and the per-namespace pipe come and go cleanly.
+load_unload_loop()
+{
+	local i
+
+	for i in $(seq 20); do
+		load_driver >/dev/null && rmmod blocklayoutdriver || return 1
+	done
+	! grep -q blocklayoutdriver /proc/modules
+}
+ktap_check "driver loads and unloads 20 times" load_unload_loop
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish

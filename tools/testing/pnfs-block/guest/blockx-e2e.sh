@@ -1,0 +1,473 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# More end-to-end tests of the pNFS block layout client against Linux
+# nfsd on guest loopback (NFSv4.2): the LAYOUTGET window of a sequential
+# O_DIRECT writer, sparse files, truncate and extension, sub-page writes,
+# concurrent writers, offsets beyond 4 GiB, fio with verification, and
+# the fallback to the metadata server when blkmapd is not running.
+#
+# Every test checks the data: against the prng stream, or against a model
+# file built by the same operations on the guest's tmpfs, on the client
+# (after a remount, so from the disk) and on the server's own XFS mount
+# (after drop_caches).  Where the data should go over the layout,
+# mountstats deltas prove it: LAYOUTGET > 0 and no READ or WRITE to the
+# metadata server.
+. /t/common.sh
+
+MP=/mnt/x
+M=/tmp/model
+MIB=$((1 << 20))
+GIB=$((1 << 30))
+
+ktap_plan 12
+
+# put SEED LEN FILE OFFSET [DD-OPERAND...]: write LEN bytes of the prng
+# stream SEED at byte OFFSET of FILE, leaving the rest of FILE alone.
+# Extra operands (oflag=direct, conv=fsync) are OR-ed in by dd.
+put()
+{
+	local seed=$1 len=$2 f=$3 off=$4 st
+
+	shift 4
+	prng "$seed" "$len" |
+		t dd of="$f" bs=1M iflag=fullblock oflag=seek_bytes \
+			seek="$off" conv=notrunc status=none "$@"
+	st=("${PIPESTATUS[@]}")
+	[ "${st[0]}" = 0 ] && [ "${st[1]}" = 0 ]
+}
+
+fsize()
+{
+	stat -c %s "$1" 2>/dev/null || echo missing
+}
+
+# rsum FILE OFFSET LEN: sha256 of LEN bytes of FILE at byte OFFSET.
+rsum()
+{
+	t dd if="$1" bs=1M iflag=skip_bytes,count_bytes skip="$2" count="$3" \
+		status=none | sha256sum | cut -d' ' -f1
+}
+
+# cmp_ranges A B: diagnostics naming the first byte ranges that differ.
+cmp_ranges()
+{
+	t cmp -l "$1" "$2" 2>&1 | awk '
+		/EOF/ { print "# " $0; next }
+		{ o = $1 - 1
+		  if (o != e) { if (n) printf "# differs: %d..%d\n", s, e - 1; s = o; n++ }
+		  e = o + 1 }
+		n > 8 { exit }
+		END { if (n) printf "# differs: %d..%d (%d ranges shown)\n", s, e - 1, n }'
+}
+
+# same LABEL FILE MODEL: FILE has MODEL's size and contents.
+same()
+{
+	local a b
+
+	a=$(fsize "$2")
+	b=$(fsize "$3")
+	if [ "$a" != "$b" ]; then
+		ktap_diag "$1: size of $2 is $a, model $b"
+		return 1
+	fi
+	if ! t cmp -s "$2" "$3"; then
+		ktap_diag "$1: $2 differs from the model"
+		cmp_ranges "$2" "$3"
+		return 1
+	fi
+	return 0
+}
+
+# server_same NAME MODEL: the server's own view of NAME, uncached.
+server_same()
+{
+	drop_caches
+	same server "$SRV/$1" "$2"
+}
+
+remount()
+{
+	umount "$MP" || return 1
+	drop_caches
+	mnt 4.2 "$MP"
+}
+
+# proof LABEL LG_MIN OP...: since the last snap, at least LG_MIN
+# LAYOUTGETs and none of OP (READ, WRITE) sent to the metadata server.
+proof()
+{
+	local label=$1 lgmin=$2 op n ok=0
+
+	shift 2
+	ktap_diag "$label:$(delta_summary "$MP")"
+	n=$(delta "$MP" LAYOUTGET)
+	if [ "$n" -lt "$lgmin" ]; then
+		ktap_diag "$label: $n LAYOUTGETs, want at least $lgmin"
+		ok=1
+	fi
+	for op; do
+		n=$(delta "$MP" "$op")
+		if [ "$n" -ne 0 ]; then
+			ktap_diag "$label: $n ${op}s went to the metadata server"
+			ok=1
+		fi
+	done
+	return $ok
+}
+
+result()	# OK NAME
+{
+	if [ "$1" = 0 ]; then
+		ktap_pass "$2"
+	else
+		ktap_fail "$2"
+	fi
+}
+
+# 1. A sequential O_DIRECT writer asks a growing window ahead: 256 1 MiB
+# writes need at most 16 LAYOUTGETs (mainline's driver sends 256).
+test_seq_direct_window()
+{
+	local name="sequential O_DIRECT 256 MiB in 1 MiB writes needs <= 16 LAYOUTGETs"
+	local seed=101 want srv lg ok=0 t0
+
+	want=$(SIZE=256m expected_sum $seed)
+	snap "$MP"
+	t0=$(now)
+	prng $seed 256m | t dd of="$MP/seq256" bs=1M iflag=fullblock \
+		oflag=direct conv=fsync status=none || ok=1
+	ktap_diag "write $(rate $((256 * MIB)) "$t0" "$(now)")"
+	lg=$(delta "$MP" LAYOUTGET)
+	ktap_diag "LAYOUTGETs for 256 x 1 MiB O_DIRECT writes: $lg"
+	proof seq 1 WRITE || ok=1
+	if [ "$lg" -gt 16 ]; then
+		ktap_diag "$lg LAYOUTGETs, want at most 16"
+		ok=1
+	fi
+	srv=$(server_sum seq256)
+	if [ "$srv" != "$want" ]; then
+		ktap_diag "server sha256 $srv, want $want"
+		SIZE=256m diff_ranges $seed "$SRV/seq256"
+		ok=1
+	fi
+	rm -f "$MP/seq256"
+	result $ok "$name"
+}
+
+# 2. Two 1 MiB islands and a truncate up to 96 MiB: the holes read as
+# zeros over the layout.
+test_sparse()
+{
+	local name="sparse file: holes read as zeros over the layout"
+	local x ok=0
+
+	snap "$MP"
+	for x in "$MP/sparse" "$M/sparse"; do
+		put 201 $MIB "$x" 0 conv=fsync &&
+		put 202 $MIB "$x" $((64 * MIB)) conv=fsync &&
+		t truncate -s 96M "$x" || { ktap_diag "writing $x failed"; ok=1; }
+	done
+	proof "sparse write" 1 WRITE || ok=1
+	server_same sparse "$M/sparse" || ok=1
+	remount || ok=1
+	snap "$MP"
+	same client "$MP/sparse" "$M/sparse" || ok=1
+	proof "sparse read" 1 READ || ok=1
+	result $ok "$name"
+}
+
+# 3. Write 8 MiB, truncate to an odd size, extend by a write past EOF.
+test_truncate_extend()
+{
+	local name="write, truncate to an odd size, extend by a write past EOF"
+	local x ok=0
+
+	snap "$MP"
+	for x in "$MP/trunc" "$M/trunc"; do
+		put 301 $((8 * MIB)) "$x" 0 conv=fsync &&
+		t truncate -s $((5 * MIB + 123)) "$x" &&
+		put 302 $MIB "$x" $((7 * MIB)) conv=fsync ||
+			{ ktap_diag "writing $x failed"; ok=1; }
+	done
+	proof "truncate/extend write" 1 WRITE || ok=1
+	server_same trunc "$M/trunc" || ok=1
+	remount || ok=1
+	snap "$MP"
+	same client "$MP/trunc" "$M/trunc" || ok=1
+	proof "truncate/extend read" 1 READ || ok=1
+	result $ok "$name"
+}
+
+# subpage_ops FILE [DROP]: small writes at odd offsets, each made durable;
+# with DROP the client's page cache is dropped before each write, so the
+# read-modify-write has to read the page back first.
+subpage_ops()
+{
+	local f=$1 drop=$2
+
+	[ -n "$drop" ] && drop_caches
+	put 402 100 "$f" 4097 conv=fsync || return 1
+	[ -n "$drop" ] && drop_caches
+	put 403 1 "$f" 0 conv=fsync || return 1
+	[ -n "$drop" ] && drop_caches
+	put 404 5000 "$f" 12345 conv=fsync || return 1
+	[ -n "$drop" ] && drop_caches
+	put 405 3 "$f" $(( $(fsize "$f") - 1 )) conv=fsync
+}
+
+# 4. Sub-page and sub-block writes into an existing 1 MiB file and into a
+# new file.
+test_subpage()
+{
+	local name="sub-page writes at odd offsets (existing and new file)"
+	local x f ok=0
+
+	for x in "$MP" "$M"; do
+		put 401 $MIB "$x/sub-old" 0 conv=fsync ||
+			{ ktap_diag "writing $x/sub-old failed"; ok=1; }
+	done
+	snap "$MP"
+	subpage_ops "$M/sub-old" && subpage_ops "$M/sub-new" ||
+		{ ktap_diag "model ops failed"; ok=1; }
+	subpage_ops "$MP/sub-old" drop && subpage_ops "$MP/sub-new" drop ||
+		{ ktap_diag "client ops failed"; ok=1; }
+	ktap_diag "sizes: sub-old $(fsize "$MP/sub-old"), sub-new $(fsize "$MP/sub-new")"
+	proof "sub-page writes" 1 WRITE READ || ok=1
+	for f in sub-old sub-new; do
+		server_same $f "$M/$f" || ok=1
+	done
+	remount || ok=1
+	snap "$MP"
+	for f in sub-old sub-new; do
+		same client "$MP/$f" "$M/$f" || ok=1
+	done
+	proof "sub-page read" 1 READ || ok=1
+	result $ok "$name"
+}
+
+# 5. Four writers on four 8 MiB regions of one file at the same time:
+# O_DIRECT at 0 and 16 MiB, buffered at 8 and 24 MiB.  Asserted: every
+# writer succeeds, the file equals the model on the server and on the
+# client, LAYOUTGET > 0, and no WRITE from any of the four reached the
+# metadata server (mountstats is per mount, so the O_DIRECT and the
+# buffered writers are asserted together).
+test_concurrent()
+{
+	local name="four concurrent writers (2 O_DIRECT, 2 buffered) on one file"
+	local i ok=0 pids=() seeds=(501 502 503 504) flags
+
+	rm -f "$M/conc"
+	for i in 0 1 2 3; do
+		put "${seeds[i]}" $((8 * MIB)) "$M/conc" $((i * 8 * MIB)) ||
+			ok=1
+	done
+	snap "$MP"
+	for i in 0 1 2 3; do
+		flags=conv=fsync
+		[ $((i % 2)) = 0 ] && flags="$flags oflag=direct"
+		# shellcheck disable=SC2086
+		put "${seeds[i]}" $((8 * MIB)) "$MP/conc" $((i * 8 * MIB)) \
+			$flags &
+		pids+=($!)
+	done
+	for i in 0 1 2 3; do
+		wait "${pids[i]}" || { ktap_diag "writer $i failed"; ok=1; }
+	done
+	proof "concurrent writes" 1 WRITE || ok=1
+	server_same conc "$M/conc" || ok=1
+	remount || ok=1
+	snap "$MP"
+	same client "$MP/conc" "$M/conc" || ok=1
+	proof "concurrent read-back" 1 READ || ok=1
+	result $ok "$name"
+}
+
+# 6. Offsets beyond 4 GiB in a sparse file: 2 MiB at 5 GiB (O_DIRECT),
+# 1 MiB at 6 GiB + 4 KiB (buffered).  Compared by ranges: the data, the
+# holes around it, and a hole far from it.
+test_beyond_4g()
+{
+	local name="offsets beyond 4 GiB (5 GiB O_DIRECT, 6 GiB + 4 KiB buffered)"
+	local x r ok=0 end=$((6 * GIB + 4096 + MIB)) ranges a b c
+
+	rm -f "$M/big"
+	put 601 $((2 * MIB)) "$M/big" $((5 * GIB)) &&
+	put 602 $MIB "$M/big" $((6 * GIB + 4096)) || ok=1
+	snap "$MP"
+	put 601 $((2 * MIB)) "$MP/big" $((5 * GIB)) oflag=direct conv=fsync &&
+	put 602 $MIB "$MP/big" $((6 * GIB + 4096)) conv=fsync ||
+		{ ktap_diag "client writes failed"; ok=1; }
+	proof "beyond 4 GiB write" 1 WRITE READ || ok=1
+	for x in "$MP/big" "$SRV/big" "$M/big"; do
+		[ "$(fsize "$x")" = $end ] ||
+			{ ktap_diag "size of $x is $(fsize "$x"), want $end"; ok=1; }
+	done
+	ranges="$((5 * GIB - MIB)):$((4 * MIB)) $((6 * GIB - 65536)):$((65536 + 4096 + MIB)) $((2 * GIB)):$MIB"
+	drop_caches
+	for r in $ranges; do
+		a=$(rsum "$M/big" "${r%:*}" "${r#*:}")
+		b=$(rsum "$SRV/big" "${r%:*}" "${r#*:}")
+		[ "$a" = "$b" ] ||
+			{ ktap_diag "server range $r differs from the model"; ok=1; }
+	done
+	remount || ok=1
+	snap "$MP"
+	for r in $ranges; do
+		a=$(rsum "$M/big" "${r%:*}" "${r#*:}")
+		c=$(rsum "$MP/big" "${r%:*}" "${r#*:}")
+		[ "$a" = "$c" ] ||
+			{ ktap_diag "client range $r differs from the model"; ok=1; }
+	done
+	proof "beyond 4 GiB read" 1 READ WRITE || ok=1
+	rm -f "$MP/big" "$M/big"
+	result $ok "$name"
+}
+
+# fio_run MODE ENGINE DIRECT: a sequential and a random writer, two
+# processes each, 16 MiB files, verified with crc32c.  Returns non-zero
+# if fio failed or reported a verify error.
+fio_run()
+{
+	local mode=$1 dir=$MP/fio-$1 out=/results/fio-$1.txt st
+
+	mkdir -p "$dir"
+	cat >/tmp/fio-$mode.job <<-EOJ
+	[global]
+	directory=$dir
+	ioengine=$2
+	direct=$3
+	size=16m
+	bs=64k
+	numjobs=2
+	verify=crc32c
+	do_verify=1
+	verify_fatal=1
+	end_fsync=1
+	group_reporting=1
+
+	[seq]
+	rw=write
+
+	[rand]
+	rw=randwrite
+	EOJ
+	snap "$MP"
+	t fio /tmp/fio-$mode.job >"$out" 2>&1
+	st=$?
+	ktap_diag "fio $mode: exit $st,$(delta_summary "$MP")"
+	if [ $st != 0 ] || grep -qiE 'verify failed|bad magic|bad header|verify:' "$out" ||
+	   grep -oE 'err= *[0-9]+' "$out" | grep -qv 'err= *0$'; then
+		grep -iE 'err=|verify|fio:' "$out" | head -20 | sed 's/^/# /'
+		return 1
+	fi
+	grep -qE 'err= *0' "$out" || { ktap_diag "fio $mode: no job report"; return 1; }
+	return 0
+}
+
+# 7. fio verify: buffered, O_DIRECT and mmap.  The O_DIRECT run must go
+# over the layout (no READ or WRITE to the MDS); the others' MDS traffic
+# is reported only.
+test_fio()
+{
+	local name="fio crc32c verify: buffered, O_DIRECT, mmap (seq + rand, 2 jobs each)"
+	local ok=0
+
+	fio_run buffered psync 0 || ok=1
+	fio_run direct psync 1 || ok=1
+	proof "fio direct" 1 WRITE READ || ok=1
+	fio_run mmap mmap 0 || ok=1
+	rm -rf "$MP"/fio-*
+	result $ok "$name"
+}
+
+# no_nfs_mounts: nothing of type nfs or nfs4 is mounted.
+no_nfs_mounts()
+{
+	! awk '$3 == "nfs" || $3 == "nfs4" { print "# still mounted: " $0; f = 1 }
+	       END { exit !f }' /proc/mounts
+}
+
+# 8. blkmapd not running: a fresh client falls back to the MDS, the data
+# is right, and the driver says once, clearly, that blkmapd is missing.
+# Runs last: the unreachable device is negatively cached for 120 s.
+test_no_blkmapd()
+{
+	local name="without blkmapd: I/O through the MDS, one clear message"
+	local seed=801 want got srv ok=0 n0 n1 w
+
+	umount "$MP" || ok=1
+	no_nfs_mounts || { ktap_diag "an nfs mount remains"; ok=1; }
+	kill "$BLKMAPD_PID" && wait "$BLKMAPD_PID"
+	if pgrep -x blkmapd >/dev/null; then
+		ktap_diag "blkmapd still running"
+		ok=1
+	fi
+	n0=$(dmesg | grep -c blkmapd)
+	dmesg >/tmp/dmesg-before-8
+	mnt 4.2 "$MP" || { ktap_diag "mount failed"; ok=1; }
+	want=$(SIZE=16m expected_sum $seed)
+	snap "$MP"
+	put $seed $((16 * MIB)) "$MP/noblkmapd" 0 conv=fsync ||
+		{ ktap_diag "write failed"; ok=1; }
+	w=$(delta "$MP" WRITE)
+	srv=$(server_sum noblkmapd)
+	got=$(read_sum buffered "$MP/noblkmapd")
+	ktap_diag "no blkmapd:$(delta_summary "$MP")"
+	if [ "$srv" != "$want" ] || [ "$got" != "$want" ]; then
+		ktap_diag "server sha256 $srv, client $got, want $want"
+		ok=1
+	fi
+	if [ "$w" -le 0 ]; then
+		ktap_diag "no WRITE went to the MDS: where did the data go?"
+		ok=1
+	fi
+	n1=$(dmesg | grep -c blkmapd)
+	dmesg | diff /tmp/dmesg-before-8 - | sed -n 's/^> //p' |
+		grep -iE 'pnfs|block|nfs' | head -10 | sed 's/^/# new dmesg: /'
+	if [ $((n1 - n0)) -ne 1 ]; then
+		ktap_diag "$((n1 - n0)) kernel messages name blkmapd, want exactly 1"
+		ok=1
+	fi
+	rm -f "$MP/noblkmapd"
+	if ! start_blkmapd; then
+		ktap_diag "blkmapd did not restart"
+		ok=1
+	fi
+	result $ok "$name"
+}
+
+if setup_block_server; then
+	ktap_pass "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver"
+else
+	ktap_fail "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver"
+	ktap_finish
+	exit 1
+fi
+mkdir -p "$M"
+if mnt 4.2 "$MP" && [ "$(pnfs_type "$MP")" = LAYOUT_BLOCK_VOLUME ]; then
+	ktap_pass "v4.2 mount negotiates pnfs=LAYOUT_BLOCK_VOLUME"
+else
+	ktap_diag "pnfs=$(pnfs_type "$MP")"
+	ktap_fail "v4.2 mount negotiates pnfs=LAYOUT_BLOCK_VOLUME"
+fi
+
+for tst in test_seq_direct_window test_sparse test_truncate_extend \
+	   test_subpage test_concurrent test_beyond_4g test_fio \
+	   test_no_blkmapd; do
+	t0=$(now)
+	$tst
+	ktap_diag "$tst took $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
+done
+
+cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
+umount "$MP"
+kill "$BLKMAPD_PID" 2>/dev/null && wait "$BLKMAPD_PID"
+if no_nfs_mounts && rmmod blocklayoutdriver; then
+	ktap_pass "driver unloads"
+else
+	ktap_fail "driver unloads"
+fi
+ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+ktap_finish
