@@ -43,7 +43,7 @@ kunit: deps
 	$(T)/check.sh kunit-plain kunit-kasan
 
 e2e: deps
-	$(T)/check.sh e2e-block-mainline e2e-block-ours
+	$(T)/check.sh e2e-block-mainline e2e-block-ours e2e-blockx-ours
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/.out/obj/fs/nfs/blocklayout \

@@ -13,7 +13,8 @@ set -uo pipefail
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
-	steps=(static kunit-plain kunit-kasan e2e-block-mainline e2e-block-ours)
+	steps=(static kunit-plain kunit-kasan e2e-block-mainline e2e-block-ours
+	       e2e-blockx-ours)
 logdir=$PNFSBL_OUT/check
 mkdir -p "$logdir"
 passed=0

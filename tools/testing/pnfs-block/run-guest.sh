@@ -62,28 +62,64 @@ accel=(-accel tcg -cpu max)
 
 mkdir -p "$resdir"
 console=$resdir/console.log
-pnfsbl_log "booting guest (timeout ${timeout}s, console: $console)"
-start=$(date +%s)
-qemu-system-x86_64 "${accel[@]}" -smp 2 -m "$mem" -nographic -no-reboot \
-	-nic none -kernel "$PNFSBL_KIMG" -initrd "$img" \
-	-append "console=ttyS0 panic=-1 loglevel=4 ${PNFSBL_APPEND:-}" \
-	"${drives[@]}" </dev/null >"$console" 2>&1 &
-qpid=$!
 
-status=0
-deadline=$((start + timeout))
-while kill -0 "$qpid" 2>/dev/null; do
-	if [ "$(date +%s)" -ge "$deadline" ]; then
-		pnfsbl_log "guest timed out after ${timeout}s"
-		status=124
-		kill -KILL "$qpid" 2>/dev/null || true
-		break
-	fi
-	sleep 1
-done
-wait "$qpid" 2>/dev/null || true
-qpid=
-pnfsbl_log "guest ran $(( $(date +%s) - start ))s"
+# boot: one guest run; sets status (124 on timeout).
+boot()
+{
+	local start deadline
+
+	pnfsbl_log "booting guest (timeout ${timeout}s, console: $console)"
+	start=$(date +%s)
+	qemu-system-x86_64 "${accel[@]}" -smp 2 -m "$mem" -nographic \
+		-no-reboot -nic none -kernel "$PNFSBL_KIMG" -initrd "$img" \
+		-append "console=ttyS0 panic=-1 loglevel=4 ${PNFSBL_APPEND:-}" \
+		"${drives[@]}" </dev/null >"$console" 2>&1 &
+	qpid=$!
+	status=0
+	deadline=$((start + timeout))
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			pnfsbl_log "guest timed out after ${timeout}s"
+			status=124
+			kill -KILL "$qpid" 2>/dev/null || true
+			break
+		fi
+		sleep 1
+	done
+	wait "$qpid" 2>/dev/null || true
+	qpid=
+	pnfsbl_log "guest ran $(( $(date +%s) - start ))s"
+}
+
+# A TCG flaw seen here: an SMP guest now and then takes a stray int3 while
+# the kernel patches its own text, before any test module is loaded (the
+# oops says "Not tainted").  That run proves nothing either way: boot once
+# more, and say so.  Any other oops, or one in a tainted kernel, counts.
+tcg_int3_flake()
+{
+	grep -q 'Oops: int3' "$console" &&
+		grep -A2 'Oops: int3' "$console" | grep -q 'Not tainted'
+}
+
+# rc_of_run: the guest's status from the results disk, else 125.
+rc_of_run()
+{
+	local rc
+
+	rc=$(tar -xOf "$work/results.img" ./rc 2>/dev/null) || rc=125
+	echo "${rc:-125}"
+}
+
+boot
+if { [ "$status" != 0 ] || [ "$(rc_of_run)" != 0 ]; } && tcg_int3_flake; then
+	pnfsbl_log "guest hit the TCG int3 flake before any test module loaded; booting once more"
+	cp "$console" "$resdir/console-flake.log"
+	truncate -s 0 "$work/results.img" && truncate -s 256M "$work/results.img"
+	for ((i = 0; i < ndisks; i++)); do
+		truncate -s 0 "$work/data$i.img" && truncate -s "$dsize" "$work/data$i.img"
+	done
+	boot
+fi
 
 if [ "$status" = 0 ]; then
 	if tar -C "$resdir" -xf "$work/results.img" 2>/dev/null &&

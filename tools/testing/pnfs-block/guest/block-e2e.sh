@@ -16,13 +16,18 @@ MODES="buffered direct"
 ktap_plan $((1 + 2 * (1 + 2 * 2) + 4))
 
 # layout_proof MOUNTPOINT OP: the layout carried the I/O since the last
-# snap: LAYOUTGET > 0 and no READ/WRITE (OP) to the metadata server.
+# snap: LAYOUTGET > 0 and no READ (or READ_PLUS) or WRITE (OP) to the
+# metadata server.
 layout_proof()
 {
 	local lg mds
 
 	lg=$(delta "$1" LAYOUTGET)
-	mds=$(delta "$1" "$2")
+	if [ "$2" = READ ]; then
+		mds=$(mds_reads "$1")
+	else
+		mds=$(delta "$1" "$2")
+	fi
 	ktap_diag "$(delta_summary "$1")"
 	[ "$lg" -gt 0 ] && [ "$mds" -eq 0 ]
 }

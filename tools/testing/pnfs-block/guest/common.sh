@@ -147,7 +147,8 @@ pnfs_type()
 		}' /proc/self/mountstats
 }
 
-OPS="LAYOUTGET LAYOUTCOMMIT LAYOUTRETURN GETDEVICEINFO READ WRITE COMMIT"
+# NFSv4.2 sends its MDS reads as READ_PLUS: both count as reads.
+OPS="LAYOUTGET LAYOUTCOMMIT LAYOUTRETURN GETDEVICEINFO READ READ_PLUS WRITE COMMIT"
 
 # snap MOUNTPOINT: remember the op counts (in SNAP_<op>).
 snap()
@@ -166,6 +167,12 @@ delta()
 
 	eval "before=\$SNAP_$2"
 	echo $(( $(opcount "$1" "$2") - before ))
+}
+
+# mds_reads MOUNTPOINT: READ plus READ_PLUS since the last snap.
+mds_reads()
+{
+	echo $(( $(delta "$1" READ) + $(delta "$1" READ_PLUS) ))
 }
 
 # delta_summary MOUNTPOINT: one diagnostic line of op deltas.

@@ -18,7 +18,11 @@ fail()
 setup_block_server >/tmp/setup.log 2>&1 || { cat /tmp/setup.log; fail "server setup"; }
 mnt 4.2 "$MP" || fail "mount 127.0.0.1:$SRV"
 echo "Mounted 127.0.0.1:$SRV on $MP (NFSv4.2), layout type: $(pnfs_type "$MP")"
-echo "Block layout driver: $PNFSBL_DRIVER ($(modinfo -F filename blocklayoutdriver 2>/dev/null || echo /t/blocklayoutdriver.ko))"
+if [ "$PNFSBL_DRIVER" = ours ]; then
+	echo "Block layout driver: ours, loaded from /t/blocklayoutdriver.ko (module taint '$(cat /sys/module/blocklayoutdriver/taint)': out of tree)"
+else
+	echo "Block layout driver: mainline, $(modinfo -F filename blocklayoutdriver)"
+fi
 
 want=$(expected_sum $SEED)
 snap "$MP"
@@ -34,9 +38,9 @@ app_w=$(bytes "$MP" 2)
 app_r=$(bytes "$MP" 1)
 # What the metadata server carried: its READ and WRITE RPCs.
 mds_wops=$(delta "$MP" WRITE)
-mds_rops=$(delta "$MP" READ)
+mds_rops=$(mds_reads "$MP")
 mds_w=$(opbytes "$MP" WRITE 4)
-mds_r=$(opbytes "$MP" READ 5)
+mds_r=$(( $(opbytes "$MP" READ 5) + $(opbytes "$MP" READ_PLUS 5) ))
 echo
 echo "Wrote $SIZE with buffered I/O + fsync: $(rate "$app_w" "$t0" "$t1")"
 echo "Read it back after dropping caches:   $(rate "$app_r" "$t1" "$t2")"
