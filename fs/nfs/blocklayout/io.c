@@ -390,11 +390,6 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
 	b.io->start = start;
 	b.io->end = end;
 
-	spin_lock(&bl->lock);
-	if (bl->dirty_overflow)
-		b.opf |= REQ_FUA;
-	spin_unlock(&bl->lock);
-
 	blk_start_plug(&plug);
 	bl_do_io(&b, start, end - start, hdr->args.pages, pgbase);
 	bl_submit(&b);
@@ -411,7 +406,7 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
  * @dev: a device just written to
  *
  * Return: %true if @dev is tracked; %false if the set is full, in which
- * case later writes of this layout use FUA until the next commit.
+ * case the caller writes to @dev with FUA.
  */
 bool bl_note_dirty_dev(struct bl_layout *bl, struct bl_dev *dev)
 {
@@ -423,7 +418,6 @@ bool bl_note_dirty_dev(struct bl_layout *bl, struct bl_dev *dev)
 		if (bl->dirty[i] == dev)
 			goto out_unlock;
 	if (bl->nr_dirty == BL_MAX_DIRTY_DEVS) {
-		bl->dirty_overflow = true;
 		ok = false;
 		goto out_unlock;
 	}
@@ -456,7 +450,6 @@ int bl_flush_dirty_devs(struct bl_layout *bl)
 	nr = bl->nr_dirty;
 	memcpy(devs, bl->dirty, nr * sizeof(devs[0]));
 	bl->nr_dirty = 0;
-	bl->dirty_overflow = false;
 	spin_unlock(&bl->lock);
 
 	for (i = 0; i < nr; i++) {

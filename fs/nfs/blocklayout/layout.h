@@ -25,12 +25,10 @@ struct bl_dev;
  * @lo: the generic layout header (must stay first: freed through it)
  * @ext: extents handed out by the server for this inode
  * @scsi: this is a SCSI layout (RFC 8154), not a block layout
- * @lock: protects @dirty, @nr_dirty, @dirty_overflow, @seq_start,
+ * @lock: protects @dirty, @nr_dirty, @seq_start,
  *	@next_offset and @window; nests inside the inode's i_lock
  * @dirty: devices written since the last LAYOUTCOMMIT, each with a reference
  * @nr_dirty: entries in @dirty
- * @dirty_overflow: more devices were written than @dirty holds; writes
- *	then go out with FUA until the next LAYOUTCOMMIT
  * @seq_start: where the current run of sequential writes started
  * @next_offset: where a sequential writer is expected next
  * @window: how far past the current request LAYOUTGET asks, in bytes
@@ -43,7 +41,6 @@ struct bl_layout {
 	spinlock_t		lock;	/* see above */
 	struct bl_dev		*dirty[BL_MAX_DIRTY_DEVS];
 	unsigned int		nr_dirty;
-	bool			dirty_overflow;
 	u64			seq_start;
 	u64			next_offset;
 	u64			window;
