@@ -107,33 +107,23 @@ start_blkmapd()
 	kill -0 "$BLKMAPD_PID"
 }
 
+# opfield MOUNTPOINT TAG FIELD: field FIELD (1-based after the tag) of the
+# mountstats line tagged TAG for that mount, or 0.  Per-op lines (TAG an
+# operation such as WRITE): 1 count, 4 bytes sent, 5 bytes received.  The
+# "bytes" line: 1 normal read, 2 normal write, 3 direct read, 4 direct
+# write, 5 server read, 6 server write.
+opfield()
+{
+	awk -v mp="$1" -v tag="$2:" -v f="$3" '
+		$1 == "device" { inmp = ($5 == mp) }
+		inmp && $1 == tag { print $(f + 1); found = 1; exit }
+		END { if (!found) print 0 }' /proc/self/mountstats
+}
+
 # opcount MOUNTPOINT OP: the per-op count of OP for that mount.
 opcount()
 {
-	awk -v mp="$1" -v op="$2:" '
-		$1 == "device" { inmp = ($5 == mp) }
-		inmp && $1 == op { print $2; found = 1; exit }
-		END { if (!found) print 0 }' /proc/self/mountstats
-}
-
-# bytes MOUNTPOINT FIELD: a field of the "bytes:" line (1-based after
-# the tag: 1 normal read, 2 normal write, 3 direct read, 4 direct write,
-# 5 server read, 6 server write).
-bytes()
-{
-	awk -v mp="$1" -v f="$2" '
-		$1 == "device" { inmp = ($5 == mp) }
-		inmp && $1 == "bytes:" { print $(f + 1); exit }' /proc/self/mountstats
-}
-
-# opbytes MOUNTPOINT OP FIELD: bytes on the wire for OP (FIELD 4: sent,
-# 5: received) from the per-op statistics.
-opbytes()
-{
-	awk -v mp="$1" -v op="$2:" -v f="$3" '
-		$1 == "device" { inmp = ($5 == mp) }
-		inmp && $1 == op { print $(f + 1); found = 1; exit }
-		END { if (!found) print 0 }' /proc/self/mountstats
+	opfield "$1" "$2" 1
 }
 
 pnfs_type()

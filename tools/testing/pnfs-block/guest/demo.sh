@@ -34,13 +34,13 @@ got=$(read_sum buffered "$MP/demo.dat")
 t2=$(now)
 srv=$(server_sum demo.dat)
 
-app_w=$(bytes "$MP" 2)
-app_r=$(bytes "$MP" 1)
+app_w=$(opfield "$MP" bytes 2)
+app_r=$(opfield "$MP" bytes 1)
 # What the metadata server carried: its READ and WRITE RPCs.
 mds_wops=$(delta "$MP" WRITE)
 mds_rops=$(mds_reads "$MP")
-mds_w=$(opbytes "$MP" WRITE 4)
-mds_r=$(( $(opbytes "$MP" READ 5) + $(opbytes "$MP" READ_PLUS 5) ))
+mds_w=$(opfield "$MP" WRITE 4)
+mds_r=$(( $(opfield "$MP" READ 5) + $(opfield "$MP" READ_PLUS 5) ))
 echo
 echo "Wrote $SIZE with buffered I/O + fsync: $(rate "$app_w" "$t0" "$t1")"
 echo "Read it back after dropping caches:   $(rate "$app_r" "$t1" "$t2")"
