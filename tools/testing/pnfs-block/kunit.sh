@@ -17,6 +17,11 @@ kasan)	extra=(--kunitconfig="$PNFSBL_TDIR/kunit/kasan.config") ;;
 *)	pnfsbl_die "usage: kunit.sh [plain|kasan]" ;;
 esac
 
+# The overlaid tree is shared by every configuration: one run at a time.
+mkdir -p "$PNFSBL_CACHE"
+exec 9>"$PNFSBL_CACHE/kunit.lock"
+flock -n 9 || { pnfsbl_log "waiting for another KUnit run"; flock 9; }
+
 [ -f "$PNFSBL_KSRC/.pnfsbl-extracted" ] || "$PNFSBL_TDIR/deps.sh" source
 "$PNFSBL_TDIR/overlay.sh" "$PNFSBL_CACHE/kunit-tree" >/dev/null
 cd "$PNFSBL_CACHE/kunit-tree"

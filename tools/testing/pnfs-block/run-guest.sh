@@ -110,6 +110,16 @@ rc_of_run()
 	echo "${rc:-125}"
 }
 
+# One guest at a time on this machine: two TCG guests on two cores only
+# slow each other past their timeouts.  The lock is released when this
+# script exits.
+mkdir -p "$PNFSBL_CACHE"
+exec 9>"$PNFSBL_CACHE/guest.lock"
+if ! flock -n 9; then
+	pnfsbl_log "waiting for another guest run to finish"
+	flock 9
+fi
+
 boot
 if { [ "$status" != 0 ] || [ "$(rc_of_run)" != 0 ]; } && tcg_int3_flake; then
 	pnfsbl_log "guest hit the TCG int3 flake before any test module loaded; booting once more"
