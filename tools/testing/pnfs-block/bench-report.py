@@ -1,0 +1,397 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the guest's benchmark runs into results.json, results.md and
+results.png (the chart through gnuplot).
+
+Input (--runs DIR, as guest/bench.sh leaves it): meta.env, and for each
+run runs/NNN.json (fio's JSON) and runs/NNN.env (workload, config,
+repeat, /proc/stat and mountstats deltas).  Standard library only.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+# workload -> (title, fio direction, unit); the unit says which fio
+# number is the result.  Every result is "higher is better".
+WORKLOADS = {
+    "seqwrite-buf": ("seq 1 MiB write, buffered + fsync", "write", "MiB/s"),
+    "seqwrite-direct": ("seq 1 MiB write, O_DIRECT", "write", "MiB/s"),
+    "seqread-buf": ("seq 1 MiB read, buffered", "read", "MiB/s"),
+    "seqread-direct": ("seq 1 MiB read, O_DIRECT", "read", "MiB/s"),
+    "randread-4k": ("random 4 KiB read, O_DIRECT, QD16", "read", "IOPS"),
+    "randwrite-4k": ("random 4 KiB write, O_DIRECT, QD16", "write", "IOPS"),
+    "par4-write": ("4 jobs x 4 files, seq 1 MiB write, buffered + fsync",
+                   "write", "MiB/s"),
+    "smallfiles": ("small files: create, write 64 KiB, fsync, close",
+                   "write", "files/s"),
+}
+SEQUENTIAL = ["seqwrite-buf", "seqwrite-direct", "seqread-buf",
+              "seqread-direct", "par4-write"]
+SMALL_IO = ["randread-4k", "randwrite-4k", "smallfiles"]
+CONFIG_TITLES = {
+    "ours": "ours (pNFS block)",
+    "mainline": "mainline (pNFS block)",
+    "plain": "plain NFSv4.2",
+    "raw": "raw disk (local XFS)",
+}
+# The per-GiB NFS operations the table shows; READ counts READ_PLUS too
+# (NFSv4.2 sends its reads to the server as READ_PLUS).
+TABLE_OPS = ["LAYOUTGET", "LAYOUTCOMMIT", "LAYOUTRETURN", "GETDEVICEINFO",
+             "READ", "WRITE"]
+SYS_FIELDS = ("system", "irq", "softirq")
+
+TCG_NOTE = (
+    "The guest runs under QEMU TCG (software emulation, no KVM) on a shared "
+    "2-core host: absolute timings mean little and are meaningful only as "
+    "ratios between configurations within this one run.  Configurations "
+    "were interleaved (for each workload and each repeat: every "
+    "configuration in turn) so that drift in the host's load hits them "
+    "alike.")
+
+
+def read_env(path):
+    """KEY=VALUE lines into a dict of strings."""
+    env = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if "=" in line:
+                k, v = line.split("=", 1)
+                env[k] = v
+    return env
+
+
+def load_runs(rundir, user_hz):
+    """One dict per run, with its result and per-GiB costs."""
+    runs = []
+    d = os.path.join(rundir, "runs")
+    for name in sorted(os.listdir(d)):
+        if not name.endswith(".env"):
+            continue
+        env = read_env(os.path.join(d, name))
+        w = env.get("workload")
+        if w not in WORKLOADS:
+            continue
+        run = {"id": name[:-4], "workload": w, "config": env["config"],
+               "repeat": int(env["repeat"]), "fio_status": int(env["fio_status"]),
+               "wall_s": float(env["wall"]), "pnfs": env.get("pnfs"),
+               "srcversion": env.get("srcversion")}
+        runs.append(run)
+        try:
+            with open(os.path.join(d, run["id"] + ".json"),
+                      encoding="utf-8") as f:
+                job = json.load(f)["jobs"][0]
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            run["error"] = "no fio result: %s" % e
+            continue
+        if run["fio_status"] != 0 or job.get("error"):
+            run["error"] = "fio exit %d, error %s" % (run["fio_status"],
+                                                      job.get("error"))
+            continue
+        _, ddir, unit = WORKLOADS[w]
+        io = job[ddir]
+        nbytes = io["io_bytes"]
+        run["bytes"] = nbytes
+        run["fio_runtime_s"] = io["runtime"] / 1000.0
+        run["value"] = io["bw_bytes"] / MIB if unit == "MiB/s" else io["iops"]
+        if not nbytes:
+            run["error"] = "fio moved no data"
+            del run["value"]
+            continue
+        gib = nbytes / GIB
+        sys_s = sum(int(env.get("cpu_" + k, 0)) for k in SYS_FIELDS) / user_hz
+        run["sys_cpu_s"] = sys_s
+        run["sys_cpu_s_per_gib"] = sys_s / gib
+        ops = {k[3:]: int(v) for k, v in env.items() if k.startswith("op_")}
+        if ops:
+            ops["READ"] = ops.get("READ", 0) + ops.pop("READ_PLUS", 0)
+            run["ops"] = ops
+            run["ops_per_gib"] = {k: v / gib for k, v in ops.items()}
+    return runs
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def aggregate(runs, workloads, configs):
+    """Per (workload, config): median/min/max and median costs."""
+    res = {}
+    for w in workloads:
+        for c in configs:
+            rs = [r for r in runs if r["workload"] == w and r["config"] == c]
+            ok = [r for r in rs if "value" in r]
+            vals = [r["value"] for r in ok]
+            e = {"workload": w, "config": c, "title": WORKLOADS[w][0],
+                 "unit": WORKLOADS[w][2], "values": vals,
+                 "runs": len(rs), "failed_runs": len(rs) - len(ok),
+                 "median": median(vals),
+                 "min": min(vals) if vals else None,
+                 "max": max(vals) if vals else None,
+                 "sys_cpu_s_per_gib": median(
+                     [r["sys_cpu_s_per_gib"] for r in ok]),
+                 "wall_s": [r["wall_s"] for r in rs]}
+            if ok and "ops_per_gib" in ok[0]:
+                e["ops_per_gib"] = {
+                    op: median([r["ops_per_gib"].get(op, 0) for r in ok])
+                    for op in sorted(ok[0]["ops_per_gib"])}
+            errs = [r["error"] for r in rs if "error" in r]
+            if errs:
+                e["errors"] = errs
+            res[(w, c)] = e
+    for (w, c), e in res.items():
+        for ref in ("mainline", "raw", "plain"):
+            r = res.get((w, ref))
+            e["ratio_to_" + ref] = (
+                e["median"] / r["median"]
+                if r and r["median"] and e["median"] is not None else None)
+    return res
+
+
+def overlap(a, b):
+    """The min..max spreads of two results overlap: within the noise."""
+    return (a["min"] is not None and b["min"] is not None and
+            a["min"] <= b["max"] and b["min"] <= a["max"])
+
+
+def targets(res, workloads):
+    """The issue's targets for our driver: met / not met, with numbers."""
+    out = []
+
+    def get(w, c):
+        e = res.get((w, c))
+        return e if e and e["median"] is not None else None
+
+    def ratio_target(name, pairs, ref, want, key="median"):
+        checks = []
+        for w in pairs:
+            o, r = get(w, "ours"), get(w, ref)
+            if not o or not r:
+                continue
+            if key == "median":
+                x = o["median"] / r["median"]
+                ok = x >= want
+            else:   # system CPU per GiB: lower is better
+                if o[key] is None or r[key] is None:
+                    continue
+                x = o[key] / r[key] if r[key] else float("inf")
+                ok = x <= want
+            c = {"workload": w, "ratio": round(x, 3), "met": ok}
+            if key == "median":
+                c["spreads_overlap"] = overlap(o, r)
+            checks.append(c)
+        if not checks:
+            out.append({"target": name, "status": "not measured",
+                        "checks": []})
+            return
+        status = "met" if all(c["met"] for c in checks) else "not met"
+        out.append({"target": name, "status": status, "checks": checks})
+
+    ratio_target("ours at or above mainline on every workload",
+                 workloads, "mainline", 1.0)
+    ratio_target("ours at least 2x mainline on sequential O_DIRECT writes",
+                 [w for w in workloads if w == "seqwrite-direct"],
+                 "mainline", 2.0)
+    ratio_target("ours within 5% of the raw disk on sequential O_DIRECT reads",
+                 [w for w in workloads if w == "seqread-direct"], "raw", 0.95)
+    ratio_target("ours at least 3x plain NFS on sequential I/O",
+                 [w for w in workloads if w in SEQUENTIAL], "plain", 3.0)
+    ratio_target("ours at or above plain NFS on random 4 KiB and small files",
+                 [w for w in workloads if w in SMALL_IO], "plain", 1.0)
+    ratio_target("ours' system CPU per GiB no higher than mainline's",
+                 workloads, "mainline", 1.0, key="sys_cpu_s_per_gib")
+    return out
+
+
+def fmt(x, nd=None):
+    if x is None:
+        return "-"
+    if nd is None:
+        nd = 0 if abs(x) >= 100 else (1 if abs(x) >= 10 else 2)
+    return "%.*f" % (nd, x)
+
+
+def fmt_ratio(x):
+    return "-" if x is None else "%.2fx" % x
+
+
+def fmt_ops(x):
+    if x is None:
+        return "-"
+    if x == 0:
+        return "0"
+    return "%.0f" % x if x >= 10 else "%.1f" % x
+
+
+def markdown(doc, res, workloads, configs, tgts):
+    m = doc["meta"]
+    lines = []
+    lines.append("# pNFS block layout benchmark")
+    lines.append("")
+    lines.append("**%s**" % TCG_NOTE)
+    lines.append("")
+    lines.append(
+        "Setup: one guest boot (kernel %s, %s vCPUs, %s MiB RAM, %s); NFSv4.2 "
+        "over guest loopback to nfsd; XFS on whole virtio disks, QEMU "
+        "`cache=%s` (guest sees write cache: %s), so O_DIRECT reads can be "
+        "served from the host's page cache.  Files %s MiB, %s repeats, "
+        "time-based runs %s s, %s small files; median (min..max) of the "
+        "repeats.  Plain NFS is the server's export without `pnfs` (an "
+        "identical second virtio disk); raw disk is the server's own XFS "
+        "on the pnfs export's disk."
+        % (m.get("kernel"), m.get("guest_cpus"),
+           int(m.get("guest_mem_kb", 0)) // 1024, m.get("fio"),
+           doc["cache_mode"], m.get("write_cache"), m.get("mib"),
+           m.get("repeats"), m.get("runtime"), m.get("nfiles")))
+    lines.append("")
+    lines.append(
+        "Drivers: ours srcversion `%s`, mainline `%s` (`%s`); every pNFS "
+        "run checked `/sys/module/blocklayoutdriver/srcversion`.  System "
+        "CPU is guest-wide (system + irq + softirq from `/proc/stat`: the "
+        "client, nfsd and loopback TCP together) per GiB moved.  NFS "
+        "operations per GiB come from `/proc/self/mountstats` deltas "
+        "between mount and unmount; READ includes READ_PLUS."
+        % (m.get("srcversion_ours"), m.get("srcversion_mainline"),
+           m.get("mainline_module")))
+    lines.append("")
+    head = ["workload", "config", "median", "min", "max", "vs mainline",
+            "vs raw", "sys CPU s/GiB"] + [op + "/GiB" for op in TABLE_OPS]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join(["---", "---"] + ["---:"] * (len(head) - 2))
+                 + "|")
+    for w in workloads:
+        for c in configs:
+            e = res[(w, c)]
+            ops = e.get("ops_per_gib")
+            row = ["%s (%s)" % (e["title"], e["unit"]) if c == configs[0]
+                   else "", CONFIG_TITLES.get(c, c),
+                   fmt(e["median"]), fmt(e["min"]), fmt(e["max"]),
+                   fmt_ratio(e["ratio_to_mainline"]),
+                   fmt_ratio(e["ratio_to_raw"]),
+                   fmt(e["sys_cpu_s_per_gib"])]
+            row += [fmt_ops(ops.get(op)) if ops else "-" for op in TABLE_OPS]
+            if e["failed_runs"]:
+                row[1] += " (%d of %d runs failed)" % (e["failed_runs"],
+                                                      e["runs"])
+            lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append("## Targets (reported, not enforced)")
+    lines.append("")
+    for t in tgts:
+        det = ", ".join(
+            "%s %.2fx%s" % (c["workload"], c["ratio"],
+                            "" if c["met"] else " (not met%s)" %
+                            (", within the repeats' spread"
+                             if c.get("spreads_overlap") else ""))
+            for c in t["checks"])
+        lines.append("- **%s**: %s%s" % (t["target"], t["status"],
+                                          ": " + det if det else ""))
+    lines.append("")
+    lines.append("Generated %s by tools/testing/pnfs-block/bench.sh; raw "
+                 "runs in results.json." % doc["generated"])
+    return "\n".join(lines) + "\n"
+
+
+def chart(out, res, workloads, configs, cache_mode):
+    """results.png: each configuration's median relative to the raw disk
+    (log scale), with the repeats' min..max as error bars."""
+    if not shutil.which("gnuplot"):
+        print("bench-report: gnuplot missing, no chart", file=sys.stderr)
+        return False
+    dat = os.path.join(out, "results.dat")
+    with open(dat, "w", encoding="utf-8") as f:
+        for w in workloads:
+            raw = res.get((w, "raw"))
+            base = raw["median"] if raw and raw["median"] else None
+            cols = [w]
+            for c in configs:
+                e = res[(w, c)]
+                if base and e["median"]:
+                    cols += ["%.4g" % (v / base)
+                             for v in (e["median"], e["min"], e["max"])]
+                else:
+                    cols += ["NaN"] * 3
+            f.write(" ".join(cols) + "\n")
+    plots = []
+    for i, c in enumerate(configs):
+        b = 2 + 3 * i
+        plots.append("'%s' using %d:%d:%d:xtic(1) title '%s'"
+                     % (dat, b, b + 1, b + 2, CONFIG_TITLES.get(c, c)))
+    script = "\n".join([
+        "set terminal pngcairo size 1400,700 noenhanced",
+        "set output '%s'" % os.path.join(out, "results.png"),
+        "set title 'pNFS block benchmark, relative to the raw disk (median,"
+        " min..max).  QEMU TCG, disk cache=%s: compare ratios within this run"
+        " only'" % cache_mode,
+        "set ylabel 'throughput or IOPS / raw disk (log)'",
+        "set logscale y",
+        "set grid ytics",
+        "set key top right",
+        "set style data histogram",
+        "set style histogram errorbars gap 2 lw 1",
+        "set style fill solid 0.8 border -1",
+        "set xtics rotate by -20",
+        "plot " + ", ".join(plots),
+    ]) + "\n"
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("bench-report: gnuplot failed: %s" % e, file=sys.stderr)
+        return False
+    return True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", required=True,
+                    help="the guest's results/bench directory")
+    ap.add_argument("--out", required=True, help="where results.* go")
+    ap.add_argument("--cache-mode", default="unknown",
+                    help="QEMU cache mode of the data disks")
+    a = ap.parse_args()
+
+    meta = read_env(os.path.join(a.runs, "meta.env"))
+    user_hz = int(meta.get("user_hz", 100))
+    workloads = [w for w in meta.get("workloads", "").split()
+                 if w in WORKLOADS]
+    configs = meta.get("configs", "").split()
+    runs = load_runs(a.runs, user_hz)
+    if not runs:
+        print("bench-report: no runs in %s" % a.runs, file=sys.stderr)
+        return 1
+    res = aggregate(runs, workloads, configs)
+    tgts = targets(res, workloads)
+    os.makedirs(a.out, exist_ok=True)
+    doc = {
+        "note": TCG_NOTE,
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cache_mode": a.cache_mode,
+        "meta": meta,
+        "workloads": {w: {"title": WORKLOADS[w][0], "unit": WORKLOADS[w][2]}
+                      for w in workloads},
+        "configs": {c: CONFIG_TITLES.get(c, c) for c in configs},
+        "results": [res[(w, c)] for w in workloads for c in configs],
+        "targets": tgts,
+        "runs": runs,
+    }
+    with open(os.path.join(a.out, "results.json"), "w",
+              encoding="utf-8") as f:
+        json.dump(doc, f, indent=1, allow_nan=False, default=str)
+        f.write("\n")
+    with open(os.path.join(a.out, "results.md"), "w", encoding="utf-8") as f:
+        f.write(markdown(doc, res, workloads, configs, tgts))
+    chart(a.out, res, workloads, configs, a.cache_mode)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: one guest boot, the same fio workloads against our block
+# layout driver, mainline's, plain NFSv4.2 and the raw disk, interleaved
+# and repeated; then results.json, results.md and results.png under
+# $PNFSBL_OUT/bench.  Targets are reported, never enforced: the exit
+# status says only whether the benchmark itself ran.
+#
+# Environment:
+#   PNFSBL_BENCH_SIZE      sequential file size (default 512m; k/m/g)
+#   PNFSBL_BENCH_REPEATS   repeats of every workload (default 3)
+#   PNFSBL_BENCH_RUNTIME   seconds of each time-based run (default 4)
+#   PNFSBL_BENCH_CAP       seconds at most for a size-based run (default 20)
+#   PNFSBL_BENCH_FILES     files in the small-file workload (default 512)
+#   PNFSBL_BENCH_WORKLOADS, PNFSBL_BENCH_CONFIGS   subsets, for development
+# and run-guest.sh's knobs (PNFSBL_TIMEOUT defaults to a bound computed
+# from the above).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+size=${PNFSBL_BENCH_SIZE:-512m}
+repeats=${PNFSBL_BENCH_REPEATS:-3}
+runtime=${PNFSBL_BENCH_RUNTIME:-4}
+cap=${PNFSBL_BENCH_CAP:-20}
+nfiles=${PNFSBL_BENCH_FILES:-512}
+workloads=${PNFSBL_BENCH_WORKLOADS:-seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles}
+configs=${PNFSBL_BENCH_CONFIGS:-ours mainline plain raw}
+
+# mib SIZE: SIZE (bytes, or with a k/m/g suffix) in whole MiB.
+mib()
+{
+	local n=${1%[kKmMgG]} u=${1: -1}
+
+	[[ $n =~ ^[0-9]+$ ]] || pnfsbl_die "bad size: $1"
+	case $u in
+	k|K)	echo $((n / 1024)) ;;
+	m|M)	echo "$n" ;;
+	g|G)	echo $((n * 1024)) ;;
+	*)	echo $((n >> 20)) ;;
+	esac
+}
+
+size_mib=$(mib "$size")
+[ "$size_mib" -ge 4 ] || pnfsbl_die "PNFSBL_BENCH_SIZE must be at least 4m"
+for v in "$repeats" "$runtime" "$cap" "$nfiles"; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || pnfsbl_die "not a positive number: $v"
+done
+
+command -v gnuplot >/dev/null || "$PNFSBL_TDIR/deps.sh" host
+
+out=$PNFSBL_OUT/bench
+tdir=$out/guest
+rm -rf "$tdir" && mkdir -p "$tdir/t"
+rm -f "$out"/results.{json,md,png}
+cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR/guest-main.sh" "$tdir/t/"
+ko=$("$PNFSBL_TDIR/build.sh" module)
+cp "$ko" "$tdir/t/blocklayoutdriver.ko"
+
+# The data disks' cache mode, as run-guest.sh sets it: every O_DIRECT
+# number depends on it (with cache=unsafe the host page cache serves the
+# guest's "disk" reads), so the report states it.
+cache_mode=$(sed -n 's/.*add_disk "\$work\/data\$i\.img".*cache=\([a-z]*\).*/\1/p' \
+	"$PNFSBL_TDIR/run-guest.sh")
+cache_mode=${cache_mode:-unknown}
+
+cat >"$tdir/t/env" <<EOV
+PNFSBL_SUITE=bench
+PNFSBL_DRIVER=mainline
+BENCH_MIB=$size_mib
+BENCH_REPEATS=$repeats
+BENCH_RUNTIME=$runtime
+BENCH_CAP=$cap
+BENCH_NFILES=$nfiles
+BENCH_WORKLOADS="$workloads"
+BENCH_CONFIGS="$configs"
+EOV
+
+# The disk holds the data files and one run's output per configuration;
+# leave room for three of each on the pnfs export's disk.
+min_gib=$(( (6 * size_mib + 1023) / 1024 + 2 ))
+[ "$min_gib" -ge 8 ] || min_gib=8
+export PNFSBL_DATA_SIZE=${PNFSBL_DATA_SIZE:-${min_gib}G}
+# A bound, not an estimate: every run at its cap plus mount, module swap
+# and cache drop, and the boot and the data files.
+nruns=$(( $(wc -w <<<"$workloads") * $(wc -w <<<"$configs") * repeats ))
+export PNFSBL_TIMEOUT=${PNFSBL_TIMEOUT:-$(( 300 + nruns * (cap + runtime + 20) + size_mib / 2 ))}
+
+pnfsbl_log "bench: $nruns runs, ${size_mib} MiB, $repeats repeats, disk cache=$cache_mode, timeout ${PNFSBL_TIMEOUT}s"
+status=0
+t0=$SECONDS
+"$PNFSBL_TDIR/run-guest.sh" "$tdir/t" "$tdir/results" >"$tdir/run.log" 2>&1 || status=$?
+pnfsbl_log "bench: guest finished with status $status after $((SECONDS - t0))s"
+grep -E '^(ok|not ok) ' "$tdir/results/ktap.txt" 2>/dev/null || true
+[ "$status" = 0 ] || { tail -40 "$tdir/run.log"; grep '^#' "$tdir/results/ktap.txt" 2>/dev/null | tail -20; }
+
+[ -d "$tdir/results/bench/runs" ] || pnfsbl_die "the guest left no benchmark results (see $tdir)"
+python3 "$PNFSBL_TDIR/bench-report.py" --runs "$tdir/results/bench" \
+	--cache-mode "$cache_mode" --out "$out" ||
+	pnfsbl_die "bench-report.py failed"
+cat "$out/results.md"
+pnfsbl_log "bench: results in $out/results.{json,md,png}"
+exit "$status"

@@ -1,0 +1,332 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench, guest side: the same fio workloads against four
+# configurations in one boot, interleaved and repeated (for each workload,
+# for each repeat: ours, mainline, plain, raw), so that drift in a noisy
+# TCG host hits every configuration alike.
+#
+#   ours      NFSv4.2 over our blocklayoutdriver (insmod /t/...ko)
+#   mainline  NFSv4.2 over Debian's blocklayoutdriver (modprobe)
+#   plain     NFSv4.2 through the server: the export without pnfs
+#   raw       the server's own XFS on the pnfs export's disk, no NFS
+#
+# Each run leaves /results/bench/runs/NNN.json (fio's JSON) and NNN.env
+# (what fio cannot see: /proc/stat and mountstats deltas, the module
+# loaded, the wall time).  The host turns them into the report.
+. /t/common.sh
+
+MIB=${BENCH_MIB:-512}
+REPEATS=${BENCH_REPEATS:-3}
+RUNTIME=${BENCH_RUNTIME:-4}
+CAP=${BENCH_CAP:-20}
+NFILES=${BENCH_NFILES:-512}
+WORKLOADS=${BENCH_WORKLOADS:-"seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles"}
+CONFIGS=${BENCH_CONFIGS:-"ours mainline plain raw"}
+# A fio run is bounded by its own runtime cap; the command timeout only
+# catches a hang, and then dumps the blocked tasks.
+CMD_TIMEOUT=$((CAP + 120))
+R=/results/bench
+RUNS=$R/runs
+MP=/mnt/bench
+BLKMAPD_PID=
+CUR_DRIVER=none
+OPS_REC="LAYOUTGET LAYOUTCOMMIT LAYOUTRETURN GETDEVICEINFO READ READ_PLUS WRITE COMMIT OPEN CLOSE"
+
+mkdir -p "$RUNS"
+
+die()
+{
+	ktap_fail "bench: $*"
+	ktap_finish
+	exit 1
+}
+
+meta()	# KEY VALUE: one line of the run's metadata for the report
+{
+	printf '%s=%s\n' "$1" "$2" >>"$R/meta.env"
+}
+
+# The srcversion of each candidate, to prove which one each run used
+# (the module name is the same for both).
+SRC_OURS=$(modinfo -F srcversion /t/blocklayoutdriver.ko 2>/dev/null)
+SRC_MAINLINE=$(modinfo -F srcversion blocklayoutdriver 2>/dev/null)
+
+loaded_srcversion()
+{
+	cat /sys/module/blocklayoutdriver/srcversion 2>/dev/null || echo none
+}
+
+stop_blkmapd()
+{
+	[ -n "$BLKMAPD_PID" ] || return 0
+	kill "$BLKMAPD_PID" 2>/dev/null
+	wait "$BLKMAPD_PID" 2>/dev/null
+	BLKMAPD_PID=
+}
+
+# use_driver ours|mainline: exactly that blocklayoutdriver loaded, with a
+# blkmapd of its own (its pipe goes away with the module).  Our tracepoints
+# stay off: they would cost ours CPU that mainline does not pay.
+use_driver()
+{
+	local want
+
+	[ "$CUR_DRIVER" = "$1" ] && return 0
+	stop_blkmapd
+	if [ -d /sys/module/blocklayoutdriver ]; then
+		t rmmod blocklayoutdriver || return 1
+	fi
+	case $1 in
+	ours)		t insmod /t/blocklayoutdriver.ko || return 1; want=$SRC_OURS ;;
+	mainline)	t modprobe blocklayoutdriver || return 1; want=$SRC_MAINLINE ;;
+	esac
+	if [ "$(loaded_srcversion)" != "$want" ]; then
+		ktap_diag "loaded srcversion $(loaded_srcversion), want $want ($1)"
+		return 1
+	fi
+	start_blkmapd || return 1
+	CUR_DRIVER=$1
+}
+
+# config_dir CONFIG: mount what CONFIG needs and set DIR to the directory
+# the workload runs in.  Not in a subshell: use_driver's state must stick.
+config_dir()
+{
+	case $1 in
+	ours|mainline)
+		use_driver "$1" || return 1
+		mnt 4.2 "$MP" "$SRV" || return 1
+		[ "$(pnfs_type "$MP")" = LAYOUT_BLOCK_VOLUME ] || {
+			ktap_diag "$1: pnfs=$(pnfs_type "$MP"), not LAYOUT_BLOCK_VOLUME"
+			return 1
+		}
+		DIR=$MP/bench/$1
+		;;
+	plain)
+		mnt 4.2 "$MP" "$PLAIN" || return 1
+		DIR=$MP/bench/plain
+		;;
+	raw)
+		DIR=$SRV/bench/raw
+		;;
+	esac
+}
+
+config_done()
+{
+	mountpoint -q "$MP" && t umount "$MP"
+	return 0
+}
+
+# server_dir CONFIG: the same directory seen on the server.
+server_dir()
+{
+	case $1 in
+	plain)	echo "$PLAIN/bench/plain" ;;
+	*)	echo "$SRV/bench/$1" ;;
+	esac
+}
+
+# fio_args WORKLOAD: the job, on the command line.  Files are never
+# preallocated (fallocate=none): an NFSv4.2 ALLOCATE would change what the
+# layout sees.  Writes end with fsync, so the time includes getting the
+# data to the disk; time-based runs wrap on the prewritten file "data".
+fio_args()
+{
+	local seq1=(--bs=1m --size="${MIB}m" --runtime="$CAP")
+	local tb=(--size="${MIB}m" --time_based --runtime="$RUNTIME")
+	local rnd=(--bs=4k --direct=1 --ioengine=libaio --iodepth=16
+		   --randrepeat=1 "${tb[@]}" --filename=data)
+
+	case $1 in
+	seqwrite-buf)	echo --rw=write "${seq1[@]}" --filename=seqw --end_fsync=1 ;;
+	seqwrite-direct) echo --rw=write "${seq1[@]}" --filename=seqw --direct=1 --end_fsync=1 ;;
+	seqread-buf)	echo --rw=read "${seq1[@]}" --filename=data ;;
+	seqread-direct)	echo --rw=read --bs=1m --direct=1 "${tb[@]}" --filename=data ;;
+	randread-4k)	echo --rw=randread "${rnd[@]}" ;;
+	randwrite-4k)	echo --rw=randwrite "${rnd[@]}" --end_fsync=1 ;;
+	par4-write)	echo --rw=write --bs=1m --numjobs=4 --size="$((MIB / 4))m" \
+				--runtime="$CAP" --filename_format='par.$jobnum' --end_fsync=1 ;;
+	smallfiles)	echo --rw=write --bs=64k --filesize=64k --nrfiles="$NFILES" \
+				--size="$((NFILES * 64))k" --openfiles=1 \
+				--file_service_type=sequential --create_on_open=1 \
+				--fsync_on_close=1 --runtime="$CAP" \
+				--filename_format='small/f.$filenum' ;;
+	*)		return 1 ;;
+	esac
+}
+
+# cleanup_after WORKLOAD DIR: drop what a write workload made, untimed,
+# so the disk never holds more than the data file and one run's output.
+cleanup_after()
+{
+	case $1 in
+	seqwrite-*)	rm -f "$2/seqw" ;;
+	par4-write)	rm -f "$2"/par.* ;;
+	smallfiles)	rm -rf "$2/small" ;;
+	esac
+}
+
+cpu_line()
+{
+	# user nice system idle iowait irq softirq steal, in USER_HZ
+	awk '$1 == "cpu" { print $2, $3, $4, $5, $6, $7, $8, $9; exit }' /proc/stat
+}
+
+ops_line()	# MOUNTPOINT
+{
+	local op s=""
+
+	for op in $OPS_REC; do
+		s="$s $(opcount "$1" "$op")"
+	done
+	echo "$s"
+}
+
+# summary FIO-JSON: throughput and IOPS, for the live log only.
+summary()
+{
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+for d in ("read", "write"):
+    if j[d]["io_bytes"]:
+        print("%s %.1f MiB/s %.0f IOPS" % (d, j[d]["bw_bytes"] / 2**20, j[d]["iops"]))
+' "$1" 2>/dev/null
+}
+
+RUN=0
+NRUNS=0
+FAILED=0
+
+# run_one WORKLOAD CONFIG REPEAT
+run_one()
+{
+	local w=$1 c=$2 rep=$3 dir id args st t0 t1 c0 c1 o0 o1 i op pnfs=none
+	local -a a b oa ob
+
+	RUN=$((RUN + 1))
+	id=$(printf '%03d' "$RUN")
+	args=$(fio_args "$w") || { ktap_diag "unknown workload $w"; return 1; }
+	config_dir "$c" || { config_done; ktap_diag "$id $w $c: setup failed"; return 1; }
+	dir=$DIR
+	mkdir -p "$dir/small"
+	[ "$c" = ours ] || [ "$c" = mainline ] && pnfs=$(pnfs_type "$MP")
+	# Cold caches on the client and the server (one kernel): reads come
+	# from the disk, and no earlier run's dirty pages are flushed now.
+	drop_caches
+	c0=$(cpu_line)
+	[ "$c" = raw ] || o0=$(ops_line "$MP")
+	t0=$(now)
+	# shellcheck disable=SC2086	# the job's options, split on purpose
+	t fio --name="$w" --directory="$dir" --ioengine=psync --fallocate=none \
+		--group_reporting --output-format=json --output="$RUNS/$id.json" \
+		$args >"$RUNS/$id.err" 2>&1
+	st=$?
+	t1=$(now)
+	c1=$(cpu_line)
+	[ "$c" = raw ] || o1=$(ops_line "$MP")
+	{
+		echo "workload=$w"
+		echo "config=$c"
+		echo "repeat=$rep"
+		echo "fio_status=$st"
+		echo "wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+		echo "pnfs=$pnfs"
+		echo "srcversion=$( [ "$c" = ours ] || [ "$c" = mainline ] && loaded_srcversion || echo -)"
+		read -ra a <<<"$c0"
+		read -ra b <<<"$c1"
+		i=0
+		for op in user nice system idle iowait irq softirq steal; do
+			echo "cpu_$op=$(( ${b[i]} - ${a[i]} ))"
+			i=$((i + 1))
+		done
+		if [ "$c" != raw ]; then
+			read -ra oa <<<"$o0"
+			read -ra ob <<<"$o1"
+			i=0
+			for op in $OPS_REC; do
+				echo "op_$op=$(( ${ob[i]} - ${oa[i]} ))"
+				i=$((i + 1))
+			done
+		fi
+	} >"$RUNS/$id.env"
+	cleanup_after "$w" "$dir"
+	config_done
+	ktap_diag "run $RUN/$NRUNS $w $c r$rep: fio $st, $(sed -n 's/^wall=//p' "$RUNS/$id.env")s" \
+		"$(summary "$RUNS/$id.json")"
+	[ "$st" = 0 ] || { sed 's/^/# fio: /' "$RUNS/$id.err" | tail -5; return 1; }
+}
+
+# prepare: the file "data" (read and overwritten in place by the random
+# and read workloads) for every configuration, written on the server's own
+# mount: fully allocated, so no configuration reads holes.
+prepare()
+{
+	local c d
+
+	for c in $CONFIGS; do
+		d=$(server_dir "$c")
+		mkdir -p "$d" || return 1
+		t fio --name=prep --filename="$d/data" --rw=write --bs=1m \
+			--size="${MIB}m" --fallocate=none --end_fsync=1 \
+			--output=/dev/null || return 1
+	done
+	# The NFS client writes as root; keep the directories open to it.
+	chmod -R a+rwX "$SRV/bench" "$PLAIN/bench"
+}
+
+ktap_plan 3
+: >"$R/meta.env"
+setup_block_server >"$R/setup.log" 2>&1 || { cat "$R/setup.log"; die "server setup"; }
+# setup_block_server loaded the default driver: start from nothing.
+stop_blkmapd
+rmmod blocklayoutdriver 2>/dev/null
+echo 0 >/sys/kernel/tracing/tracing_on 2>/dev/null
+ktap_pass "setup: nfsd serving XFS with and without pnfs"
+
+data=$(disk_by_serial pnfsbl-data0)
+meta srcversion_ours "$SRC_OURS"
+meta srcversion_mainline "$SRC_MAINLINE"
+meta mainline_module "$(modinfo -F filename blocklayoutdriver)"
+meta kernel "$(uname -r)"
+meta guest_cpus "$(nproc)"
+meta guest_mem_kb "$(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
+meta write_cache "$(cat "/sys/block/${data#/dev/}/queue/write_cache")"
+meta fio "$(fio --version)"
+meta user_hz "$(getconf CLK_TCK)"
+meta mib "$MIB"
+meta repeats "$REPEATS"
+meta runtime "$RUNTIME"
+meta cap "$CAP"
+meta nfiles "$NFILES"
+meta workloads "$WORKLOADS"
+meta configs "$CONFIGS"
+
+[ -n "$SRC_OURS" ] && [ -n "$SRC_MAINLINE" ] && [ "$SRC_OURS" != "$SRC_MAINLINE" ] ||
+	die "cannot tell the drivers apart (srcversion ours '$SRC_OURS', mainline '$SRC_MAINLINE')"
+
+t0=$(now)
+prepare || die "writing the data files"
+ktap_diag "prepared ${MIB} MiB data files in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+
+set -- $WORKLOADS
+nw=$#
+set -- $CONFIGS
+NRUNS=$((nw * $# * REPEATS))
+for w in $WORKLOADS; do
+	for rep in $(seq "$REPEATS"); do
+		for c in $CONFIGS; do
+			run_one "$w" "$c" "$rep" || FAILED=$((FAILED + 1))
+		done
+	done
+done
+stop_blkmapd
+if [ "$FAILED" = 0 ]; then
+	ktap_pass "bench: $NRUNS runs"
+else
+	ktap_fail "bench: $FAILED of $NRUNS runs failed"
+fi
+ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+ktap_finish
