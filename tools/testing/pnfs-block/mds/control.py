@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The control channel: a Unix stream socket taking one command per line
+and answering one JSON line.
+
+  ping                 -> "pong"
+  ops                  -> {op name: count} of every operation served
+  oplog [N]            -> the last N [op, status] pairs
+  reset-ops            -> clears both
+  stat PATH            -> the inode's size, type and extents
+  recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
+  save                 -> write the metadata file now
+"""
+
+import json
+import os
+import socket
+import threading
+
+from fs import FSError
+
+
+class ControlServer:
+    def __init__(self, path, nfs):
+        self.path, self.nfs = path, nfs
+        if os.path.exists(path):
+            os.unlink(path)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(8)
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True, name='control').start()
+
+    def _accept(self):
+        while True:
+            try:
+                s, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    def _serve(self, s):
+        f = s.makefile('rwb')
+        try:
+            for line in f:
+                words = line.decode('utf-8', 'replace').split()
+                if not words:
+                    continue
+                try:
+                    res = self.command(words[0], words[1:])
+                except (FSError, ValueError, KeyError, IndexError) as e:
+                    res = {'error': str(e)}
+                f.write(json.dumps(res).encode() + b'\n')
+                f.flush()
+        except OSError:
+            pass
+        finally:
+            s.close()
+
+    def _path(self, path):
+        fs = self.nfs.fs
+        ino = fs.root()
+        for part in path.strip('/').split('/'):
+            if part:
+                ino = fs.lookup(ino, part.encode())
+        return ino
+
+    def command(self, cmd, args):
+        nfs = self.nfs
+        if cmd == 'ping':
+            return 'pong'
+        if cmd == 'ops':
+            with nfs.lock:
+                return dict(nfs.op_counts)
+        if cmd == 'oplog':
+            n = int(args[0]) if args else 100
+            with nfs.lock:
+                return list(nfs.op_log)[-n:]
+        if cmd == 'reset-ops':
+            with nfs.lock:
+                nfs.op_counts.clear()
+                nfs.op_log.clear()
+            return 'ok'
+        if cmd == 'stat':
+            with nfs.lock:
+                ino = self._path(args[0])
+                return dict(fileid=ino.fileid, type=ino.type, size=ino.size,
+                            nlink=ino.nlink, mode=ino.mode,
+                            extents=ino.extents.to_json() if ino.extents else None)
+        if cmd == 'recall':
+            with nfs.lock:
+                ino = self._path(args[0])
+            return nfs.recall_file(ino)
+        if cmd == 'save':
+            with nfs.lock:
+                nfs.fs.save()
+            return 'ok'
+        return {'error': 'unknown command %s' % cmd}
+
+    def close(self):
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass

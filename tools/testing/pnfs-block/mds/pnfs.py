@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The block layout provider: which device describes the storage, and how a
+file's block map turns into LAYOUTGET extents and back from LAYOUTCOMMIT.
+
+Today: one SIMPLE volume, the whole data disk, so a storage offset in the
+file system's block map is a byte offset on that volume.  Stripes, concats
+and slices plug in by giving the provider a different volume list and an
+address space the allocator hands out (see blocklayout.py).
+"""
+
+from blocklayout import Extent, SimpleVolume, encode_deviceaddr, encode_layout
+from fs import FSError, SIG_OFFSET
+from storage import NoSpace, ST_HOLE, ST_INVALID, ST_RW, round_down, round_up
+import nfs4const as c
+
+# Cap on what one RW LAYOUTGET allocates, and what one READ layout spans.
+RW_CHUNK = 64 << 20
+READ_SPAN = 256 << 20
+
+
+class BlockLayoutProvider:
+    layout_type = c.LAYOUT4_BLOCK_VOLUME
+
+    def __init__(self, fs):
+        self.fs = fs
+        self.devid = fs.volume_id[:c.NFS4_DEVICEID4_SIZE]
+        self.volumes = [SimpleVolume([(SIG_OFFSET, fs.signature())])]
+        self.rw_chunk = RW_CHUNK
+
+    def device_ids(self):
+        return [self.devid]
+
+    def device_addr(self, devid):
+        """da_addr_body for devid, or FSError(NOENT)."""
+        if devid != self.devid:
+            raise FSError(c.NFS4ERR_NOENT)
+        return encode_deviceaddr(self.volumes)
+
+    def _state(self, st, iomode):
+        if st == ST_RW:
+            return (c.PNFS_BLOCK_READ_WRITE_DATA if iomode == c.LAYOUTIOMODE4_RW
+                    else c.PNFS_BLOCK_READ_DATA)
+        if st == ST_INVALID and iomode == c.LAYOUTIOMODE4_RW:
+            return c.PNFS_BLOCK_INVALID_DATA
+        return c.PNFS_BLOCK_NONE_DATA
+
+    def layout_get(self, ino, iomode, off, length, minlength, max_extents):
+        """Returns (offset, length, [Extent]) for a LAYOUTGET.
+
+        RW layouts allocate every hole in the range (as INVALID data, RFC
+        5663 section 2.3.2) up to rw_chunk past the request's minimum; READ
+        layouts describe holes and uncommitted blocks as NONE_DATA.
+        """
+        bs = self.fs.blksize
+        start = round_down(off, bs)
+        want_end = off + length if length != c.NFS4_UINT64_MAX else c.NFS4_UINT64_MAX
+        min_end = round_up(off + max(minlength, 1), bs)
+        if iomode == c.LAYOUTIOMODE4_RW:
+            end = min(round_up(want_end, bs), start + max(self.rw_chunk, min_end - start))
+            end = max(end, min_end)
+            try:
+                ino.extents.allocate(start, end - start, self.fs.alloc)
+            except NoSpace:
+                raise FSError(c.NFS4ERR_NOSPC)
+            self.fs.dirty = True
+        else:
+            eof = round_up(ino.size, bs)
+            end = min(round_up(want_end, bs), max(eof, min_end), start + READ_SPAN)
+            end = max(end, min_end, start + bs)
+        exts = []
+        for foff, n, soff, st in ino.extents.segments(start, end - start):
+            state = self._state(st, iomode)
+            if state == c.PNFS_BLOCK_NONE_DATA:
+                soff = 0
+            if (exts and exts[-1].state == state == c.PNFS_BLOCK_NONE_DATA):
+                exts[-1].length += n
+                continue
+            exts.append(Extent(self.devid, foff, n, soff, state))
+        if len(exts) > max_extents:
+            if max_extents < 1:
+                raise FSError(c.NFS4ERR_TOOSMALL)
+            exts = exts[:max_extents]
+            end = exts[-1].foff + exts[-1].length
+            if end < min_end:
+                raise FSError(c.NFS4ERR_TOOSMALL)
+        return start, end - start, exts
+
+    def encode_body(self, extents):
+        return encode_layout(extents)
+
+    def commit(self, ino, extents):
+        """Apply a LAYOUTCOMMIT list: INVALID -> written (RFC 5663 2.3.2)."""
+        bs = self.fs.blksize
+        for e in extents:
+            if e.devid != self.devid:
+                raise FSError(c.NFS4ERR_BADLAYOUT)
+            if e.foff % bs or e.length % bs or e.soff % bs or e.length == 0:
+                raise FSError(c.NFS4ERR_BADLAYOUT)
+            segs = ino.extents.segments(e.foff, e.length)
+            for foff, n, soff, st in segs:
+                if st == ST_HOLE or soff != e.soff + (foff - e.foff):
+                    raise FSError(c.NFS4ERR_BADLAYOUT)
+        for e in extents:
+            ino.extents.set_state(e.foff, e.length, ST_RW, from_state=ST_INVALID)
+        self.fs.dirty = True

@@ -1,0 +1,279 @@
+# SPDX-License-Identifier: GPL-2.0
+"""COMPOUNDs driven through the in-process client against a file-backed
+disk: sessions, the slot reply cache, ordinary file work and pNFS."""
+
+import os
+import tempfile
+import unittest
+
+import blocklayout as bl
+import client as C
+from fs import FileSystem, SIG_OFFSET, DATA_START
+from nfs4server import NFS4Server
+import nfs4const as c
+from xdr import Packer, Unpacker
+
+DISK_SIZE = 64 << 20
+
+
+class ServerCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.disk = os.path.join(self.tmp.name, 'disk')
+        with open(self.disk, 'wb') as f:
+            f.truncate(DISK_SIZE)
+        self.meta = os.path.join(self.tmp.name, 'meta.json')
+        self.start_server()
+        self.cl = C.NFS4Client(self.srv)
+        self.cl.setup()
+
+    def start_server(self):
+        self.fs = FileSystem(self.disk, self.meta, direct=False)
+        self.srv = NFS4Server(self.fs)
+
+    def ok(self, ops):
+        st, res = self.cl.session_compound(ops)
+        self.assertEqual(st, c.NFS4_OK, [(c.OP_NAMES.get(o), c.ERR_NAMES.get(s))
+                                         for o, s, _ in res])
+        return [r[2] for r in res[1:]]
+
+    def status(self, ops):
+        st, res = self.cl.session_compound(ops)
+        return st
+
+    def create_file(self, name):
+        r = self.ok([C.putrootfh(), C.open_create(self.cl.clientid, b'o1', name),
+                     C.getfh()])
+        return r[1]['stateid'], r[2]
+
+
+class SessionTest(ServerCase):
+    def test_exchange_id_flags(self):
+        st, res = self.cl.compound([C.exchange_id(b'another')])
+        self.assertEqual(st, c.NFS4_OK)
+        r = res[0][2]
+        self.assertTrue(r['flags'] & c.EXCHGID4_FLAG_USE_PNFS_MDS)
+        self.assertFalse(r['flags'] & c.EXCHGID4_FLAG_CONFIRMED_R)
+        self.assertEqual(r['seq'], 1)
+        # The confirmed client sees CONFIRMED_R on a repeat.
+        st, res = self.cl.compound([C.exchange_id(self.owner_of(self.cl))])
+
+    def owner_of(self, cl):
+        return self.srv.clients[cl.clientid].owner
+
+    def test_confirmed_repeat(self):
+        st, res = self.cl.compound([C.exchange_id(self.owner_of(self.cl))])
+        self.assertTrue(res[0][2]['flags'] & c.EXCHGID4_FLAG_CONFIRMED_R)
+        self.assertEqual(res[0][2]['clientid'], self.cl.clientid)
+
+    def test_create_session_replay_and_misorder(self):
+        st, res = self.cl.compound([C.exchange_id(b'cs-client')])
+        eid = res[0][2]
+        op = C.create_session(eid['clientid'], eid['seq'])
+        st1, r1 = self.cl.compound([op])
+        st2, r2 = self.cl.compound([op])
+        self.assertEqual((st1, st2), (c.NFS4_OK, c.NFS4_OK))
+        self.assertEqual(r1[0][2]['sid'], r2[0][2]['sid'])
+        st, _ = self.cl.compound([C.create_session(eid['clientid'], eid['seq'] + 5)])
+        self.assertEqual(st, c.NFS4ERR_SEQ_MISORDERED)
+
+    def test_sequence_replay_cache(self):
+        cl = self.cl
+        ops = [C.sequence(cl.sid, 1), C.putrootfh(),
+               C.create_dir(b'once')]
+        first = cl.raw_compound(ops)
+        again = cl.raw_compound(ops)
+        # The retransmission gets the cached reply byte for byte, and the
+        # CREATE did not run twice (a second run would answer EXIST).
+        self.assertEqual(first, again)
+        self.assertEqual(cl.decode(ops, again)[0], c.NFS4_OK)
+        st, _ = cl.compound([C.sequence(cl.sid, 3), C.putrootfh()])
+        self.assertEqual(st, c.NFS4ERR_SEQ_MISORDERED)
+        st, _ = cl.compound([C.sequence(cl.sid, 2), C.putrootfh(),
+                             C.create_dir(b'once')])
+        self.assertEqual(st, c.NFS4ERR_EXIST)
+        st, _ = cl.compound([C.sequence(cl.sid, 1, slot=99)])
+        self.assertEqual(st, c.NFS4ERR_BADSLOT)
+        st, _ = cl.compound([C.sequence(b'x' * 16, 1)])
+        self.assertEqual(st, c.NFS4ERR_BADSESSION)
+
+    def test_session_rules(self):
+        st, res = self.cl.compound([C.putrootfh()])
+        self.assertEqual(st, c.NFS4ERR_OP_NOT_IN_SESSION)
+        st, res = self.cl.session_compound([C.putrootfh(), C.sequence(self.cl.sid, 9)])
+        self.assertEqual(st, c.NFS4ERR_SEQUENCE_POS)
+
+    def test_unsupported_and_illegal(self):
+        st, res = self.cl.session_compound([C.putrootfh(), C.raw(c.OP_OPENATTR, b'\0' * 4)])
+        self.assertEqual(st, c.NFS4ERR_NOTSUPP)
+        self.assertEqual(res[-1][0], c.OP_OPENATTR)
+        st, res = self.cl.session_compound([C.raw(9999)])
+        self.assertEqual(st, c.NFS4ERR_OP_ILLEGAL)
+        self.assertEqual(res[-1][0], c.OP_ILLEGAL)
+        # Garbage arguments: BADXDR, not a crash.
+        st, res = self.cl.session_compound([C.putrootfh(), C.raw(c.OP_LOOKUP, b'\0\0')])
+        self.assertEqual(st, c.NFS4ERR_BADXDR)
+        st = self.cl.decode([], self.cl.raw_compound([], minor=0))[0]
+        self.assertEqual(st, c.NFS4ERR_MINOR_VERS_MISMATCH)
+
+
+class FileTest(ServerCase):
+    def test_open_write_read_close(self):
+        sid, fh = self.create_file(b'f')
+        data = os.urandom(10000)
+        r = self.ok([C.putfh(fh), C.write(sid, 5000, data)])
+        self.assertEqual(r[1][0], len(data))
+        r = self.ok([C.putfh(fh), C.read(sid, 0, 20000)])
+        eof, got = r[1]
+        self.assertTrue(eof)
+        self.assertEqual(got, b'\0' * 5000 + data)
+        r = self.ok([C.putfh(fh), C.getattr_([c.FATTR4_SIZE, c.FATTR4_TYPE])])
+        attrs, vals = r[1]
+        self.assertEqual(attrs, {c.FATTR4_TYPE, c.FATTR4_SIZE})
+        u = Unpacker(vals)
+        self.assertEqual((u.u32(), u.u64()), (c.NF4REG, 15000))
+        # The bytes are really on the disk, in the data area.
+        ino = self.fs.lookup(self.fs.root(), b'f')
+        run = ino.extents.runs[0]
+        self.assertEqual(run[0], 4096)      # block 0 stays a hole
+        self.assertGreaterEqual(run[2], DATA_START)
+        with open(self.disk, 'rb') as f:
+            f.seek(run[2] + 5000 - 4096)
+            self.assertEqual(f.read(len(data)), data)
+        r = self.ok([C.putfh(fh), C.close(sid)])
+        self.assertEqual(self.status([C.putfh(fh), C.read(sid, 0, 1)]),
+                         c.NFS4ERR_BAD_STATEID)
+
+    def test_open_modes(self):
+        self.create_file(b'g')
+        st = self.status([C.putrootfh(), C.open_create(self.cl.clientid, b'o2', b'g',
+                                                       mode=c.GUARDED4)])
+        self.assertEqual(st, c.NFS4ERR_EXIST)
+        r = self.ok([C.putrootfh(), C.open_create(self.cl.clientid, b'o3', b'x',
+                                                  mode=c.EXCLUSIVE4_1, verf=b'1' * 8)])
+        # A retransmitted exclusive create with the same verifier succeeds.
+        self.ok([C.putrootfh(), C.open_create(self.cl.clientid, b'o3', b'x',
+                                              mode=c.EXCLUSIVE4_1, verf=b'1' * 8)])
+        st = self.status([C.putrootfh(), C.open_create(self.cl.clientid, b'o3', b'x',
+                                                       mode=c.EXCLUSIVE4_1, verf=b'2' * 8)])
+        self.assertEqual(st, c.NFS4ERR_EXIST)
+
+    def test_read_only_open_cannot_write(self):
+        sid, fh = self.create_file(b'ro')
+        r = self.ok([C.putrootfh(), C.open_create(self.cl.clientid, b'r', b'ro',
+                                                  access=c.OPEN4_SHARE_ACCESS_READ)])
+        rsid = r[1]['stateid']
+        self.assertEqual(self.status([C.putfh(fh), C.write(rsid, 0, b'x')]),
+                         c.NFS4ERR_OPENMODE)
+
+    def test_readdir_cookies(self):
+        names = [b'n%03d' % i for i in range(60)]
+        for n in names:
+            self.ok([C.putrootfh(), C.create_dir(n)])
+        got, cookie, rounds = [], 0, 0
+        while True:
+            ents, eof = self.ok([C.putrootfh(), C.readdir(cookie, maxcount=600)])[1]
+            got += [e[1] for e in ents]
+            rounds += 1
+            if eof:
+                break
+            cookie = ents[-1][0]
+        self.assertEqual(got, names)
+        self.assertGreater(rounds, 2)
+        self.assertEqual(self.status([C.putrootfh(), C.readdir(0, maxcount=30)]),
+                         c.NFS4ERR_TOOSMALL)
+        self.ok([C.putrootfh(), C.remove(b'n000')])
+        self.assertEqual(self.status([C.putrootfh(), C.lookup(b'n000')]),
+                         c.NFS4ERR_NOENT)
+
+    def test_restart_keeps_data(self):
+        sid, fh = self.create_file(b'keep')
+        self.ok([C.putfh(fh), C.write(sid, 0, b'persist' * 1000), C.commit()])
+        self.fs.disk.close()
+        self.start_server()
+        self.cl = C.NFS4Client(self.srv)
+        self.cl.setup()
+        r = self.ok([C.putfh(fh), C.read((0, b'\0' * 12), 0, 7000)])
+        self.assertEqual(r[1][1], b'persist' * 1000)
+
+
+class PNFSTest(ServerCase):
+    def test_fs_layout_attrs(self):
+        r = self.ok([C.putrootfh(), C.getattr_([c.FATTR4_FS_LAYOUT_TYPES,
+                                                c.FATTR4_LAYOUT_BLKSIZE])])
+        attrs, vals = r[1]
+        u = Unpacker(vals)
+        self.assertEqual(u.array(u.u32), [c.LAYOUT4_BLOCK_VOLUME])
+        self.assertEqual(u.u32(), 4096)
+
+    def test_layout_write_commit_read(self):
+        sid, fh = self.create_file(b'p')
+        r = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 1 << 20, 4096)])
+        lg = r[1]
+        self.assertEqual(lg['stateid'][0], 1)
+        (off, length, iomode, ltype, body), = lg['layouts']
+        self.assertEqual((off, length, iomode, ltype),
+                         (0, 1 << 20, c.LAYOUTIOMODE4_RW, c.LAYOUT4_BLOCK_VOLUME))
+        ext = bl.decode_layout(body)
+        self.assertEqual(len(ext), 1)
+        self.assertEqual(ext[0].state, c.PNFS_BLOCK_INVALID_DATA)
+        self.assertEqual((ext[0].foff, ext[0].length), (0, 1 << 20))
+        # GETDEVICEINFO names one SIMPLE volume whose signature is on disk.
+        r = self.ok([C.getdeviceinfo(ext[0].devid)])
+        ltype, addr, notify = r[0]
+        u = Unpacker(addr)
+        self.assertEqual((u.u32(), u.u32(), u.u32()), (1, c.PNFS_BLOCK_VOLUME_SIMPLE, 1))
+        sig_off, sig = u.i64(), u.opaque()
+        with open(self.disk, 'rb') as f:
+            f.seek(sig_off)
+            self.assertEqual(f.read(len(sig)), sig)
+        self.assertEqual(sig_off, SIG_OFFSET)
+        # The client writes through the layout (here: straight to the disk)
+        data = os.urandom(8192)
+        with open(self.disk, 'r+b') as f:
+            f.seek(ext[0].soff + 4096)
+            f.write(data)
+        # Before LAYOUTCOMMIT: a READ layout calls the range NONE, MDS
+        # reads see zeros (INVALID reads as zeros).
+        r = self.ok([C.putfh(fh), C.read(sid, 0, 100)])
+        self.assertEqual(r[1], (True, b''))
+        upd = bl.encode_layoutupdate([bl.Extent(ext[0].devid, 4096, 8192,
+                                                ext[0].soff + 4096, 0)])
+        r = self.ok([C.putfh(fh), C.layoutcommit(lg['stateid'], 4096, 8192, 12287, upd)])
+        self.assertEqual(r[1], 12288)
+        r = self.ok([C.putfh(fh), C.read(sid, 0, 20000)])
+        self.assertEqual(r[1], (True, b'\0' * 4096 + data))
+        r = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_READ, 0,
+                                              c.NFS4_UINT64_MAX, 0)])
+        states = [(e.foff, e.length, e.state) for e in
+                  bl.decode_layout(r[1]['layouts'][0][4])]
+        self.assertEqual(states, [(0, 4096, c.PNFS_BLOCK_NONE_DATA),
+                                  (4096, 8192, c.PNFS_BLOCK_READ_DATA)])
+        self.assertEqual(r[1]['stateid'][0], 2)
+        r = self.ok([C.putfh(fh), C.layoutreturn(r[1]['stateid'])])
+        self.assertIsNone(r[1])
+
+    def test_layoutcommit_rejects_foreign_extent(self):
+        sid, fh = self.create_file(b'q')
+        lg = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 8192, 8192)])[1]
+        ext = bl.decode_layout(lg['layouts'][0][4])[0]
+        upd = bl.encode_layoutupdate([bl.Extent(ext.devid, 0, 4096, ext.soff + 8192, 0)])
+        st = self.status([C.putfh(fh), C.layoutcommit(lg['stateid'], 0, 4096, 4095, upd)])
+        self.assertEqual(st, c.NFS4ERR_BADLAYOUT)
+
+    def test_getdeviceinfo_errors(self):
+        self.assertEqual(self.status([C.getdeviceinfo(b'\0' * 16)]), c.NFS4ERR_NOENT)
+        devid = self.srv.layouts.devid
+        self.assertEqual(self.status([C.getdeviceinfo(devid, maxcount=16)]),
+                         c.NFS4ERR_TOOSMALL)
+
+    def test_layoutget_maxcount_toosmall(self):
+        sid, fh = self.create_file(b's')
+        st = self.status([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 4096, 4096,
+                                                   maxcount=40)])
+        self.assertEqual(st, c.NFS4ERR_TOOSMALL)
+
+
+if __name__ == '__main__':
+    unittest.main()
