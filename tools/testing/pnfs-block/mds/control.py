@@ -8,9 +8,11 @@ and answering one JSON line.
   reset-ops            -> clears both
   stat PATH            -> the inode's size, type and extents
   recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
+  sha256 PATH          -> SHA-256 of the file read through the MDS path
   save                 -> write the metadata file now
 """
 
+import hashlib
 import json
 import os
 import socket
@@ -91,6 +93,17 @@ class ControlServer:
             with nfs.lock:
                 ino = self._path(args[0])
             return nfs.recall_file(ino)
+        if cmd == 'sha256':
+            # The file's bytes as the MDS READ path sees them.
+            h = hashlib.sha256()
+            with nfs.lock:
+                ino = self._path(args[0])
+                off = 0
+                while off < ino.size:
+                    data, _ = nfs.fs.read(ino, off, 1 << 20)
+                    h.update(data)
+                    off += len(data)
+            return h.hexdigest()
         if cmd == 'save':
             with nfs.lock:
                 nfs.fs.save()

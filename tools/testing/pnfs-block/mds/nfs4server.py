@@ -363,7 +363,7 @@ class NFS4Server:
         fo = dict(fore, headerpad=0, maxreq=min(fore['maxreq'], MAX_REQ),
                   maxresp=min(fore['maxresp'], MAX_REQ),
                   maxresp_cached=min(fore['maxresp_cached'], MAX_REQ),
-                  maxops=min(fore['maxops'], MAX_OPS),
+                  maxops=max(fore['maxops'], 1),
                   maxreqs=max(1, min(fore['maxreqs'], MAX_SLOTS)))
         bo = dict(back, headerpad=0, maxreqs=max(1, min(back['maxreqs'], 16)))
         sid = struct.pack('>QII', cl.clientid, len(self.sessions) + 1,

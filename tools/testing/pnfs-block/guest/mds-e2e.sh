@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end suite for the test pNFS block metadata server (../mds/): the
+# server runs in the guest on the whole disk pnfsbl-data1, the kernel
+# client mounts it with vers=4.1 on its own port, does ordinary file work
+# and moves data over the block layout with the selected driver.  The
+# server's files are expected in /t/mds/ (e2e.sh copies them there).
+. /t/common.sh
+
+MDS_DIR=/t/mds
+MDS_PORT=20490
+MDS_SOCK=/run/pnfs-mds.sock
+MDS_META=/run/pnfs-mds.json
+MP=/mnt/mds
+SIZE=${PNFSBL_MDS_SIZE:-32m}
+
+ktap_plan 17
+
+ctl()
+{
+	python3 "$MDS_DIR/mdsctl.py" "$MDS_SOCK" "$@"
+}
+
+start_mds()
+{
+	local disk
+
+	disk=$(disk_by_serial pnfsbl-data1) || return 1
+	[ -f "$MDS_DIR/mds.py" ] || { ktap_diag "no $MDS_DIR/mds.py"; return 1; }
+	python3 "$MDS_DIR/mds.py" --disk "$disk" --port $MDS_PORT \
+		--meta "$MDS_META" --control "$MDS_SOCK" --lease 10 -v \
+		2>>/results/mds.log &
+	MDS_PID=$!
+	ctl --wait 30
+}
+
+setup()
+{
+	start_syslog
+	start_rpc_pipefs || return 1
+	load_driver || return 1
+	start_mds || return 1
+	start_blkmapd || return 1
+	mkdir -p $MP
+	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP
+}
+
+# ---- ordinary file work ----
+
+t_dirs()
+{
+	mkdir -p $MP/d1/d2/d3 && [ -d $MP/d1/d2/d3 ] &&
+		rmdir $MP/d1/d2/d3 && [ ! -e $MP/d1/d2/d3 ] &&
+		[ "$(stat -c %h $MP/d1)" = 3 ]
+}
+
+t_many_files()
+{
+	local i n
+
+	mkdir $MP/many || return 1
+	for i in $(seq 300); do
+		echo "file $i" >$MP/many/f$i || return 1
+	done
+	drop_caches
+	n=$(ls $MP/many | wc -l)
+	[ "$n" = 300 ] || { ktap_diag "listed $n of 300"; return 1; }
+	[ "$(cat $MP/many/f123)" = "file 123" ] || return 1
+	rm -f $MP/many/f* && rmdir $MP/many
+}
+
+t_rename_link_symlink()
+{
+	echo hello >$MP/a || return 1
+	mv $MP/a $MP/b && [ ! -e $MP/a ] && [ "$(cat $MP/b)" = hello ] || return 1
+	ln $MP/b $MP/c && [ "$(stat -c %h $MP/b)" = 2 ] || return 1
+	ln -s b $MP/s && [ "$(readlink $MP/s)" = b ] && [ "$(cat $MP/s)" = hello ] || return 1
+	mkdir $MP/sub && mv $MP/c $MP/sub/c2 && [ "$(cat $MP/sub/c2)" = hello ] || return 1
+	rm $MP/b $MP/s $MP/sub/c2 && rmdir $MP/sub
+}
+
+t_attrs()
+{
+	touch $MP/attr && chmod 640 $MP/attr && chown 1234:5678 $MP/attr &&
+		touch -d '2001-02-03 04:05:06' $MP/attr || return 1
+	drop_caches
+	[ "$(stat -c '%a %u %g %Y' $MP/attr)" = "640 1234 5678 981173106" ] || {
+		ktap_diag "stat: $(stat -c '%a %u %g %Y' $MP/attr)"
+		return 1
+	}
+	rm $MP/attr
+}
+
+# Odd offsets and sizes, checked against the same edits on a local file.
+t_odd_offsets()
+{
+	local f=$MP/odd ref=/tmp/odd.ref
+
+	rm -f $ref
+	for spec in "0 100" "4095 3" "8190 5000" "100000 1" "70000 12345"; do
+		set -- $spec
+		prng $1 $2 >/tmp/chunk || return 1
+		dd if=/tmp/chunk of=$f bs=1 seek=$1 conv=notrunc status=none &&
+			dd if=/tmp/chunk of=$ref bs=1 seek=$1 conv=notrunc status=none ||
+			return 1
+	done
+	truncate -s 90000 $f && truncate -s 90000 $ref &&
+		truncate -s 200000 $f && truncate -s 200000 $ref || return 1
+	sync
+	drop_caches
+	cmp $f $ref || return 1
+	[ "$(ctl sha256 /odd)" = "$(sha256sum <$ref | cut -d' ' -f1)" ] || {
+		ktap_diag "server view differs"
+		return 1
+	}
+	rm $f
+}
+
+t_locks()
+{
+	echo x >$MP/lock || return 1
+	flock -x $MP/lock -c "! flock -n -x $MP/lock true" &&
+		flock -n -x $MP/lock true && rm $MP/lock
+}
+
+# ---- data over the layout ----
+
+# data_test MODE NAME SEED: write SIZE bytes, check them on the server, read
+# them back after a remount; prove the layout carried both ways.
+data_test()
+{
+	local mode=$1 name=$2 seed=$3 want got
+
+	want=$(expected_sum "$seed")
+	snap $MP
+	write_file "$mode" "$MP/$name" "$seed" || { ktap_diag "write failed"; return 1; }
+	ktap_diag "write:$(delta_summary $MP)"
+	if [ "$(delta $MP LAYOUTGET)" -eq 0 ] || [ "$(delta $MP WRITE)" -ne 0 ]; then
+		ktap_diag "write did not go over the layout"
+		LAYOUT_OK=0
+	fi
+	got=$(ctl sha256 "/$name")
+	[ "$got" = "$want" ] || { ktap_diag "server sha256 $got, want $want"; return 1; }
+	umount $MP && drop_caches &&
+		t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP ||
+		return 1
+	snap $MP
+	got=$(read_sum "$mode" "$MP/$name")
+	ktap_diag "read:$(delta_summary $MP)"
+	if [ "$(delta $MP LAYOUTGET)" -eq 0 ] || [ "$(mds_reads $MP)" -ne 0 ]; then
+		ktap_diag "read did not go over the layout"
+		LAYOUT_OK=0
+	fi
+	[ "$got" = "$want" ] || { ktap_diag "client sha256 $got, want $want"; return 1; }
+}
+
+if setup; then
+	ktap_pass "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount"
+else
+	ktap_fail "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount"
+	tail -20 /results/mds.log | sed 's/^/# mds: /'
+	ktap_finish
+	exit 1
+fi
+
+if [ "$(pnfs_type $MP)" = LAYOUT_BLOCK_VOLUME ]; then
+	ktap_pass "mount negotiates pnfs=LAYOUT_BLOCK_VOLUME"
+else
+	ktap_diag "pnfs=$(pnfs_type $MP)"
+	ktap_fail "mount negotiates pnfs=LAYOUT_BLOCK_VOLUME"
+fi
+ktap_check "directories: mkdir -p, rmdir, link counts" t_dirs
+ktap_check "300 files created, listed, read, removed" t_many_files
+ktap_check "rename, hard link, symlink" t_rename_link_symlink
+ktap_check "chmod, chown, utimes" t_attrs
+ktap_check "writes at odd offsets and sizes, truncate" t_odd_offsets
+ktap_check "byte-range locks (flock over NFSv4 LOCK)" t_locks
+
+LAYOUT_OK=1
+ktap_check "buffered write and read of $SIZE, data correct" data_test buffered fb 11
+ktap_check "O_DIRECT write and read of $SIZE, data correct" data_test direct fd 12
+if [ $LAYOUT_OK = 1 ]; then
+	ktap_pass "the layout carried the data (LAYOUTGET > 0, no MDS READ/WRITE)"
+else
+	ktap_fail "the layout carried the data (LAYOUTGET > 0, no MDS READ/WRITE)"
+fi
+served=$(ctl ops)
+ktap_diag "served: $served"
+for op in LAYOUTGET GETDEVICEINFO LAYOUTCOMMIT; do
+	if echo "$served" | grep -q "\"$op\": [1-9]"; then
+		ktap_pass "server saw $op"
+	else
+		ktap_fail "server saw $op"
+	fi
+done
+
+t_umount()
+{
+	t umount $MP && ! mountpoint -q $MP
+}
+
+t_stop_mds()
+{
+	kill "$MDS_PID" && wait "$MDS_PID"
+}
+
+ktap_check "unmount" t_umount
+kill "$BLKMAPD_PID" 2>/dev/null
+ktap_check "server exits cleanly on SIGTERM" t_stop_mds
+cp "$MDS_META" /results/ 2>/dev/null
+ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+ktap_finish

@@ -1,0 +1,125 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The server over real TCP: record-marked COMPOUNDs, the back channel
+(CB_LAYOUTRECALL through the control socket) and the control channel."""
+
+import json
+import os
+import socket
+import tempfile
+import threading
+import time
+import unittest
+
+import client as C
+from control import ControlServer
+from fs import FileSystem
+from nfs4server import NFS4Server
+from xdr import Packer, Unpacker
+import nfs4const as c
+import rpc
+
+
+class TCPCase(unittest.TestCase):
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        disk = os.path.join(tmp.name, 'disk')
+        with open(disk, 'wb') as f:
+            f.truncate(32 << 20)
+        self.fs = FileSystem(disk, None, direct=False)
+        self.nfs = NFS4Server(self.fs)
+        self.rpc = rpc.RPCServer('127.0.0.1', 0)
+        self.nfs.register(self.rpc)
+        self.rpc.start()
+        self.addCleanup(self.rpc.shutdown)
+        self.sock = os.path.join(tmp.name, 'ctl')
+        self.ctl = ControlServer(self.sock, self.nfs)
+        self.ctl.start()
+        self.addCleanup(self.ctl.close)
+        self.cl = C.NFS4Client(host='127.0.0.1', port=self.rpc.port)
+        self.addCleanup(self.cl.rpc.close)
+
+    def ctl_cmd(self, line):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.sock)
+        f = s.makefile('rwb')
+        f.write(line.encode() + b'\n')
+        f.flush()
+        ans = json.loads(f.readline())
+        s.close()
+        return ans
+
+    def test_null_and_session_over_tcp(self):
+        self.assertEqual(self.cl.rpc.call(c.NFSPROC4_NULL).rest(), b'')
+        eid, cs = self.cl.setup()
+        self.assertTrue(cs['flags'] & c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN)
+        st, res = self.cl.session_compound([C.putrootfh(), C.getfh()])
+        self.assertEqual(st, c.NFS4_OK)
+        self.assertEqual(res[0][2]['flags'], 0)      # back channel is up
+        self.assertEqual(self.ctl_cmd('ops')['SEQUENCE'], 1)
+        self.assertEqual(self.ctl_cmd('oplog 1'), [['GETFH', 0]])
+        self.assertIn('error', self.ctl_cmd('bogus'))
+
+    def test_layout_recall_over_back_channel(self):
+        self.cl.setup()
+        st, res = self.cl.session_compound([
+            C.putrootfh(), C.open_create(self.cl.clientid, b'o', b'r'), C.getfh()])
+        sid, fh = res[2][2]['stateid'], res[3][2]
+        st, res = self.cl.session_compound([
+            C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
+        self.assertEqual(st, c.NFS4_OK)
+        lsid = res[2][2]['stateid']
+        seen = []
+
+        def callback(prog, vers, proc, u):
+            u.opaque()
+            u.u32()
+            u.u32()
+            ops = []
+            for _ in range(u.u32()):
+                op = u.u32()
+                if op == c.OP_CB_SEQUENCE:
+                    args = (u.fopaque(16), u.u32(), u.u32(), u.u32(), u.bool(), u.u32())
+                else:
+                    args = (u.u32(), u.u32(), u.bool(), u.u32(), u.opaque(),
+                            u.u64(), u.u64(), (u.u32(), u.fopaque(12)))
+                ops.append((op, args))
+            seen.append((prog, proc, ops))
+            p = Packer()
+            p.u32(0)
+            p.opaque(b'')
+            p.u32(2)
+            p.u32(c.OP_CB_SEQUENCE)
+            p.u32(0)
+            p.fopaque(16, ops[0][1][0])
+            for v in (ops[0][1][1], 0, 0, 0):
+                p.u32(v)
+            p.u32(c.OP_CB_LAYOUTRECALL)
+            p.u32(0)
+            return p.data()
+        self.cl.rpc.callback = callback
+        out = []
+        t = threading.Thread(target=lambda: out.append(self.ctl_cmd('recall /r')))
+        t.start()
+        deadline = time.monotonic() + 10
+        while t.is_alive() and time.monotonic() < deadline:
+            self.cl.session_compound([C.putrootfh()])
+            time.sleep(0.05)
+        t.join(1)
+        self.assertEqual(out, [[[[c.OP_CB_SEQUENCE, 0], [c.OP_CB_LAYOUTRECALL, 0]]]])
+        prog, proc, ops = seen[0]
+        self.assertEqual((prog, proc), (0x40000000, c.CB_COMPOUND))
+        (op1, seqargs), (op2, rargs) = ops
+        self.assertEqual((op1, op2), (c.OP_CB_SEQUENCE, c.OP_CB_LAYOUTRECALL))
+        self.assertEqual(seqargs[0], self.cl.sid)
+        self.assertEqual(rargs[0], c.LAYOUT4_BLOCK_VOLUME)
+        self.assertEqual(rargs[3], c.LAYOUTRECALL4_FILE)
+        self.assertEqual(rargs[4], fh)
+        # The recall moved the layout stateid on by one.
+        self.assertEqual(rargs[7], (lsid[0] + 1, lsid[1]))
+        st, res = self.cl.session_compound([C.putfh(fh), C.layoutreturn(rargs[7])])
+        self.assertEqual(st, c.NFS4_OK)
+
+
+if __name__ == '__main__':
+    unittest.main()
