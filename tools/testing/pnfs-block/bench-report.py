@@ -84,7 +84,7 @@ def load_runs(rundir, user_hz):
         run = {"id": name[:-4], "workload": w, "config": env["config"],
                "repeat": int(env["repeat"]), "fio_status": int(env["fio_status"]),
                "wall_s": float(env["wall"]), "pnfs": env.get("pnfs"),
-               "srcversion": env.get("srcversion")}
+               "module": env.get("module")}
         runs.append(run)
         try:
             with open(os.path.join(d, run["id"] + ".json"),
@@ -254,14 +254,14 @@ def markdown(doc, res, workloads, configs, tgts):
            m.get("repeats"), m.get("runtime"), m.get("nfiles")))
     lines.append("")
     lines.append(
-        "Drivers: ours srcversion `%s`, mainline `%s` (`%s`); every pNFS "
-        "run checked `/sys/module/blocklayoutdriver/srcversion`.  System "
+        "Drivers: ours `%s`; mainline `%s`.  Before every pNFS run the "
+        "loaded module was checked (ours: out of tree, taint O, with an "
+        "`upcall_timeout` parameter; mainline: in tree, signed).  System "
         "CPU is guest-wide (system + irq + softirq from `/proc/stat`: the "
         "client, nfsd and loopback TCP together) per GiB moved.  NFS "
         "operations per GiB come from `/proc/self/mountstats` deltas "
         "between mount and unmount; READ includes READ_PLUS."
-        % (m.get("srcversion_ours"), m.get("srcversion_mainline"),
-           m.get("mainline_module")))
+        % (m.get("ours_module"), m.get("mainline_module")))
     lines.append("")
     head = ["workload", "config", "median", "min", "max", "vs mainline",
             "vs raw", "sys CPU s/GiB"] + [op + "/GiB" for op in TABLE_OPS]
