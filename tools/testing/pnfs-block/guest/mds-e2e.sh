@@ -15,7 +15,7 @@ MDS_META=/run/pnfs-mds.json
 MP=/mnt/mds
 SIZE=${PNFSBL_MDS_SIZE:-32m}
 
-ktap_plan 17
+ktap_plan 18
 
 ctl()
 {
@@ -194,6 +194,12 @@ for op in LAYOUTGET GETDEVICEINFO LAYOUTCOMMIT; do
 		ktap_fail "server saw $op"
 	fi
 done
+
+t_no_faults()
+{
+	[ "$(ctl faults)" = 0 ]
+}
+ktap_check "server hit no internal fault" t_no_faults
 
 t_umount()
 {

@@ -6,9 +6,12 @@ and answering one JSON line.
   ops                  -> {op name: count} of every operation served
   oplog [N]            -> the last N [op, status] pairs
   reset-ops            -> clears both
+  faults               -> how many operations hit a server bug
   stat PATH            -> the inode's size, type and extents
   recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
   sha256 PATH          -> SHA-256 of the file read through the MDS path
+  recall-any           -> CB_RECALL_ANY (block layouts) to every client
+  notify-device change|delete -> CB_NOTIFY_DEVICEID for every device
   save                 -> write the metadata file now
 """
 
@@ -74,6 +77,8 @@ class ControlServer:
         if cmd == 'ops':
             with nfs.lock:
                 return dict(nfs.op_counts)
+        if cmd == 'faults':
+            return nfs.faults
         if cmd == 'oplog':
             n = int(args[0]) if args else 100
             with nfs.lock:
@@ -104,6 +109,11 @@ class ControlServer:
                     h.update(data)
                     off += len(data)
             return h.hexdigest()
+        if cmd == 'recall-any':
+            return nfs.recall_any()
+        if cmd == 'notify-device':
+            kind = {'change': 1, 'delete': 2}[args[0] if args else 'change']
+            return nfs.notify_device(kind)
         if cmd == 'save':
             with nfs.lock:
                 nfs.fs.save()

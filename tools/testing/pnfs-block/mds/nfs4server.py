@@ -13,7 +13,9 @@ import os
 import struct
 import threading
 import time
+import traceback
 
+from storage import StorageError
 from xdr import Packer, Unpacker, XDRError
 from fs import FSError
 from fattr import (AttrContext, EXCLCREAT, bitmap_decode, bitmap_encode,
@@ -119,6 +121,7 @@ class NFS4Server:
         self.actx = AttrContext(fs, lease_time, MAX_IO, [self.layouts.layout_type])
         self.op_counts = collections.Counter()
         self.op_log = collections.deque(maxlen=4096)
+        self.faults = 0
         self.hooks = {}         # op name -> fn(cx, status, body) -> body (tests, faults)
 
     # ---- RPC entry points ----
@@ -200,6 +203,16 @@ class NFS4Server:
         except XDRError as e:
             self.log('%s: bad XDR: %s' % (name, e))
             status, body = c.NFS4ERR_BADXDR, b''
+        except StorageError as e:
+            self.log('%s: storage: %s' % (name, e))
+            status, body = c.NFS4ERR_IO, b''
+        except (Replay, KeyboardInterrupt):
+            raise
+        except Exception:
+            # A bug here must cost one operation, not the connection.
+            self.log('%s: server fault:\n%s' % (name, traceback.format_exc()))
+            self.faults += 1
+            status, body = c.NFS4ERR_SERVERFAULT, b''
         hook = self.hooks.get(name)
         if hook:
             body = hook(cx, status, body)
@@ -1240,6 +1253,42 @@ class NFS4Server:
             except (rpc.RPCError, OSError, XDRError) as e:
                 out.append(str(e))
         return out
+
+    def _all_sessions(self):
+        with self.lock:
+            return [next(iter(cl.sessions.values()))
+                    for cl in self.clients.values() if cl.sessions]
+
+    def _cb_all(self, ops):
+        out = []
+        for s in self._all_sessions():
+            try:
+                out.append(self._cb_compound(s, ops))
+            except (rpc.RPCError, OSError, XDRError) as e:
+                out.append(str(e))
+        return out
+
+    def recall_any(self, keep=0, mask=1 << c.RCA4_BLK_LAYOUT_RECALL_ANY_LAYOUTS):
+        """CB_RECALL_ANY (RFC 8881 20.6) to every client."""
+        a = Packer()
+        a.u32(keep)
+        bitmap_encode(a, {b for b in range(32) if mask & (1 << b)})
+        return self._cb_all([(c.OP_CB_RECALL_ANY, a.data())])
+
+    def notify_device(self, kind=c.NOTIFY_DEVICEID4_CHANGE, immediate=False):
+        """CB_NOTIFY_DEVICEID (RFC 8881 20.12) for every device."""
+        changes = Packer()
+        devs = self.layouts.device_ids()
+        changes.u32(len(devs))
+        for devid in devs:
+            v = Packer()
+            v.u32(self.layouts.layout_type)
+            v.fopaque(c.NFS4_DEVICEID4_SIZE, devid)
+            if kind == c.NOTIFY_DEVICEID4_CHANGE:
+                v.bool(immediate)
+            bitmap_encode(changes, {kind})
+            changes.opaque(v.data())
+        return self._cb_all([(c.OP_CB_NOTIFY_DEVICEID, changes.data())])
 
 
 def fattr_now():

@@ -118,6 +118,17 @@ class SessionTest(ServerCase):
         self.assertEqual(st, c.NFS4ERR_MINOR_VERS_MISMATCH)
 
 
+    def test_handler_bug_is_serverfault(self):
+        def boom(cx, u):
+            raise RuntimeError('planted')
+        self.srv.op_getfh = boom
+        st, res = self.cl.session_compound([C.putrootfh(), C.getfh()])
+        self.assertEqual(st, c.NFS4ERR_SERVERFAULT)
+        self.assertEqual(self.srv.faults, 1)
+        # The session still works.
+        self.assertEqual(self.status([C.putrootfh()]), c.NFS4_OK)
+
+
 class FileTest(ServerCase):
     def test_open_write_read_close(self):
         sid, fh = self.create_file(b'f')

@@ -121,5 +121,66 @@ class TCPCase(unittest.TestCase):
         self.assertEqual(st, c.NFS4_OK)
 
 
+    def _run_cb(self, command, parse):
+        """Run a control command that sends one callback op; answer it OK
+        and return (control answer, parsed callback args)."""
+        self.cl.setup()
+        seen = []
+
+        def callback(prog, vers, proc, u):
+            u.opaque()
+            u.u32()
+            u.u32()
+            self.assertEqual(u.u32(), 2)
+            self.assertEqual(u.u32(), c.OP_CB_SEQUENCE)
+            sid, seq = u.fopaque(16), u.u32()
+            u.u32(), u.u32(), u.bool(), u.u32()
+            op = u.u32()
+            seen.append((op, parse(u)))
+            p = Packer()
+            p.u32(0)
+            p.opaque(b'')
+            p.u32(2)
+            p.u32(c.OP_CB_SEQUENCE)
+            p.u32(0)
+            p.fopaque(16, sid)
+            for v in (seq, 0, 0, 0):
+                p.u32(v)
+            p.u32(op)
+            p.u32(0)
+            return p.data()
+        self.cl.rpc.callback = callback
+        out = []
+        t = threading.Thread(target=lambda: out.append(self.ctl_cmd(command)))
+        t.start()
+        deadline = time.monotonic() + 10
+        while t.is_alive() and time.monotonic() < deadline:
+            self.cl.session_compound([C.putrootfh()])
+            time.sleep(0.05)
+        t.join(1)
+        return out[0], seen[0]
+
+    def test_recall_any(self):
+        from fattr import bitmap_decode
+        ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)))
+        self.assertEqual(op, c.OP_CB_RECALL_ANY)
+        self.assertEqual(args, (0, {c.RCA4_BLK_LAYOUT_RECALL_ANY_LAYOUTS}))
+        self.assertEqual(ans, [[[c.OP_CB_SEQUENCE, 0], [c.OP_CB_RECALL_ANY, 0]]])
+
+    def test_notify_deviceid_delete(self):
+        from fattr import bitmap_decode
+
+        def parse(u):
+            return u.array(lambda: (bitmap_decode(u), u.opaque()))
+        ans, (op, args) = self._run_cb('notify-device delete', parse)
+        self.assertEqual(op, c.OP_CB_NOTIFY_DEVICEID)
+        (mask, val), = args
+        self.assertEqual(mask, {c.NOTIFY_DEVICEID4_DELETE})
+        u = Unpacker(val)
+        self.assertEqual(u.u32(), c.LAYOUT4_BLOCK_VOLUME)
+        self.assertEqual(u.fopaque(16), self.nfs.layouts.devid)
+        u.done()
+
+
 if __name__ == '__main__':
     unittest.main()
