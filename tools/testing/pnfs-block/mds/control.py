@@ -12,6 +12,8 @@ and answering one JSON line.
   sha256 PATH          -> SHA-256 of the file read through the MDS path
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
   notify-device change|delete -> CB_NOTIFY_DEVICEID for every device
+  fault OP KIND [N]    -> malform the next N replies to OP (see faults.py)
+  fault list           -> the kinds known
   save                 -> write the metadata file now
 """
 
@@ -22,6 +24,7 @@ import socket
 import threading
 
 from fs import FSError
+import faults
 
 
 class ControlServer:
@@ -77,6 +80,13 @@ class ControlServer:
         if cmd == 'ops':
             with nfs.lock:
                 return dict(nfs.op_counts)
+        if cmd == 'fault':
+            # fault OP KIND [COUNT]  |  fault list
+            if args and args[0] == 'list':
+                return faults.kinds()
+            with nfs.lock:
+                faults.arm(nfs, args[0], args[1], int(args[2]) if len(args) > 2 else 1)
+            return 'ok'
         if cmd == 'faults':
             return nfs.faults
         if cmd == 'oplog':

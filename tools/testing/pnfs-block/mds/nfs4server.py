@@ -122,6 +122,7 @@ class NFS4Server:
         self.op_counts = collections.Counter()
         self.op_log = collections.deque(maxlen=4096)
         self.faults = 0
+        self.faults_injected = []
         self.hooks = {}         # op name -> fn(cx, status, body) -> body (tests, faults)
 
     # ---- RPC entry points ----

@@ -222,6 +222,7 @@ class PNFSTest(ServerCase):
         sid, fh = self.create_file(b'p')
         r = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 1 << 20, 4096)])
         lg = r[1]
+        self.assertFalse(lg['roc'])
         self.assertEqual(lg['stateid'][0], 1)
         (off, length, iomode, ltype, body), = lg['layouts']
         self.assertEqual((off, length, iomode, ltype),
@@ -264,6 +265,21 @@ class PNFSTest(ServerCase):
         self.assertEqual(r[1]['stateid'][0], 2)
         r = self.ok([C.putfh(fh), C.layoutreturn(r[1]['stateid'])])
         self.assertIsNone(r[1])
+
+    def test_mds_write_into_uncommitted_block_zeroes_the_rest(self):
+        sid, fh = self.create_file(b'z')
+        lg = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 8192, 8192)])[1]
+        ext = bl.decode_layout(lg['layouts'][0][4])[0]
+        # Stale bytes in the allocated but uncommitted blocks.
+        with open(self.disk, 'r+b') as f:
+            f.seek(ext.soff)
+            f.write(b'\xee' * 8192)
+        self.ok([C.putfh(fh), C.write(sid, 100, b'abc')])
+        r = self.ok([C.putfh(fh), C.read(sid, 0, 8192)])
+        self.assertEqual(r[1], (True, b'\0' * 100 + b'abc'))
+        with open(self.disk, 'rb') as f:
+            f.seek(ext.soff)
+            self.assertEqual(f.read(4096), b'\0' * 100 + b'abc' + b'\0' * 3993)
 
     def test_layoutcommit_rejects_foreign_extent(self):
         sid, fh = self.create_file(b'q')

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Malformed replies on demand, for the hostile-input tests of a client.
+
+arm(server, op, kind) installs a one-shot hook: the next successful reply
+to op has its layout or device body rewritten the named way (the hostile
+cases of the project's protocol notes).  The COMPOUND framing stays valid
+XDR, so the client's layout-driver decoder is what gets tested.
+"""
+
+from xdr import Packer, Unpacker
+import blocklayout as bl
+import nfs4const as c
+
+
+# ---- LAYOUTGET: rewrite the extent list ----
+
+def _lg_split(body):
+    u = Unpacker(body)
+    head = body[:4 + 16 + 4 + 8 + 8 + 4 + 4]
+    u.pos = len(head)
+    inner = u.opaque()
+    return head, bl.decode_layout(inner)
+
+
+def _lg_join(head, exts, raw=None):
+    p = Packer()
+    p.raw(head)
+    p.opaque(raw if raw is not None else bl.encode_layout(exts))
+    return p.data()
+
+
+def _lg(mutate):
+    def fn(body):
+        head, exts = _lg_split(body)
+        out = mutate(exts)
+        if isinstance(out, bytes):
+            return _lg_join(head, None, out)
+        return _lg_join(head, exts)
+    return fn
+
+
+def _set(i, **kw):
+    def m(exts):
+        for k, v in kw.items():
+            setattr(exts[i], k, v(getattr(exts[i], k)) if callable(v) else v)
+    return m
+
+
+def _overlap(exts):
+    exts.insert(1, bl.Extent(exts[0].devid, exts[0].foff, exts[0].length,
+                             exts[0].soff, exts[0].state))
+
+
+def _hole(exts):
+    if len(exts) > 1:
+        del exts[0]
+    else:
+        exts[0].length -= 4096
+
+
+def _unordered(exts):
+    e = exts[0]
+    half = (e.length // 2) // 4096 * 4096 or 4096
+    exts[:1] = [bl.Extent(e.devid, e.foff + half, e.length - half, e.soff + half, e.state),
+                bl.Extent(e.devid, e.foff, half, e.soff, e.state)]
+
+
+def _truncated(exts):
+    return bl.encode_layout(exts)[:-4]
+
+
+LAYOUTGET = {
+    'bad-state': _lg(_set(0, state=7)),
+    'unaligned': _lg(_set(0, foff=lambda v: v + 1)),
+    'past-volume': _lg(_set(0, soff=1 << 60)),
+    'none-in-rw': _lg(_set(0, state=c.PNFS_BLOCK_NONE_DATA)),
+    'overlap': _lg(_overlap),
+    'hole': _lg(_hole),
+    'unordered': _lg(_unordered),
+    'zero-extents': _lg(lambda exts: exts.clear()),
+    'truncated': _lg(_truncated),
+    'unknown-device': _lg(_set(0, devid=b'\x5a' * 16)),
+}
+
+
+# ---- GETDEVICEINFO: rewrite the volume list ----
+
+def _gdi(make):
+    """make(orig da_addr_body) -> new da_addr_body."""
+    def fn(body):
+        u = Unpacker(body)
+        ltype = u.u32()
+        addr = u.opaque()
+        rest = body[u.pos:]
+        p = Packer()
+        p.u32(ltype)
+        p.opaque(make(addr))
+        p.raw(rest)
+        return p.data()
+    return fn
+
+
+def _simple(addr):
+    u = Unpacker(addr)
+    u.u32()
+    u.u32()
+    off, contents = u.array(lambda: (u.i64(), u.opaque()))[0]
+    return off, contents
+
+
+def _vols(*vols):
+    return bl.encode_deviceaddr(list(vols))
+
+
+GETDEVICEINFO = {
+    'zero-volumes': _gdi(lambda a: _vols()),
+    'too-many-sigs': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)] * 17))),
+    'sig-past-end': _gdi(lambda a: _vols(bl.SimpleVolume([(1 << 50, _simple(a)[1])]))),
+    'sig-too-long': _gdi(lambda a: _vols(bl.SimpleVolume([(_simple(a)[0], b's' * 600)]))),
+    'bad-volume-type': _gdi(lambda a: b'\0\0\0\x01\0\0\0\x09'),
+    'child-index': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),
+                                        bl.SliceVolume(0, 1 << 20, 5))),
+    'self-reference': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),
+                                           bl.SliceVolume(0, 1 << 20, 1))),
+    'stripe-unit-zero': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),
+                                             bl.StripeVolume(0, [0]))),
+    'truncated': _gdi(lambda a: a[:-4]),
+}
+
+TABLES = {'LAYOUTGET': LAYOUTGET, 'GETDEVICEINFO': GETDEVICEINFO}
+
+
+def kinds():
+    return {op: sorted(t) for op, t in TABLES.items()}
+
+
+def arm(server, op, kind, count=1):
+    """Rewrite the next count successful replies to op."""
+    fn = TABLES[op][kind]
+    left = [count]
+
+    def hook(cx, status, body):
+        if status != c.NFS4_OK or left[0] <= 0:
+            return body
+        left[0] -= 1
+        if left[0] == 0:
+            server.hooks.pop(op, None)
+        server.log('fault %s %s injected' % (op, kind))
+        server.faults_injected.append((op, kind))
+        return fn(body)
+    server.hooks[op] = hook

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Fault injection: each named malformation changes exactly the next
+reply, and the result is still a well-framed COMPOUND."""
+
+import unittest
+
+import blocklayout as bl
+import client as C
+import faults
+import nfs4const as c
+from xdr import Unpacker, XDRError
+from test_compound import ServerCase
+
+
+class FaultTest(ServerCase):
+    def layoutget(self, name):
+        sid, fh = self.create_file(name)
+        return self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 65536, 65536)])[1]
+
+    def test_every_layoutget_kind_is_one_shot(self):
+        for i, kind in enumerate(sorted(faults.LAYOUTGET)):
+            faults.arm(self.srv, 'LAYOUTGET', kind)
+            bad = self.layoutget(b'f%d' % i)
+            body = bad['layouts'][0][4]
+            try:
+                ext = bl.decode_layout(body)
+            except XDRError:
+                ext = None
+            good = self.layoutget(b'g%d' % i)
+            gext = bl.decode_layout(good['layouts'][0][4])
+            self.assertNotEqual(ext, gext, kind)
+            self.assertEqual(len(gext), 1, kind)
+        self.assertEqual([k for _, k in self.srv.faults_injected], sorted(faults.LAYOUTGET))
+
+    def test_specific_layoutget_kinds(self):
+        faults.arm(self.srv, 'LAYOUTGET', 'bad-state')
+        with self.assertRaises(XDRError):
+            bl.decode_layout(self.layoutget(b'a')['layouts'][0][4])
+        faults.arm(self.srv, 'LAYOUTGET', 'unaligned')
+        e = bl.decode_layout(self.layoutget(b'b')['layouts'][0][4])[0]
+        self.assertEqual(e.foff % 512, 1)
+
+    def test_getdeviceinfo_kinds(self):
+        devid = self.srv.layouts.devid
+        good = self.ok([C.getdeviceinfo(devid)])[0][1]
+        for kind in sorted(faults.GETDEVICEINFO):
+            faults.arm(self.srv, 'GETDEVICEINFO', kind)
+            ltype, addr, notify = self.ok([C.getdeviceinfo(devid)])[0]
+            self.assertEqual(ltype, c.LAYOUT4_BLOCK_VOLUME)
+            self.assertNotEqual(addr, good, kind)
+        self.assertEqual(self.ok([C.getdeviceinfo(devid)])[0][1], good)
+        faults.arm(self.srv, 'GETDEVICEINFO', 'too-many-sigs')
+        u = Unpacker(self.ok([C.getdeviceinfo(devid)])[0][1])
+        self.assertEqual((u.u32(), u.u32(), u.u32()), (1, 0, 17))
+
+    def test_unknown_kind(self):
+        with self.assertRaises(KeyError):
+            faults.arm(self.srv, 'LAYOUTGET', 'no-such-fault')
+
+
+if __name__ == '__main__':
+    unittest.main()
