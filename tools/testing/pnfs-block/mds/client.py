@@ -157,6 +157,28 @@ def open_create(clientid, owner, name, mode=c.UNCHECKED4, access=3, verf=b'e' * 
     return Op(c.OP_OPEN, p.data(), dec)
 
 
+def open_previous(clientid, owner, access=3):
+    """OPEN CLAIM_PREVIOUS of the current file handle (reclaim)."""
+    p = _p()
+    p.u32(0)
+    p.u32(access)
+    p.u32(0)
+    p.u64(clientid)
+    p.opaque(owner)
+    p.u32(c.OPEN4_NOCREATE)
+    p.u32(c.CLAIM_PREVIOUS)
+    p.u32(c.OPEN_DELEGATE_NONE)
+    return Op(c.OP_OPEN, p.data(), lambda u: dict(
+        stateid=_rsid(u), cinfo=_cinfo(u), rflags=u.u32(),
+        attrset=bitmap_decode(u), deleg=u.u32()))
+
+
+def reclaim_complete(one_fs=False):
+    p = _p()
+    p.bool(one_fs)
+    return Op(c.OP_RECLAIM_COMPLETE, p.data(), _none)
+
+
 def close(sid):
     p = _p()
     p.u32(0)

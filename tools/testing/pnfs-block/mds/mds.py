@@ -32,6 +32,8 @@ def main(argv=None):
     ap.add_argument('--control', help='Unix socket for the control channel')
     ap.add_argument('--blksize', type=int, default=4096)
     ap.add_argument('--lease', type=int, default=20)
+    ap.add_argument('--grace', type=int, default=0,
+                    help='grace period in seconds after start (reclaim only)')
     ap.add_argument('--no-direct', action='store_true', help='buffered disk I/O')
     ap.add_argument('--verbose', '-v', action='store_true')
     args = ap.parse_args(argv)
@@ -42,7 +44,7 @@ def main(argv=None):
             sys.stderr.flush()
 
     fs = FileSystem(args.disk, args.meta, args.blksize, not args.no_direct)
-    nfs = NFS4Server(fs, args.lease, log)
+    nfs = NFS4Server(fs, args.lease, log, args.grace)
     srv = rpc.RPCServer(args.host, args.port, log)
     nfs.register(srv)
     ctl = None

@@ -106,8 +106,9 @@ def _cb_sec(u):
 
 
 class NFS4Server:
-    def __init__(self, fs, lease_time=20, log=None):
+    def __init__(self, fs, lease_time=20, log=None, grace=0):
         self.fs = fs
+        self.grace_end = time.monotonic() + grace
         self.lock = threading.RLock()
         self.log = log or (lambda m: None)
         self.lease_time = lease_time
@@ -279,6 +280,18 @@ class NFS4Server:
         if cx.session is not None and st.client is not cx.session.client:
             raise FSError(c.NFS4ERR_BAD_STATEID)
         return st
+
+    def in_grace(self):
+        return time.monotonic() < self.grace_end
+
+    def _check_grace(self, cl, reclaim):
+        """RFC 8881 section 8.4.2: reclaims only in the grace period and
+        before the client's RECLAIM_COMPLETE; new state only after it."""
+        if reclaim:
+            if not self.in_grace() or cl.reclaim_complete:
+                raise FSError(c.NFS4ERR_NO_GRACE)
+        elif self.in_grace():
+            raise FSError(c.NFS4ERR_GRACE)
 
     def _set_cur(self, cx, ino):
         cx.cur = ino
@@ -756,17 +769,16 @@ class NFS4Server:
         access &= 0xff          # drop the OPEN4_SHARE_ACCESS_WANT_* bits
         if access not in (1, 2, 3) or deny > 3:
             raise FSError(c.NFS4ERR_INVAL)
-        if claim == c.CLAIM_PREVIOUS:
-            raise FSError(c.NFS4ERR_NO_GRACE)
-        if claim not in (c.CLAIM_NULL, c.CLAIM_FH):
+        if claim not in (c.CLAIM_NULL, c.CLAIM_FH, c.CLAIM_PREVIOUS):
             raise FSError(c.NFS4ERR_NOTSUPP)
         cl = cx.session.client
+        self._check_grace(cl, claim == c.CLAIM_PREVIOUS)
         if clientid != cl.clientid:
             raise FSError(c.NFS4ERR_STALE_CLIENTID)
         d = cx.need_cur()
         before = after = d.change
         done = set()
-        if claim == c.CLAIM_FH:
+        if claim in (c.CLAIM_FH, c.CLAIM_PREVIOUS):
             ino = self._reg(d)
         else:
             self.fs._dir(d)
@@ -968,10 +980,9 @@ class NFS4Server:
             u.u32()
         if ltype not in (1, 2, 3, 4):
             raise FSError(c.NFS4ERR_INVAL)
-        if reclaim:
-            raise FSError(c.NFS4ERR_NO_GRACE)
         ino = self._reg(cx.need_cur())
         cl = cx.session.client
+        self._check_grace(cl, reclaim)
         start, end = self._lock_range(offset, length)
         if new_owner:
             ost = self._find_state(cx, osid, ('open',), ino)
@@ -1082,6 +1093,8 @@ class NFS4Server:
         if length == 0 or (length != c.NFS4_UINT64_MAX and
                            offset + length > c.NFS4_UINT64_MAX):
             raise FSError(c.NFS4ERR_INVAL)
+        if self.in_grace():
+            raise FSError(c.NFS4ERR_GRACE)
         lst = self._layout_state(cx, sid, ino)
         # Reply overhead: status, roc, stateid, count, offset, length,
         # iomode, type, body length, extent count.
@@ -1105,7 +1118,7 @@ class NFS4Server:
 
     def op_layoutcommit(self, cx, u):
         offset, length = u.u64(), u.u64()
-        u.bool()                    # reclaim
+        reclaim = u.bool()
         sid = _read_stateid(u)
         last_write = u.u64() if u.bool() else None
         if u.bool():
@@ -1116,9 +1129,14 @@ class NFS4Server:
         ino = self._reg(cx.need_cur())
         if ltype != self.layouts.layout_type:
             raise FSError(c.NFS4ERR_UNKNOWN_LAYOUTTYPE)
-        st = self._find_state(cx, sid, ('layout',), ino)
-        if st is None:
-            raise FSError(c.NFS4ERR_BAD_STATEID)
+        if reclaim:
+            # The layout stateid died with the old server instance
+            # (RFC 8881 section 18.42.3): only the grace period matters.
+            self._check_grace(cx.session.client, True)
+        else:
+            st = self._find_state(cx, sid, ('layout',), ino)
+            if st is None:
+                raise FSError(c.NFS4ERR_BAD_STATEID)
         try:
             exts = blocklayout.decode_layoutupdate(body)
         except XDRError:

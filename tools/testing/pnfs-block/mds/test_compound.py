@@ -208,6 +208,31 @@ class FileTest(ServerCase):
         r = self.ok([C.putfh(fh), C.read((0, b'\0' * 12), 0, 7000)])
         self.assertEqual(r[1][1], b'persist' * 1000)
 
+    def test_restart_grace_period(self):
+        sid, fh = self.create_file(b'gr')
+        self.ok([C.putfh(fh), C.write(sid, 0, b'x' * 5000), C.commit()])
+        self.fs.disk.close()
+        self.fs = FileSystem(self.disk, self.meta, direct=False)
+        self.srv = NFS4Server(self.fs, grace=30)
+        self.cl = C.NFS4Client(self.srv)
+        self.cl.setup()
+        cid = self.cl.clientid
+        self.assertEqual(self.status([C.putrootfh(), C.open_create(cid, b'n', b'new')]),
+                         c.NFS4ERR_GRACE)
+        r = self.ok([C.putfh(fh), C.open_previous(cid, b'o1')])
+        rsid = r[1]['stateid']
+        self.assertEqual(self.status([C.putfh(fh), C.layoutget(
+            rsid, c.LAYOUTIOMODE4_READ, 0, 4096)]), c.NFS4ERR_GRACE)
+        self.ok([C.reclaim_complete()])
+        self.assertEqual(self.status([C.putfh(fh), C.open_previous(cid, b'o2')]),
+                         c.NFS4ERR_NO_GRACE)
+        r = self.ok([C.putfh(fh), C.read(rsid, 0, 10000)])
+        self.assertEqual(r[1], (True, b'x' * 5000))
+        self.srv.grace_end = 0
+        self.ok([C.putrootfh(), C.open_create(cid, b'n', b'new')])
+        self.assertEqual(self.status([C.putfh(fh), C.open_previous(cid, b'o3')]),
+                         c.NFS4ERR_NO_GRACE)
+
 
 class PNFSTest(ServerCase):
     def test_fs_layout_attrs(self):
