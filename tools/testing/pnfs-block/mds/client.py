@@ -303,6 +303,50 @@ def layoutreturn(sid, off=0, length=c.NFS4_UINT64_MAX, iomode=c.LAYOUTIOMODE4_AN
     return Op(c.OP_LAYOUTRETURN, p.data(), dec)
 
 
+def _denied(u):
+    return dict(offset=u.u64(), length=u.u64(), type=u.u32(),
+                clientid=u.u64(), owner=u.opaque())
+
+
+def lock(ltype, offset, length, open_sid=None, clientid=0, owner=b'', lock_sid=None):
+    p = _p()
+    p.u32(ltype)
+    p.bool(False)
+    p.u64(offset)
+    p.u64(length)
+    p.bool(lock_sid is None)
+    if lock_sid is None:
+        p.u32(0)
+        _sid(p, open_sid)
+        p.u32(0)
+        p.u64(clientid)
+        p.opaque(owner)
+    else:
+        _sid(p, lock_sid)
+        p.u32(0)
+    return Op(c.OP_LOCK, p.data(), _rsid)
+
+
+def lockt(ltype, offset, length, clientid, owner):
+    p = _p()
+    p.u32(ltype)
+    p.u64(offset)
+    p.u64(length)
+    p.u64(clientid)
+    p.opaque(owner)
+    return Op(c.OP_LOCKT, p.data(), _none)
+
+
+def locku(sid, offset, length):
+    p = _p()
+    p.u32(c.WRITE_LT)
+    p.u32(0)
+    _sid(p, sid)
+    p.u64(offset)
+    p.u64(length)
+    return Op(c.OP_LOCKU, p.data(), _rsid)
+
+
 def raw(num, args=b''):
     return Op(num, args, _none)
 

@@ -208,6 +208,30 @@ class FileTest(ServerCase):
         r = self.ok([C.putfh(fh), C.read((0, b'\0' * 12), 0, 7000)])
         self.assertEqual(r[1][1], b'persist' * 1000)
 
+    def test_byte_range_locks(self):
+        sid, fh = self.create_file(b'l')
+        cid = self.cl.clientid
+        r = self.ok([C.putrootfh(), C.open_create(cid, b'o2', b'l')])
+        sid2 = r[1]['stateid']
+        lk1 = self.ok([C.putfh(fh), C.lock(c.WRITE_LT, 100, 50, sid, cid, b'L1')])[1]
+        self.assertEqual(lk1[0], 1)
+        # Another owner: overlapping write lock denied, with the holder named.
+        st, res = self.cl.session_compound([C.putfh(fh),
+                                            C.lock(c.READ_LT, 120, 10, sid2, cid, b'L2')])
+        self.assertEqual(st, c.NFS4ERR_DENIED)
+        self.assertEqual(self.status([C.putfh(fh), C.lockt(c.READ_LT, 0, 101, cid, b'L2')]),
+                         c.NFS4ERR_DENIED)
+        self.ok([C.putfh(fh), C.lockt(c.WRITE_LT, 150, c.NFS4_UINT64_MAX, cid, b'L2')])
+        self.ok([C.putfh(fh), C.lockt(c.WRITE_LT, 100, 50, cid, b'L1')])
+        # Unlock the middle: the ends stay locked.
+        lk1 = self.ok([C.putfh(fh), C.locku(lk1, 110, 20)])[1]
+        self.assertEqual(lk1[0], 2)
+        self.ok([C.putfh(fh), C.lock(c.READ_LT, 115, 10, sid2, cid, b'L2')])
+        self.assertEqual(self.status([C.putfh(fh), C.lockt(c.READ_LT, 100, 1, cid, b'L2')]),
+                         c.NFS4ERR_DENIED)
+        self.assertEqual(self.status([C.putfh(fh), C.lock(c.WRITE_LT, 0, 0, sid, cid, b'L1')]),
+                         c.NFS4ERR_INVAL)
+
     def test_restart_grace_period(self):
         sid, fh = self.create_file(b'gr')
         self.ok([C.putfh(fh), C.write(sid, 0, b'x' * 5000), C.commit()])
