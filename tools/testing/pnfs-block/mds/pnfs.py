@@ -98,7 +98,12 @@ class BlockLayoutProvider:
                 raise FSError(c.NFS4ERR_BADLAYOUT)
             segs = ino.extents.segments(e.foff, e.length)
             for foff, n, soff, st in segs:
-                if st == ST_HOLE or soff != e.soff + (foff - e.foff):
+                if st == ST_HOLE:
+                    raise FSError(c.NFS4ERR_BADLAYOUT)
+                # Linux's client (6.12 blocklayout encode_block_extent())
+                # always sends storage offset 0, and nfsd ignores it; a
+                # non-zero one must match what we handed out.
+                if e.soff and soff != e.soff + (foff - e.foff):
                     raise FSError(c.NFS4ERR_BADLAYOUT)
         for e in extents:
             ino.extents.set_state(e.foff, e.length, ST_RW, from_state=ST_INVALID)

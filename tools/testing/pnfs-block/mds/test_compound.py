@@ -338,6 +338,16 @@ class PNFSTest(ServerCase):
         st = self.status([C.putfh(fh), C.layoutcommit(lg['stateid'], 0, 4096, 4095, upd)])
         self.assertEqual(st, c.NFS4ERR_BADLAYOUT)
 
+    def test_layoutcommit_storage_offset_zero_like_linux(self):
+        sid, fh = self.create_file(b'lx')
+        lg = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 8192, 8192)])[1]
+        ext = bl.decode_layout(lg['layouts'][0][4])[0]
+        upd = bl.encode_layoutupdate([bl.Extent(ext.devid, 0, 8192, 0, 0)])
+        r = self.ok([C.putfh(fh), C.layoutcommit(lg['stateid'], 0, 8192, 8191, upd)])
+        self.assertEqual(r[1], 8192)
+        ino = self.fs.lookup(self.fs.root(), b'lx')
+        self.assertEqual(ino.extents.runs, [[0, 8192, ext.soff, 'rw']])
+
     def test_getdeviceinfo_errors(self):
         self.assertEqual(self.status([C.getdeviceinfo(b'\0' * 16)]), c.NFS4ERR_NOENT)
         devid = self.srv.layouts.devid
