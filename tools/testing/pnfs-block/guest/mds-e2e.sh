@@ -15,7 +15,7 @@ MDS_META=/run/pnfs-mds.json
 MP=/mnt/mds
 SIZE=${PNFSBL_MDS_SIZE:-32m}
 
-ktap_plan 18
+ktap_plan 20
 
 ctl()
 {
@@ -185,6 +185,39 @@ if [ $LAYOUT_OK = 1 ]; then
 else
 	ktap_fail "the layout carried the data (LAYOUTGET > 0, no MDS READ/WRITE)"
 fi
+# Callbacks over the back channel the client bound in CREATE_SESSION.
+t_recall()
+{
+	local ans
+
+	# The reads above left a READ layout on fd cached in the client.
+	snap $MP
+	ans=$(ctl recall /fd)
+	ktap_diag "recall: $ans"
+	echo "$ans" | grep -q '\[\[11, 0\], \[5, 0\]\]' || return 1
+	sleep 2
+	ktap_diag "after recall:$(delta_summary $MP)"
+	[ "$(delta $MP LAYOUTRETURN)" -gt 0 ]
+}
+
+t_recall_any_notify()
+{
+	local a b want
+
+	a=$(ctl recall-any)
+	b=$(ctl notify-device change)
+	ktap_diag "recall-any: $a notify-device: $b"
+	echo "$a" | grep -q '\[\[11, 0\], \[8, 0\]\]' &&
+		echo "$b" | grep -q '\[\[11, 0\], \[14, 0\]\]' || return 1
+	# I/O still correct afterwards.
+	want=$(expected_sum 12)
+	drop_caches
+	[ "$(read_sum direct $MP/fd)" = "$want" ]
+}
+
+ktap_check "CB_LAYOUTRECALL answered, layout returned" t_recall
+ktap_check "CB_RECALL_ANY and CB_NOTIFY_DEVICEID answered, data still correct" t_recall_any_notify
+
 served=$(ctl ops)
 ktap_diag "served: $served"
 for op in LAYOUTGET GETDEVICEINFO LAYOUTCOMMIT; do
