@@ -15,7 +15,7 @@ MDS_META=/run/pnfs-mds.json
 MP=/mnt/mds
 SIZE=${PNFSBL_MDS_SIZE:-32m}
 
-ktap_plan 20
+ktap_plan 21
 
 ctl()
 {
@@ -217,6 +217,24 @@ t_recall_any_notify()
 
 ktap_check "CB_LAYOUTRECALL answered, layout returned" t_recall
 ktap_check "CB_RECALL_ANY and CB_NOTIFY_DEVICEID answered, data still correct" t_recall_any_notify
+
+# NFSv4.2: the 4.2-only operations answer NOTSUPP and the client falls
+# back (READ_PLUS to READ, and so on).
+t_v42()
+{
+	local mp=/mnt/mds42 want got
+
+	mkdir -p $mp
+	t mount -t nfs -o vers=4.2,port=$MDS_PORT,retry=0 127.0.0.1:/ $mp || return 1
+	[ "$(pnfs_type $mp)" = LAYOUT_BLOCK_VOLUME ] || { ktap_diag "v4.2 pnfs=$(pnfs_type $mp)"; return 1; }
+	prng 42 4m >/tmp/v42 && cp /tmp/v42 $mp/v42 && sync || return 1
+	drop_caches
+	want=$(sha256sum </tmp/v42 | cut -d' ' -f1)
+	got=$(sha256sum <$mp/v42 | cut -d' ' -f1)
+	[ "$got" = "$want" ] && [ "$(ctl sha256 /v42)" = "$want" ] || return 1
+	rm $mp/v42 && t umount $mp
+}
+ktap_check "vers=4.2 mount, 4 MiB through the layout" t_v42
 
 served=$(ctl ops)
 ktap_diag "served: $served"

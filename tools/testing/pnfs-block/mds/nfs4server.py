@@ -58,6 +58,7 @@ class Compound:
         self.cur = self.saved = None
         self.cur_sid = self.saved_sid = None
         self.session = self.slot = None
+        self.minor = 1
 
     def need_cur(self):
         if self.cur is None:
@@ -148,10 +149,11 @@ class NFS4Server:
         tag = u.opaque(1024)
         minor = u.u32()
         nops = u.u32()
-        if minor != 1:
+        if minor not in (1, 2):
             return self._encode_compound(c.NFS4ERR_MINOR_VERS_MISMATCH, tag, [])
         with self.lock:
             cx = Compound(call)
+            cx.minor = minor
             try:
                 return self._run(cx, u, tag, nops)
             except Replay as r:
@@ -171,6 +173,10 @@ class NFS4Server:
                 status = c.NFS4ERR_BADXDR
                 break
             name = c.OP_NAMES.get(op)
+            # NFSv4.2 operations (RFC 7862) are legal only in 4.2
+            # COMPOUNDs; there they answer NOTSUPP unless implemented.
+            if op > c.OP_MAX_41 and cx.minor < 2:
+                name = None
             if name is None or op == c.OP_ILLEGAL:
                 status = c.NFS4ERR_OP_ILLEGAL
                 results.append((c.OP_ILLEGAL, status, b''))

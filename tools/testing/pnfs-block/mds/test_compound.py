@@ -116,6 +116,15 @@ class SessionTest(ServerCase):
         self.assertEqual(st, c.NFS4ERR_BADXDR)
         st = self.cl.decode([], self.cl.raw_compound([], minor=0))[0]
         self.assertEqual(st, c.NFS4ERR_MINOR_VERS_MISMATCH)
+        st = self.cl.decode([], self.cl.raw_compound([], minor=3))[0]
+        self.assertEqual(st, c.NFS4ERR_MINOR_VERS_MISMATCH)
+        # READ_PLUS: illegal in 4.1, not supported in 4.2.
+        st, res = self.cl.session_compound([C.putrootfh(), C.raw(c.OP_READ_PLUS)])
+        self.assertEqual((st, res[-1][0]), (c.NFS4ERR_OP_ILLEGAL, c.OP_ILLEGAL))
+        self.cl.seq += 1
+        ops = [C.sequence(self.cl.sid, self.cl.seq), C.putrootfh(), C.raw(c.OP_READ_PLUS)]
+        st, res = self.cl.decode(ops, self.cl.raw_compound(ops, minor=2))
+        self.assertEqual((st, res[-1][0]), (c.NFS4ERR_NOTSUPP, c.OP_READ_PLUS))
 
 
     def test_handler_bug_is_serverfault(self):
