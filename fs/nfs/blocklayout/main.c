@@ -55,6 +55,12 @@ static struct pnfs_layout_hdr *bl_alloc_layout_hdr(struct inode *inode,
 	return bl_alloc_layout(inode, gfp, false);
 }
 
+static struct pnfs_layout_hdr *bl_alloc_scsi_layout_hdr(struct inode *inode,
+							gfp_t gfp)
+{
+	return bl_alloc_layout(inode, gfp, true);
+}
+
 static void bl_free_layout_hdr(struct pnfs_layout_hdr *lo)
 {
 	struct bl_layout *bl = to_bl_layout(lo);
@@ -224,13 +230,18 @@ static bool bl_req_aligned(struct nfs_pageio_descriptor *pgio,
 	       IS_ALIGNED(req->wb_bytes, align);
 }
 
+/*
+ * A layout on an unavailable device is not used: the I/O goes to the MDS
+ * and no LAYOUTGET is sent for this I/O mode for a while.  The layout is
+ * not returned: blocks it already wrote still have to be committed with
+ * its stateid, and a LAYOUTRETURN now would make them unwritten forever.
+ */
 static void bl_check_unavailable(struct nfs_pageio_descriptor *pgio,
 				 bool write)
 {
 	if (!pgio->pg_lseg ||
 	    !test_bit(NFS_LSEG_UNAVAILABLE, &pgio->pg_lseg->pls_flags))
 		return;
-	pnfs_error_mark_layout_for_return(pgio->pg_inode, pgio->pg_lseg);
 	pnfs_set_lo_fail(pgio->pg_lseg);
 	if (write)
 		nfs_pageio_reset_write_mds(pgio);
@@ -421,51 +432,83 @@ static const struct nfs_pageio_ops bl_pg_write_ops = {
 	.pg_cleanup	= pnfs_generic_pg_cleanup,
 };
 
+/*
+ * Both layout types share every method; the layout header remembers which
+ * one it belongs to (bl_layout.scsi).
+ *
+ * No PNFS_LAYOUTRET_ON_ERROR: the generic client would then drop the
+ * pending LAYOUTCOMMIT and return the layout on the first failed bio, and
+ * every block written over the layout before the failure would stay
+ * INVALID on the server, reading back as zeros.  A failed device is
+ * avoided for a while instead (bl_dev_mark_unavailable()), the failed
+ * request goes to the MDS and the written extents are still committed.
+ */
+#define BL_LAYOUT_METHODS						\
+	.owner			= THIS_MODULE,				\
+	.flags			= PNFS_LAYOUTRET_ON_SETATTR |		\
+				  PNFS_READ_WHOLE_PAGE,			\
+	.set_layoutdriver	= bl_set_layoutdriver,			\
+	.free_layout_hdr	= bl_free_layout_hdr,			\
+	.alloc_lseg		= bl_alloc_lseg,			\
+	.free_lseg		= bl_free_lseg,				\
+	.return_range		= bl_return_range,			\
+	.pg_read_ops		= &bl_pg_read_ops,			\
+	.pg_write_ops		= &bl_pg_write_ops,			\
+	.sync			= pnfs_generic_sync,			\
+	.read_pagelist		= bl_read_pagelist,			\
+	.write_pagelist		= bl_write_pagelist,			\
+	.alloc_deviceid_node	= bl_alloc_deviceid_node,		\
+	.free_deviceid_node	= bl_free_deviceid_node,		\
+	.prepare_layoutcommit	= bl_prepare_layoutcommit,		\
+	.cleanup_layoutcommit	= bl_cleanup_layoutcommit
+
 static struct pnfs_layoutdriver_type bl_block_layout_type = {
 	.id			= LAYOUT_BLOCK_VOLUME,
 	.name			= "LAYOUT_BLOCK_VOLUME",
-	.owner			= THIS_MODULE,
-	.flags			= PNFS_LAYOUTRET_ON_SETATTR |
-				  PNFS_LAYOUTRET_ON_ERROR |
-				  PNFS_READ_WHOLE_PAGE,
-	.set_layoutdriver	= bl_set_layoutdriver,
 	.alloc_layout_hdr	= bl_alloc_layout_hdr,
-	.free_layout_hdr	= bl_free_layout_hdr,
-	.alloc_lseg		= bl_alloc_lseg,
-	.free_lseg		= bl_free_lseg,
-	.return_range		= bl_return_range,
-	.pg_read_ops		= &bl_pg_read_ops,
-	.pg_write_ops		= &bl_pg_write_ops,
-	.sync			= pnfs_generic_sync,
-	.read_pagelist		= bl_read_pagelist,
-	.write_pagelist		= bl_write_pagelist,
-	.alloc_deviceid_node	= bl_alloc_deviceid_node,
-	.free_deviceid_node	= bl_free_deviceid_node,
-	.prepare_layoutcommit	= bl_prepare_layoutcommit,
-	.cleanup_layoutcommit	= bl_cleanup_layoutcommit,
+	BL_LAYOUT_METHODS,
+};
+
+static struct pnfs_layoutdriver_type bl_scsi_layout_type = {
+	.id			= LAYOUT_SCSI,
+	.name			= "LAYOUT_SCSI",
+	.alloc_layout_hdr	= bl_alloc_scsi_layout_hdr,
+	BL_LAYOUT_METHODS,
 };
 
 static int __init bl_init(void)
 {
 	int ret;
 
-	ret = bl_pipe_init();
+	ret = bl_dev_init();
 	if (ret)
 		return ret;
+	ret = bl_pipe_init();
+	if (ret)
+		goto out_dev_exit;
 	ret = pnfs_register_layoutdriver(&bl_block_layout_type);
 	if (ret)
 		goto out_pipe_exit;
+	ret = pnfs_register_layoutdriver(&bl_scsi_layout_type);
+	if (ret)
+		goto out_unregister_block;
 	return 0;
 
+out_unregister_block:
+	pnfs_unregister_layoutdriver(&bl_block_layout_type);
 out_pipe_exit:
 	bl_pipe_exit();
+out_dev_exit:
+	bl_dev_exit();
 	return ret;
 }
 
 static void __exit bl_exit(void)
 {
+	pnfs_unregister_layoutdriver(&bl_scsi_layout_type);
 	pnfs_unregister_layoutdriver(&bl_block_layout_type);
 	bl_pipe_exit();
+	bl_dev_exit();
 }
 
 module_init(bl_init);
@@ -474,3 +517,4 @@ module_exit(bl_exit);
 MODULE_DESCRIPTION("pNFS block and SCSI layout client");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("nfs-layouttype4-3");
+MODULE_ALIAS("nfs-layouttype4-5");
