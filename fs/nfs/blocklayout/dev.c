@@ -12,8 +12,10 @@
  *   signature (pipe.c); the disk is opened for the life of the device ID.
  *   bl_vol_tree_build() then checks that the disk is large enough for
  *   every signature component (a negative offset counts from the end).
- * - BASE (RFC 8154 section 2.3): not supported yet; such device IDs become
- *   negative entries (%-EOPNOTSUPP).
+ * - BASE (RFC 8154 section 2.3): the disk is found by its designator
+ *   under /dev/disk/by-id and the server's reservation key is registered
+ *   on it before any I/O (scsi.c); the key is unregistered when the disk
+ *   is released.  A disk without persistent reservations is refused.
  *
  * Caching (fs/nfs/pnfs_dev.c in 6.12):
  * nfs4_find_get_deviceid() marks a node NFS_DEVICEID_NOCACHE when the
@@ -37,6 +39,7 @@
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/sunrpc/xdr.h>
+#include <linux/workqueue.h>
 
 #include "dev.h"
 #include "trace.h"
@@ -48,6 +51,22 @@
  * not be refused by our own claim; anyone else's claim still conflicts.
  */
 static u8 bl_bdev_holder;
+
+/**
+ * struct bl_leaf - an open disk bound to a SIMPLE or BASE volume
+ * @file: the open disk
+ * @pr_key: BASE: the key registered with bl_pr_register(); 0 for SIMPLE
+ * @release_work: unregisters the key and closes the disk, in process
+ *	context (bl_vol_ops.release may be called from any context)
+ */
+struct bl_leaf {
+	struct file		*file;
+	u64			pr_key;
+	struct work_struct	release_work;
+};
+
+/* Runs leaf releases that must sleep; flushed before the module goes. */
+static struct workqueue_struct *bl_release_wq;
 
 /**
  * bl_report_reject - tell the administrator why server data was refused
@@ -137,7 +156,21 @@ int bl_dev_flush(struct bl_dev *dev)
  */
 struct block_device *bl_leaf_bdev(void *handle)
 {
-	return file_bdev(handle);
+	struct bl_leaf *leaf = handle;
+
+	return file_bdev(leaf->file);
+}
+
+static int bl_leaf_new(struct file *file, u64 pr_key, void **handle)
+{
+	struct bl_leaf *leaf = kzalloc(sizeof(*leaf), GFP_KERNEL);
+
+	if (!leaf)
+		return -ENOMEM;
+	leaf->file = file;
+	leaf->pr_key = pr_key;
+	*handle = leaf;
+	return 0;
 }
 
 /*
@@ -177,11 +210,47 @@ static int bl_resolve_simple(struct bl_dev *bd, const struct bl_vol_desc *desc,
 					     PTR_ERR(file));
 		return PTR_ERR(file);
 	}
+	ret = bl_leaf_new(file, 0, handle);
+	if (ret) {
+		fput(file);
+		return ret;
+	}
 	/* bl_vol_tree_build() checks the signatures against this size. */
 	*size = bdev_nr_bytes(file_bdev(file));
-	*handle = file;
 	trace_pnfs_block_dev_resolve(bd->layout_type, dev, *size, 0);
 	return 0;
+}
+
+static int bl_resolve_scsi(struct bl_dev *bd, const struct bl_vol_desc *desc,
+			   void **handle, u64 *size)
+{
+	struct block_device *bdev;
+	struct file *file;
+	int ret;
+
+	file = bl_scsi_open(desc, &bl_bdev_holder);
+	if (IS_ERR(file)) {
+		trace_pnfs_block_dev_resolve(bd->layout_type, 0, 0,
+					     PTR_ERR(file));
+		return PTR_ERR(file);
+	}
+	bdev = file_bdev(file);
+	ret = bl_pr_register(bdev, desc->base.pr_key);
+	if (ret)
+		goto out_fput;
+	ret = bl_leaf_new(file, desc->base.pr_key, handle);
+	if (ret)
+		goto out_unregister;
+	*size = bdev_nr_bytes(bdev);
+	trace_pnfs_block_dev_resolve(bd->layout_type, bdev->bd_dev, *size, 0);
+	return 0;
+
+out_unregister:
+	bl_pr_unregister(bdev, desc->base.pr_key);
+out_fput:
+	trace_pnfs_block_dev_resolve(bd->layout_type, bdev->bd_dev, 0, ret);
+	fput(file);
+	return ret;
 }
 
 /* bl_vol_ops.resolve; @ctx is the struct bl_dev being built. */
@@ -194,20 +263,61 @@ static int bl_dev_resolve(const struct bl_vol_desc *desc, void *ctx,
 	case PNFS_BLOCK_VOLUME_SIMPLE:
 		return bl_resolve_simple(bd, desc, handle, size);
 	case PNFS_BLOCK_VOLUME_SCSI:
-		/* SCSI BASE volumes are found by designator: not yet. */
-		return -EOPNOTSUPP;
+		return bl_resolve_scsi(bd, desc, handle, size);
 	default:
 		return -EINVAL;
 	}
 }
 
+static void bl_leaf_release_work(struct work_struct *work)
+{
+	struct bl_leaf *leaf = container_of(work, struct bl_leaf,
+					    release_work);
+
+	bl_pr_unregister(file_bdev(leaf->file), leaf->pr_key);
+	fput(leaf->file);
+	kfree(leaf);
+}
+
 /*
- * bl_vol_ops.release.  fput() is safe in any context; the last close of
- * the disk runs later, from task work or a workqueue.
+ * bl_vol_ops.release, in whatever context dropped the last reference of
+ * the device node.  fput() is safe in any context (the last close of the
+ * disk runs later, from task work or a workqueue); a reservation key is
+ * unregistered with a SCSI command, from bl_release_wq.
  */
 static void bl_dev_release(void *handle, void *ctx)
 {
-	fput(handle);
+	struct bl_leaf *leaf = handle;
+
+	if (leaf->pr_key) {
+		INIT_WORK(&leaf->release_work, bl_leaf_release_work);
+		queue_work(bl_release_wq, &leaf->release_work);
+		return;
+	}
+	fput(leaf->file);
+	kfree(leaf);
+}
+
+/**
+ * bl_dev_init - set up device handling at module load
+ *
+ * Return: %0 or %-ENOMEM.
+ */
+int bl_dev_init(void)
+{
+	bl_release_wq = alloc_workqueue("pnfs_block_release", WQ_UNBOUND, 0);
+	return bl_release_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * bl_dev_exit - tear down device handling at module unload
+ *
+ * Waits for every pending disk release.  The caller has unregistered the
+ * layout drivers, so no device node is left to queue more.
+ */
+void bl_dev_exit(void)
+{
+	destroy_workqueue(bl_release_wq);
 }
 
 static const struct bl_vol_ops bl_dev_vol_ops = {

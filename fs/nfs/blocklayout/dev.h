@@ -24,6 +24,7 @@
 #include "../pnfs.h"
 
 struct block_device;
+struct file;
 struct net;
 
 /**
@@ -68,6 +69,19 @@ void bl_dev_get(struct bl_dev *dev);
 void bl_dev_put(struct bl_dev *dev);
 void bl_dev_mark_unavailable(struct bl_dev *dev);
 int bl_dev_flush(struct bl_dev *dev);
+int bl_dev_init(void);
+void bl_dev_exit(void);
+
+/* scsi.c */
+
+/* Most /dev/disk/by-id names bl_scsi_names() gives for one designator. */
+#define BL_SCSI_MAX_NAMES	4
+
+int bl_scsi_names(const struct bl_vol_desc *desc,
+		  char *names[BL_SCSI_MAX_NAMES], gfp_t gfp);
+struct file *bl_scsi_open(const struct bl_vol_desc *desc, void *holder);
+int bl_pr_register(struct block_device *bdev, u64 key);
+void bl_pr_unregister(struct block_device *bdev, u64 key);
 
 /* pipe.c */
 

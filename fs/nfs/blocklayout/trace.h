@@ -134,6 +134,27 @@ TRACE_EVENT(pnfs_block_flush,
 		  MINOR(__entry->dev), __entry->error)
 );
 
+/* A reservation key registered (or unregistered) on a SCSI disk. */
+TRACE_EVENT(pnfs_block_pr,
+	TP_PROTO(dev_t dev, u64 key, bool reg, int error),
+	TP_ARGS(dev, key, reg, error),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(u64, key)
+		__field(bool, reg)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->key = key;
+		__entry->reg = reg;
+		__entry->error = error;
+	),
+	TP_printk("dev=%d:%d key=0x%llx %s error=%d", MAJOR(__entry->dev),
+		  MINOR(__entry->dev), __entry->key,
+		  __entry->reg ? "register" : "unregister", __entry->error)
+);
+
 /* A LAYOUTCOMMIT body built (status 0) or its reply handled. */
 TRACE_EVENT(pnfs_block_commit,
 	TP_PROTO(u64 fileid, bool done, int count, size_t len, int status),

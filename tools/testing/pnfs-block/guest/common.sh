@@ -23,6 +23,20 @@ disk_by_serial()
 	return 1
 }
 
+# blocked_stacks: the kernel stack of every task in D state, as
+# diagnostics (the console shows only warnings, not the sysrq-w dump).
+blocked_stacks()
+{
+	local p st
+
+	for p in /proc/[0-9]*; do
+		st=$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null)
+		[ "$st" = D ] || continue
+		ktap_diag "blocked: ${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
+		sed 's/^/#   /' "$p/stack" 2>/dev/null
+	done
+}
+
 # t CMD...: run a command under a timeout; on expiry dump the blocked
 # tasks (sysrq-w) so the console log says where it hung.
 t()
@@ -34,6 +48,7 @@ t()
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		ktap_diag "timed out after ${CMD_TIMEOUT}s: $*"
 		echo w >/proc/sysrq-trigger
+		blocked_stacks
 	fi
 	return $rc
 }
