@@ -987,6 +987,23 @@ out_drain:
 }
 
 /**
+ * bl_ext_has_written - is some written extent not in any LAYOUTCOMMIT?
+ * @c: the cache
+ *
+ * Return: %true if an extent is tagged %BL_EXT_WRITTEN: after
+ * bl_ext_commit_prepare(), more than one commit could list.
+ */
+bool bl_ext_has_written(struct bl_ext_cache *c)
+{
+	bool written;
+
+	spin_lock(&c->lock);
+	written = c->nr_written;
+	spin_unlock(&c->lock);
+	return written;
+}
+
+/**
  * bl_ext_has_pending - are there writes to commit?
  * @c: the cache
  *

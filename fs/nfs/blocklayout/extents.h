@@ -23,7 +23,8 @@
  * server's byte values (struct bl_ext_desc) are converted on insertion.
  *
  * Locking: bl_ext_cache.lock (a spinlock, process context only) protects
- * both trees, every extent in them and the two tag counters.
+ * both trees, every extent in them and the two tag counters.  It may be
+ * taken inside the inode's i_lock and never takes another lock itself.
  * Nothing is allocated or freed and no device reference is put under it.
  */
 #ifndef _FS_NFS_BLOCKLAYOUT_EXTENTS_H
@@ -39,8 +40,8 @@
  * Most extents one LAYOUTCOMMIT lists: a block body of 4 + 44 * 1024 bytes
  * (45060) or a SCSI body of 4 + 16 * 1024 bytes stays far below the
  * smallest session request size a server is likely to grant once the rest
- * of the compound is added.  Further written extents wait for the next
- * commit.
+ * of the compound is added.  Further written extents go in the next
+ * commit, which the driver asks for at once.
  */
 #define BL_EXT_COMMIT_MAX	1024
 
@@ -128,5 +129,6 @@ int bl_ext_commit_prepare(struct bl_ext_cache *c, bool scsi, void **buf,
 void bl_ext_commit_done(struct bl_ext_cache *c, bool ok);
 int bl_ext_remove(struct bl_ext_cache *c, sector_t start, sector_t end);
 bool bl_ext_has_pending(struct bl_ext_cache *c);
+bool bl_ext_has_written(struct bl_ext_cache *c);
 
 #endif /* _FS_NFS_BLOCKLAYOUT_EXTENTS_H */

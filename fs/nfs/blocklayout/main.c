@@ -404,7 +404,42 @@ static int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
 	if (ret)
 		bl_ext_commit_done(&bl->ext, false);
 	trace_pnfs_block_commit(NFS_FILEID(arg->inode), false, count, len, ret);
+	/*
+	 * More written extents than one commit lists: -ENOSPC makes the
+	 * generic client send this one and keep the inode marked for
+	 * another (pnfs_layoutcommit_inode()).
+	 */
+	if (!ret && bl_ext_has_written(&bl->ext))
+		ret = -ENOSPC;
 	return ret;
+}
+
+/*
+ * fsync: commit until nothing written is left, not just once, or a file
+ * with more written extents than one LAYOUTCOMMIT lists would come back
+ * from fsync with blocks the server still calls invalid.  Writes that
+ * keep landing meanwhile are the next fsync's business: the loop is
+ * bounded.
+ */
+static int bl_sync(struct inode *inode, bool datasync)
+{
+	struct pnfs_layout_hdr *lo;
+	bool more;
+	int ret, i;
+
+	for (i = 0; i < 16; i++) {
+		ret = pnfs_layoutcommit_inode(inode, true);
+		if (ret)
+			return ret;
+		/* The layout header cannot go while i_lock is held. */
+		spin_lock(&inode->i_lock);
+		lo = NFS_I(inode)->layout;
+		more = lo && bl_ext_has_written(&to_bl_layout(lo)->ext);
+		spin_unlock(&inode->i_lock);
+		if (!more)
+			break;
+	}
+	return 0;
 }
 
 static void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data)
@@ -454,7 +489,7 @@ static const struct nfs_pageio_ops bl_pg_write_ops = {
 	.return_range		= bl_return_range,			\
 	.pg_read_ops		= &bl_pg_read_ops,			\
 	.pg_write_ops		= &bl_pg_write_ops,			\
-	.sync			= pnfs_generic_sync,			\
+	.sync			= bl_sync,				\
 	.read_pagelist		= bl_read_pagelist,			\
 	.write_pagelist		= bl_write_pagelist,			\
 	.alloc_deviceid_node	= bl_alloc_deviceid_node,		\
