@@ -104,16 +104,25 @@ class FileSystem:
     holds one lock around each COMPOUND)."""
 
     def __init__(self, disk_path, meta_path=None, blksize=4096, direct=True,
-                 fsid=(0x70626c6b, 1)):
-        self.disk = Disk(disk_path, direct)
+                 fsid=(0x70626c6b, 1), topology=None):
+        """disk_path: one whole disk (one SIMPLE volume, data from
+        DATA_START on); or topology: a Topology whose top volume's whole
+        address space holds data (see topology.py)."""
+        self.topo = topology
+        if topology is not None:
+            self.disk = topology.device
+            start = 0
+        else:
+            self.disk = Disk(disk_path, direct)
+            start = DATA_START
         self.meta_path = meta_path
         self.blksize = blksize
         self.fsid = fsid
         self.lock = threading.RLock()
         end = round_down(self.disk.size, blksize)
-        if end <= DATA_START:
+        if end <= start:
             raise FSError(c.NFS4ERR_NOSPC, 'disk too small')
-        self.alloc = Allocator(DATA_START, end, blksize)
+        self.alloc = Allocator(start, end, blksize)
         self.inodes = {}
         self.next_fileid = ROOT_ID + 1
         self.generation = 1
@@ -130,17 +139,24 @@ class FileSystem:
         root.parent = ROOT_ID
         self.inodes = {ROOT_ID: root}
         self.next_fileid = ROOT_ID + 1
-        self.disk.write(SIG_OFFSET, self.signature())
-        self.disk.flush()
+        for disk, sig in self._signatures():
+            disk.write(SIG_OFFSET, sig)
+            disk.flush()
         self.save()
+
+    def _signatures(self):
+        """(Disk, signature) for every disk the server owns."""
+        if self.topo is not None:
+            return self.topo.signatures(self.volume_id, SIG_OFFSET, SIG_MAGIC)
+        return [(self.disk, self.signature())]
 
     def _load(self):
         with open(self.meta_path) as f:
             d = json.load(f)
-        vid = bytes.fromhex(d['volume_id'])
-        if self.disk.read(SIG_OFFSET, SIG_LEN) != SIG_MAGIC + vid:
-            return False        # a different disk: start afresh
-        self.volume_id = vid
+        self.volume_id = bytes.fromhex(d['volume_id'])
+        for disk, sig in self._signatures():
+            if disk.read(SIG_OFFSET, len(sig)) != sig:
+                return False    # a different disk: start afresh
         self.generation = d['generation']
         self.next_fileid = d['next_fileid']
         self.inodes = {}

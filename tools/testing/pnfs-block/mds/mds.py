@@ -20,12 +20,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fs import FileSystem               # noqa: E402
 from nfs4server import NFS4Server       # noqa: E402
 from control import ControlServer       # noqa: E402
+from topology import Topology           # noqa: E402
 import rpc                              # noqa: E402
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--disk', required=True, help='block device (or file) for data')
+    ap.add_argument('--disk', help='block device (or file) for data: one SIMPLE volume')
+    ap.add_argument('--topology', help='JSON volume topology instead of --disk (topology.py)')
     ap.add_argument('--meta', help='metadata JSON file (default: none, in memory)')
     ap.add_argument('--host', default='0.0.0.0')
     ap.add_argument('--port', type=int, default=20049)
@@ -43,7 +45,11 @@ def main(argv=None):
             sys.stderr.write('mds: %s\n' % msg)
             sys.stderr.flush()
 
-    fs = FileSystem(args.disk, args.meta, args.blksize, not args.no_direct)
+    if bool(args.disk) == bool(args.topology):
+        ap.error('give exactly one of --disk and --topology')
+    topo = Topology.load(args.topology, not args.no_direct) if args.topology else None
+    fs = FileSystem(args.disk, args.meta, args.blksize, not args.no_direct,
+                    topology=topo)
     nfs = NFS4Server(fs, args.lease, log, args.grace)
     srv = rpc.RPCServer(args.host, args.port, log)
     nfs.register(srv)
@@ -56,7 +62,7 @@ def main(argv=None):
     signal.signal(signal.SIGINT, lambda *a: stop.set())
     srv.start()
     sys.stderr.write('mds: serving %s on port %d (disk %s, %s I/O)\n'
-                     % (args.host, srv.port, args.disk,
+                     % (args.host, srv.port, args.disk or args.topology,
                         'direct' if fs.disk.direct else 'buffered'))
     sys.stderr.flush()
     while not stop.wait(1.0):

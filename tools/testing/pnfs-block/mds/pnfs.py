@@ -24,7 +24,10 @@ class BlockLayoutProvider:
     def __init__(self, fs):
         self.fs = fs
         self.devid = fs.volume_id[:c.NFS4_DEVICEID4_SIZE]
-        self.volumes = [SimpleVolume([(SIG_OFFSET, fs.signature())])]
+        if fs.topo is not None:
+            self.volumes = fs.topo.proto
+        else:
+            self.volumes = [SimpleVolume([(SIG_OFFSET, fs.signature())])]
         self.rw_chunk = RW_CHUNK
 
     def device_ids(self):
