@@ -319,8 +319,17 @@ class PNFSTest(ServerCase):
         states = [(e.foff, e.length, e.state) for e in
                   bl.decode_layout(r[1]['layouts'][0][4])]
         self.assertEqual(states, [(0, 4096, c.PNFS_BLOCK_NONE_DATA),
-                                  (4096, 8192, c.PNFS_BLOCK_READ_DATA)])
-        self.assertEqual(r[1]['stateid'][0], 2)
+                                  (4096, 8192, c.PNFS_BLOCK_READ_DATA),
+                                  (12288, (256 << 20) - 12288, c.PNFS_BLOCK_NONE_DATA)])
+        # A READ layout past EOF covers the range asked for, as NONE.
+        r2 = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_READ, 1 << 20,
+                                               1 << 20, 0)])
+        (off, length, _, _, body), = r2[1]['layouts']
+        self.assertEqual((off, length), (1 << 20, 1 << 20))
+        self.assertEqual([(e.foff, e.length, e.state) for e in bl.decode_layout(body)],
+                         [(1 << 20, 1 << 20, c.PNFS_BLOCK_NONE_DATA)])
+        r = r2
+        self.assertEqual(r[1]['stateid'][0], 3)
         r = self.ok([C.putfh(fh), C.layoutreturn(r[1]['stateid'])])
         self.assertIsNone(r[1])
 
