@@ -81,10 +81,14 @@ def load_runs(rundir, user_hz):
         w = env.get("workload")
         if w not in WORKLOADS:
             continue
+        # start, setup done, fio done, samples read, cleaned, unmounted
+        st = [float(x) for x in env["stamps"].split()]
         run = {"id": name[:-4], "workload": w, "config": env["config"],
-               "repeat": int(env["repeat"]), "fio_status": int(env["fio_status"]),
-               "wall_s": float(env["wall"]), "pnfs": env.get("pnfs"),
-               "module": env.get("module")}
+               "repeat": int(env["repeat"]),
+               "fio_status": int(env["fio_status"]),
+               "fio_wall_s": round(st[2] - st[1], 2),
+               "overhead_s": round(st[1] - st[0] + st[5] - st[2], 2),
+               "pnfs": env.get("pnfs"), "module": env.get("module")}
         runs.append(run)
         try:
             with open(os.path.join(d, run["id"] + ".json"),
@@ -139,7 +143,7 @@ def aggregate(runs, workloads, configs):
                  "max": max(vals) if vals else None,
                  "sys_cpu_s_per_gib": median(
                      [r["sys_cpu_s_per_gib"] for r in ok]),
-                 "wall_s": [r["wall_s"] for r in rs]}
+                 "fio_wall_s": [r["fio_wall_s"] for r in rs]}
             if ok and "ops_per_gib" in ok[0]:
                 e["ops_per_gib"] = {
                     op: median([r["ops_per_gib"].get(op, 0) for r in ok])

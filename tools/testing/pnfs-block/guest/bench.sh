@@ -178,21 +178,45 @@ cleanup_after()
 	esac
 }
 
-# cpu_line FILE LINE: the /proc/stat "cpu" fields user nice system idle
-# iowait irq softirq steal (USER_HZ) from line LINE (1 or $) of FILE.
-cpu_line()
+# cpu_first FILE / cpu_last FILE: the first or last /proc/stat "cpu" line
+# that fio's hooks appended to FILE, without the label.  Builtins only:
+# every fork and exec costs tens of milliseconds under TCG.
+cpu_first()
 {
-	sed -n "${2}p" "$1" | awk '{ print $2, $3, $4, $5, $6, $7, $8, $9 }'
+	local label rest
+
+	read -r label rest <"$1" && echo "$rest"
 }
 
-ops_line()	# MOUNTPOINT
+cpu_last()
 {
-	local op s=""
+	local label rest last=
 
-	for op in $OPS_REC; do
-		s="$s $(opcount "$1" "$op")"
-	done
-	echo "$s"
+	while read -r label rest; do
+		last=$rest
+	done <"$1"
+	echo "$last"
+}
+
+# stamp VAR: seconds since boot into VAR, without a fork.
+stamp()
+{
+	local up idle
+
+	read -r up idle </proc/uptime
+	printf -v "$1" '%s' "$up"
+}
+
+# ops_line MOUNTPOINT: the counts of $OPS_REC for that mount, in order
+# (opcount's reading, in one pass: an awk per operation costs seconds per
+# run under TCG).
+ops_line()
+{
+	awk -v mp="$1" -v ops="$OPS_REC" '
+		$1 == "device" { inmp = ($5 == mp) }
+		inmp && $1 ~ /:$/ { n[substr($1, 1, length($1) - 1)] = $2 }
+		END { k = split(ops, o, " "); for (i = 1; i <= k; i++) printf "%d ", n[o[i]] }' \
+		/proc/self/mountstats
 }
 
 # summary FIO-JSON: throughput and IOPS, for the live log only (awk:
@@ -214,27 +238,32 @@ FAILED=0
 # run_one WORKLOAD CONFIG REPEAT
 run_one()
 {
-	local w=$1 c=$2 rep=$3 dir id args st t0 t1 t2 t3 c0 c1 o0 o1 i op pnfs=none
+	local w=$1 c=$2 rep=$3 dir id args st c0 c1 o0 o1 i op pnfs=none
+	local t0 t1 t2 t3 t4 t5 m=/sys/module/blocklayoutdriver taint=- size=-
 	local -a a b oa ob
 
 	RUN=$((RUN + 1))
-	id=$(printf '%03d' "$RUN")
-	t0=$(now)
+	printf -v id '%03d' "$RUN"
+	stamp t0
 	args=$(fio_args "$w") || { ktap_diag "unknown workload $w"; return 1; }
 	config_dir "$c" || { config_done; ktap_diag "$id $w $c: setup failed"; return 1; }
 	dir=$DIR
 	mkdir -p "$dir/small"
-	[ "$c" = ours ] || [ "$c" = mainline ] && pnfs=$(pnfs_type "$MP")
+	if [ "$c" = ours ] || [ "$c" = mainline ]; then
+		pnfs=$(pnfs_type "$MP")
+		read -r taint <$m/taint
+		read -r size <$m/coresize
+	fi
 	# Cold caches on the client and the server (one kernel): reads come
 	# from the disk, and no earlier run's dirty pages are flushed now.
 	drop_caches
 	[ "$c" = raw ] || o0=$(ops_line "$MP")
 	# The CPU is sampled by fio itself, around the I/O of each job (the
 	# first sample before the first job's I/O, the last after the last
-	# one's): fio's own start-up costs about a second of CPU under TCG,
-	# as much as a whole small run.
+	# one's): fio's own start-up costs about a second under TCG, as much
+	# as a whole small run.
 	rm -f /tmp/cpu.pre /tmp/cpu.post
-	t1=$(now)
+	stamp t1
 	# shellcheck disable=SC2086	# the job's options, split on purpose
 	(cd /tmp && t fio --name="$w" --directory="$dir" --ioengine=psync \
 		--fallocate=none --group_reporting --output-format=json \
@@ -243,23 +272,29 @@ run_one()
 		--exec_postrun="{ grep '^cpu ' /proc/stat >>/tmp/cpu.post; }" \
 		$args >"$RUNS/$id.err" 2>&1)
 	st=$?
-	t2=$(now)
+	stamp t2
 	[ "$c" = raw ] || o1=$(ops_line "$MP")
-	c0=$(cpu_line /tmp/cpu.pre 1)
-	c1=$(cpu_line /tmp/cpu.post '$')
+	c0=$(cpu_first /tmp/cpu.pre)
+	c1=$(cpu_last /tmp/cpu.post)
+	stamp t3
+	cleanup_after "$w" "$dir"
+	stamp t4
+	config_done
+	stamp t5
 	{
 		echo "workload=$w"
 		echo "config=$c"
 		echo "repeat=$rep"
 		echo "fio_status=$st"
-		echo "wall=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')"
+		# start, setup done, fio done, samples read, cleaned, unmounted
+		echo "stamps=$t0 $t1 $t2 $t3 $t4 $t5"
 		echo "pnfs=$pnfs"
-		echo "module=$(loaded_identity)"
+		echo "module=$CUR_DRIVER taint=$taint coresize=$size"
 		read -ra a <<<"$c0"
 		read -ra b <<<"$c1"
 		i=0
 		for op in user nice system idle iowait irq softirq steal; do
-			echo "cpu_$op=$(( ${b[i]} - ${a[i]} ))"
+			echo "cpu_$op=$(( ${b[i]:-0} - ${a[i]:-0} ))"
 			i=$((i + 1))
 		done
 		if [ "$c" != raw ]; then
@@ -267,19 +302,15 @@ run_one()
 			read -ra ob <<<"$o1"
 			i=0
 			for op in $OPS_REC; do
-				echo "op_$op=$(( ${ob[i]} - ${oa[i]} ))"
+				echo "op_$op=$(( ${ob[i]:-0} - ${oa[i]:-0} ))"
 				i=$((i + 1))
 			done
 		fi
 	} >"$RUNS/$id.env"
-	cleanup_after "$w" "$dir"
-	config_done
-	t3=$(now)
-	echo "overhead=$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN { printf "%.3f", b - a + d - c }')" >>"$RUNS/$id.env"
-	ktap_diag "run $RUN/$NRUNS $w $c r$rep: fio $st," \
-		"$(sed -n 's/^wall=//p' "$RUNS/$id.env")s + $(sed -n 's/^overhead=//p' "$RUNS/$id.env")s," \
+	ktap_diag "run $RUN/$NRUNS $w $c r$rep: fio $st, $t1..$t2 of $t0..$t5:" \
 		"$(summary "$RUNS/$id.json")"
 	[ "$st" = 0 ] || { sed 's/^/# fio: /' "$RUNS/$id.err" | tail -5; return 1; }
+	[ -n "$c0" ] && [ -n "$c1" ] || { ktap_diag "fio left no CPU samples"; return 1; }
 }
 
 # prepare: the file "data" (read and overwritten in place by the random
