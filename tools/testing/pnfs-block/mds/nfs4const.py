@@ -51,6 +51,7 @@ CB_OPS = dict(
     CB_NOTIFY_LOCK=13, CB_NOTIFY_DEVICEID=14, CB_ILLEGAL=10044,
 )
 globals().update({'OP_' + k: v for k, v in CB_OPS.items()})
+CB_OP_NAMES = {v: k for k, v in CB_OPS.items()}
 
 # ---- status codes (RFC 8881 section 15.1) ----
 ERRORS = dict(

@@ -124,6 +124,7 @@ class NFS4Server:
         self.op_counts = collections.Counter()
         self.op_log = collections.deque(maxlen=4096)
         self.faults = 0
+        self.cb_tries, self.cb_delay = 20, 0.5   # callbacks answered DELAY
         self.faults_injected = []
         self.hooks = {}         # op name -> fn(cx, status, body) -> body (tests, faults)
 
@@ -1255,7 +1256,7 @@ class NFS4Server:
         """CB_LAYOUTRECALL every layout held on ino (RFC 8881 20.3).
         Returns the per-client results."""
         with self.lock:
-            work = []
+            work, states = [], []
             for st in self.states.for_inode(ino, 'layout'):
                 s = next(iter(st.client.sessions.values()), None)
                 if s is None:
@@ -1271,13 +1272,34 @@ class NFS4Server:
                 a.u64(c.NFS4_UINT64_MAX)
                 _stateid(a, st.stateid())
                 work.append((s, a.data()))
+                states.append(st)
         out = []
-        for s, args in work:
-            try:
-                out.append(self._cb_compound(s, [(c.OP_CB_LAYOUTRECALL, args)]))
-            except (rpc.RPCError, OSError, XDRError) as e:
-                out.append(str(e))
+        for (s, args), st in zip(work, states):
+            res = self._cb_retry(s, [(c.OP_CB_LAYOUTRECALL, args)])
+            out.append(res)
+            if isinstance(res, list) and res[-1] == (c.OP_CB_LAYOUTRECALL,
+                                                     c.NFS4ERR_NOMATCHING_LAYOUT):
+                # RFC 8881 section 20.3.4: the client holds nothing that
+                # matches, so the layout counts as returned.
+                with self.lock:
+                    self.states.drop(st)
         return out
+
+    def _cb_retry(self, session, ops):
+        """_cb_compound, sent again while the client answers DELAY."""
+        for _ in range(self.cb_tries):
+            try:
+                res = self._cb_compound(session, ops)
+            except (rpc.RPCError, OSError, XDRError) as e:
+                return str(e)
+            with self.lock:
+                for op, st in res:
+                    self.op_counts['%s(%s)' % (c.CB_OP_NAMES.get(op, op),
+                                               c.ERR_NAMES.get(st, st))] += 1
+            if res[-1][1] != c.NFS4ERR_DELAY:
+                return res
+            time.sleep(self.cb_delay)
+        return res
 
     def _all_sessions(self):
         with self.lock:
@@ -1285,13 +1307,7 @@ class NFS4Server:
                     for cl in self.clients.values() if cl.sessions]
 
     def _cb_all(self, ops):
-        out = []
-        for s in self._all_sessions():
-            try:
-                out.append(self._cb_compound(s, ops))
-            except (rpc.RPCError, OSError, XDRError) as e:
-                out.append(str(e))
-        return out
+        return [self._cb_retry(s, ops) for s in self._all_sessions()]
 
     def recall_any(self, keep=0, mask=1 << c.RCA4_BLK_LAYOUT_RECALL_ANY_LAYOUTS):
         """CB_RECALL_ANY (RFC 8881 20.6) to every client."""

@@ -160,6 +160,58 @@ class TCPCase(unittest.TestCase):
         t.join(1)
         return out[0], seen[0]
 
+    def _layout(self, name):
+        st, res = self.cl.session_compound([
+            C.putrootfh(), C.open_create(self.cl.clientid, b'o', name), C.getfh()])
+        sid, fh = res[2][2]['stateid'], res[3][2]
+        st, res = self.cl.session_compound([
+            C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
+        return fh, res[2][2]['stateid']
+
+    def test_recall_delay_retried_nomatching_drops(self):
+        self.cl.setup()
+        fh, lsid = self._layout(b'd')
+        answers = [c.NFS4ERR_DELAY, c.NFS4ERR_DELAY, c.NFS4ERR_NOMATCHING_LAYOUT]
+        seen = []
+
+        def callback(prog, vers, proc, u):
+            u.opaque()
+            u.u32()
+            u.u32()
+            u.u32()
+            u.u32()
+            sid, seq = u.fopaque(16), u.u32()
+            seen.append(seq)
+            p = Packer()
+            p.u32(0)
+            p.opaque(b'')
+            p.u32(2)
+            p.u32(c.OP_CB_SEQUENCE)
+            p.u32(0)
+            p.fopaque(16, sid)
+            for v in (seq, 0, 0, 0):
+                p.u32(v)
+            p.u32(c.OP_CB_LAYOUTRECALL)
+            p.u32(answers[len(seen) - 1])
+            return p.data()
+        self.cl.rpc.callback = callback
+        self.nfs.cb_delay = 0.01
+        out = []
+        t = threading.Thread(target=lambda: out.append(self.ctl_cmd('recall /d')))
+        t.start()
+        deadline = time.monotonic() + 10
+        while t.is_alive() and time.monotonic() < deadline:
+            self.cl.session_compound([C.putrootfh()])
+            time.sleep(0.01)
+        t.join(1)
+        self.assertEqual(seen, [1, 2, 3])
+        self.assertEqual(out, [[[[c.OP_CB_SEQUENCE, 0],
+                                 [c.OP_CB_LAYOUTRECALL, c.NFS4ERR_NOMATCHING_LAYOUT]]]])
+        self.assertEqual(self.ctl_cmd('ops')['CB_LAYOUTRECALL(NFS4ERR_DELAY)'], 2)
+        # NOMATCHING_LAYOUT: the layout counts as returned.
+        st, res = self.cl.session_compound([C.putfh(fh), C.layoutreturn(lsid)])
+        self.assertEqual(st, c.NFS4ERR_BAD_STATEID)
+
     def test_recall_any(self):
         from fattr import bitmap_decode
         ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)))
