@@ -89,7 +89,10 @@ t_attrs()
 		ktap_diag "stat: $(stat -c '%a %u %g %Y' $MP/attr)"
 		return 1
 	}
-	rm $MP/attr
+	rm $MP/attr || return 1
+	# O_EXCL creates (EXCLUSIVE4_1): the second one must fail.
+	(set -C; echo x >$MP/excl) && ! (set -C; echo y >$MP/excl) 2>/dev/null &&
+		[ "$(cat $MP/excl)" = x ] && rm $MP/excl
 }
 
 # Odd offsets and sizes, checked against the same edits on a local file.
@@ -173,7 +176,7 @@ fi
 ktap_check "directories: mkdir -p, rmdir, link counts" t_dirs
 ktap_check "300 files created, listed, read, removed" t_many_files
 ktap_check "rename, hard link, symlink" t_rename_link_symlink
-ktap_check "chmod, chown, utimes" t_attrs
+ktap_check "chmod, chown, utimes, O_EXCL create" t_attrs
 ktap_check "writes at odd offsets and sizes, truncate" t_odd_offsets
 ktap_check "byte-range locks (flock over NFSv4 LOCK)" t_locks
 

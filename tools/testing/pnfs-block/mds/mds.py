@@ -21,6 +21,7 @@ from fs import FileSystem               # noqa: E402
 from nfs4server import NFS4Server       # noqa: E402
 from control import ControlServer       # noqa: E402
 from topology import Topology           # noqa: E402
+from pnfs import scsi_designator_from_vpd  # noqa: E402
 import rpc                              # noqa: E402
 
 
@@ -37,6 +38,12 @@ def main(argv=None):
     ap.add_argument('--grace', type=int, default=0,
                     help='grace period in seconds after start (reclaim only)')
     ap.add_argument('--no-direct', action='store_true', help='buffered disk I/O')
+    ap.add_argument('--scsi', action='store_true',
+                    help='hand out SCSI layouts (RFC 8154) instead of block layouts')
+    ap.add_argument('--designator', help='SCSI designator as hex (default: from the '
+                    "disk's VPD page 0x83 in sysfs)")
+    ap.add_argument('--pr-key', type=lambda v: int(v, 0), default=0x5046_5342_4d44_5301,
+                    help='reservation key the client registers (SCSI layouts)')
     ap.add_argument('--verbose', '-v', action='store_true')
     args = ap.parse_args(argv)
 
@@ -50,7 +57,16 @@ def main(argv=None):
     topo = Topology.load(args.topology, not args.no_direct) if args.topology else None
     fs = FileSystem(args.disk, args.meta, args.blksize, not args.no_direct,
                     topology=topo)
-    nfs = NFS4Server(fs, args.lease, log, args.grace)
+    scsi = None
+    if args.scsi:
+        if args.designator:
+            dtype, desig = 3, bytes.fromhex(args.designator)
+        else:
+            dev = os.path.basename(os.path.realpath(args.disk))
+            with open('/sys/block/%s/device/vpd_pg83' % dev, 'rb') as f:
+                dtype, desig = scsi_designator_from_vpd(f.read())
+        scsi = dict(designator=desig, desig_type=dtype, pr_key=args.pr_key)
+    nfs = NFS4Server(fs, args.lease, log, args.grace, scsi)
     srv = rpc.RPCServer(args.host, args.port, log)
     nfs.register(srv)
     ctl = None

@@ -107,7 +107,7 @@ def _cb_sec(u):
 
 
 class NFS4Server:
-    def __init__(self, fs, lease_time=20, log=None, grace=0):
+    def __init__(self, fs, lease_time=20, log=None, grace=0, scsi=None):
         self.fs = fs
         self.grace_end = time.monotonic() + grace
         self.lock = threading.RLock()
@@ -119,7 +119,7 @@ class NFS4Server:
         self.states = StateTable()
         self.next_clientid = (int(time.time()) & 0xffffffff) << 32
         self.write_verf = os.urandom(8)
-        self.layouts = blocklayout_provider(fs)
+        self.layouts = blocklayout_provider(fs, scsi)
         self.actx = AttrContext(fs, lease_time, MAX_IO, [self.layouts.layout_type])
         self.op_counts = collections.Counter()
         self.op_log = collections.deque(maxlen=4096)
@@ -1144,11 +1144,7 @@ class NFS4Server:
             st = self._find_state(cx, sid, ('layout',), ino)
             if st is None:
                 raise FSError(c.NFS4ERR_BAD_STATEID)
-        try:
-            exts = blocklayout.decode_layoutupdate(body)
-        except XDRError:
-            raise FSError(c.NFS4ERR_BADLAYOUT)
-        self.layouts.commit(ino, exts)
+        self.layouts.commit_body(ino, body)
         p = Packer()
         if last_write is not None and last_write + 1 > ino.size:
             ino.size = last_write + 1
@@ -1348,6 +1344,8 @@ def fattr_now():
     return [t // 1000000000, t % 1000000000]
 
 
-def blocklayout_provider(fs):
-    from pnfs import BlockLayoutProvider
+def blocklayout_provider(fs, scsi=None):
+    from pnfs import BlockLayoutProvider, ScsiLayoutProvider
+    if scsi is not None:
+        return ScsiLayoutProvider(fs, **scsi)
     return BlockLayoutProvider(fs)

@@ -8,7 +8,9 @@ and slices plug in by giving the provider a different volume list and an
 address space the allocator hands out (see blocklayout.py).
 """
 
-from blocklayout import Extent, SimpleVolume, encode_deviceaddr, encode_layout
+from blocklayout import (Extent, ScsiBaseVolume, SimpleVolume, decode_layoutupdate,
+                         decode_scsi_layoutupdate, encode_deviceaddr, encode_layout)
+from xdr import XDRError
 from fs import FSError, SIG_OFFSET
 from storage import NoSpace, ST_HOLE, ST_INVALID, ST_RW, round_down, round_up
 import nfs4const as c
@@ -93,6 +95,14 @@ class BlockLayoutProvider:
     def encode_body(self, extents):
         return encode_layout(extents)
 
+    def commit_body(self, ino, body):
+        """LAYOUTCOMMIT's layoutupdate4 body for this layout type."""
+        try:
+            exts = decode_layoutupdate(body)
+        except XDRError:
+            raise FSError(c.NFS4ERR_BADLAYOUT)
+        self.commit(ino, exts)
+
     def commit(self, ino, extents):
         """Apply a LAYOUTCOMMIT list: INVALID -> written (RFC 5663 2.3.2)."""
         bs = self.fs.blksize
@@ -113,3 +123,53 @@ class BlockLayoutProvider:
         for e in extents:
             ino.extents.set_state(e.foff, e.length, ST_RW, from_state=ST_INVALID)
         self.fs.dirty = True
+
+
+class ScsiLayoutProvider(BlockLayoutProvider):
+    """RFC 8154 SCSI layouts: the same extents, one BASE volume named by a
+    SCSI designator with the reservation key the client must register,
+    and LAYOUTCOMMIT by file ranges."""
+
+    layout_type = c.LAYOUT4_SCSI
+
+    def __init__(self, fs, designator, desig_type=3, code_set=1, pr_key=0):
+        super().__init__(fs)
+        if not designator or len(designator) > 256:
+            raise ValueError('SCSI designator must be 1..256 bytes')
+        self.volumes = [ScsiBaseVolume(code_set, desig_type, designator, pr_key)]
+
+    def commit_body(self, ino, body):
+        """RFC 8154 section 2.4.2: the committed ranges become written."""
+        try:
+            ranges = decode_scsi_layoutupdate(body)
+        except XDRError:
+            raise FSError(c.NFS4ERR_BADLAYOUT)
+        bs = self.fs.blksize
+        for off, n in ranges:
+            if off % bs or n % bs or n == 0:
+                raise FSError(c.NFS4ERR_BADLAYOUT)
+            if any(st == ST_HOLE for _, _, _, st in ino.extents.segments(off, n)):
+                raise FSError(c.NFS4ERR_BADLAYOUT)
+        for off, n in ranges:
+            ino.extents.set_state(off, n, ST_RW, from_state=ST_INVALID)
+        self.fs.dirty = True
+
+
+def scsi_designator_from_vpd(page):
+    """The first NAA (type 3) or EUI-64 (type 2) binary designator of a
+    VPD page 0x83 (Device Identification), as (type, bytes)."""
+    pos = 4
+    end = min(len(page), 4 + int.from_bytes(page[2:4], 'big'))
+    found = {}
+    while pos + 4 <= end:
+        code_set = page[pos] & 0xf
+        assoc = (page[pos + 1] >> 4) & 3
+        dtype = page[pos + 1] & 0xf
+        n = page[pos + 3]
+        if code_set == 1 and assoc == 0 and dtype in (2, 3):
+            found.setdefault(dtype, page[pos + 4:pos + 4 + n])
+        pos += 4 + n
+    for dtype in (3, 2):
+        if dtype in found:
+            return dtype, found[dtype]
+    raise ValueError('no NAA or EUI-64 designator in the VPD page')
