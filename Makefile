@@ -7,6 +7,8 @@
 #   make [modules]   build blocklayoutdriver.ko against KDIR
 #   make demo        boot a guest, show I/O going over the block layout
 #   make check       static checks, KUnit (UML), end-to-end tests (QEMU)
+#   make bench       benchmark ours vs mainline vs plain NFS vs raw disk
+#                    (QEMU; not part of make check)
 #   make install     install the module under updates/ of KDIR's release
 # make check runs the end-to-end suites with both mainline's driver and
 # ours; make demo uses ours (PNFSBL_DRIVER=mainline for the other).
@@ -21,7 +23,7 @@ T := tools/testing/pnfs-block
 
 export PNFSBL_KHDR := $(KDIR)
 
-.PHONY: all modules deps demo check static kunit e2e install clean
+.PHONY: all modules deps demo check static kunit e2e bench install clean
 all: modules
 
 deps:
@@ -44,6 +46,9 @@ kunit: deps
 
 e2e: deps
 	$(T)/check.sh e2e-block-mainline e2e-block-ours e2e-blockx-ours
+
+bench: deps
+	$(T)/bench.sh
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/.out/obj/fs/nfs/blocklayout \

@@ -8,22 +8,22 @@
 # status says only whether the benchmark itself ran.
 #
 # Environment:
-#   PNFSBL_BENCH_SIZE      sequential file size (default 512m; k/m/g)
+#   PNFSBL_BENCH_SIZE      sequential file size (default 256m; k/m/g)
 #   PNFSBL_BENCH_REPEATS   repeats of every workload (default 3)
-#   PNFSBL_BENCH_RUNTIME   seconds of each time-based run (default 4)
+#   PNFSBL_BENCH_RUNTIME   seconds of each time-based run (default 3)
 #   PNFSBL_BENCH_CAP       seconds at most for a size-based run (default 20)
-#   PNFSBL_BENCH_FILES     files in the small-file workload (default 512)
+#   PNFSBL_BENCH_FILES     files in the small-file workload (default 128)
 #   PNFSBL_BENCH_WORKLOADS, PNFSBL_BENCH_CONFIGS   subsets, for development
 # and run-guest.sh's knobs (PNFSBL_TIMEOUT defaults to a bound computed
 # from the above).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-size=${PNFSBL_BENCH_SIZE:-512m}
+size=${PNFSBL_BENCH_SIZE:-256m}
 repeats=${PNFSBL_BENCH_REPEATS:-3}
-runtime=${PNFSBL_BENCH_RUNTIME:-4}
+runtime=${PNFSBL_BENCH_RUNTIME:-3}
 cap=${PNFSBL_BENCH_CAP:-20}
-nfiles=${PNFSBL_BENCH_FILES:-512}
+nfiles=${PNFSBL_BENCH_FILES:-128}
 workloads=${PNFSBL_BENCH_WORKLOADS:-seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles}
 configs=${PNFSBL_BENCH_CONFIGS:-ours mainline plain raw}
 
