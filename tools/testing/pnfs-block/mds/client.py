@@ -4,7 +4,6 @@ results of the operations it knows, and runs either in process (calling the
 server's COMPOUND handler directly) or over TCP."""
 
 import os
-import struct
 
 from xdr import Packer, Unpacker
 from fattr import bitmap_decode, bitmap_encode

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 
-from storage import (Allocator, Disk, ExtentMap, NoSpace, ST_HOLE,
+from storage import (Allocator, Disk, ExtentMap, NoSpace,
                      ST_INVALID, ST_RW, round_down, round_up)
 import nfs4const as c
 

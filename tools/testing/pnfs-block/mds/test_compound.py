@@ -11,7 +11,7 @@ import client as C
 from fs import FileSystem, SIG_OFFSET, DATA_START
 from nfs4server import NFS4Server
 import nfs4const as c
-from xdr import Packer, Unpacker
+from xdr import Unpacker
 
 DISK_SIZE = 64 << 20
 

@@ -3,12 +3,10 @@
 list built from the same description, and file data landing where an
 independent computation of the stripe says it should."""
 
-import json
 import os
 import tempfile
 import unittest
 
-import blocklayout as bl
 import client as C
 from fs import FileSystem, SIG_OFFSET
 from nfs4server import NFS4Server
