@@ -11,6 +11,7 @@ and answering one JSON line.
   recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
   sha256 PATH          -> SHA-256 of the file read through the MDS path
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
+  layouts normal|unavailable|trylater|delay -> how LAYOUTGET answers from now on
   notify-device change|delete [as-value] -> CB_NOTIFY_DEVICEID for every
                        device (as-value: the mask word Linux 6.12 expects)
   fault OP KIND [N]    -> malform the next N replies to OP (see faults.py)
@@ -120,6 +121,12 @@ class ControlServer:
                     h.update(data)
                     off += len(data)
             return h.hexdigest()
+        if cmd == 'layouts':
+            if args[0] not in nfs.LAYOUT_POLICIES:
+                raise ValueError('policy must be one of %s' % (nfs.LAYOUT_POLICIES,))
+            with nfs.lock:
+                nfs.layout_policy = args[0]
+            return 'ok'
         if cmd == 'recall-any':
             return nfs.recall_any()
         if cmd == 'notify-device':

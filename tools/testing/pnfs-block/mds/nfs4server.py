@@ -124,6 +124,7 @@ class NFS4Server:
         self.op_counts = collections.Counter()
         self.op_log = collections.deque(maxlen=4096)
         self.faults = 0
+        self.layout_policy = 'normal'
         self.cb_tries, self.cb_delay = 20, 0.5   # callbacks answered DELAY
         self.faults_injected = []
         self.hooks = {}         # op name -> fn(cx, status, body) -> body (tests, faults)
@@ -1102,6 +1103,7 @@ class NFS4Server:
             raise FSError(c.NFS4ERR_INVAL)
         if self.in_grace():
             raise FSError(c.NFS4ERR_GRACE)
+        self._layout_policy()
         lst = self._layout_state(cx, sid, ino)
         # Reply overhead: status, roc, stateid, count, offset, length,
         # iomode, type, body length, extent count.
@@ -1122,6 +1124,19 @@ class NFS4Server:
         p.u32(ltype)
         p.opaque(self.layouts.encode_body(exts))
         return p.data()
+
+    LAYOUT_POLICIES = ('normal', 'unavailable', 'trylater', 'delay')
+
+    def _layout_policy(self):
+        """Refuse layouts on demand (control: layouts POLICY)."""
+        if self.layout_policy == 'unavailable':
+            raise FSError(c.NFS4ERR_LAYOUTUNAVAILABLE)
+        if self.layout_policy == 'trylater':
+            p = Packer()
+            p.bool(False)           # logr_will_signal_layout_avail
+            raise FSError(c.NFS4ERR_LAYOUTTRYLATER, body=p.data())
+        if self.layout_policy == 'delay':
+            raise FSError(c.NFS4ERR_DELAY)
 
     def op_layoutcommit(self, cx, u):
         offset, length = u.u64(), u.u64()

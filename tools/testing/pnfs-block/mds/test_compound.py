@@ -366,6 +366,21 @@ class PNFSTest(ServerCase):
         ino = self.fs.lookup(self.fs.root(), b'lx')
         self.assertEqual(ino.extents.runs, [[0, 8192, ext.soff, 'rw']])
 
+    def test_layout_policies(self):
+        sid, fh = self.create_file(b'pol')
+        lg = C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 4096, 4096)
+        for policy, want in (('unavailable', c.NFS4ERR_LAYOUTUNAVAILABLE),
+                             ('trylater', c.NFS4ERR_LAYOUTTRYLATER),
+                             ('delay', c.NFS4ERR_DELAY), ('normal', c.NFS4_OK)):
+            self.srv.layout_policy = policy
+            self.assertEqual(self.status([C.putfh(fh), lg]), want, policy)
+        # TRYLATER carries will_signal_layout_avail = false.
+        self.srv.layout_policy = 'trylater'
+        raw = self.cl.raw_compound([C.sequence(self.cl.sid, self.cl.seq + 1),
+                                    C.putfh(fh), lg])
+        self.cl.seq += 1
+        self.assertEqual(raw[-8:], (c.NFS4ERR_LAYOUTTRYLATER).to_bytes(4, 'big') + b'\0' * 4)
+
     def test_getdeviceinfo_errors(self):
         self.assertEqual(self.status([C.getdeviceinfo(b'\0' * 16)]), c.NFS4ERR_NOENT)
         devid = self.srv.layouts.devid
