@@ -1,0 +1,277 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The shared disk fails under the client: no byte may be lost.
+#
+# The server's XFS sits on the device-mapper device pnfsbl-srv, a linear
+# map of the whole disk pnfsbl-data0.  The client finds the same
+# signature on a second linear map of that disk, pnfsbl-cli (blkmapd
+# picks it; test 1 checks that it did).  Swapping pnfsbl-cli's table for
+# dm-error makes every later bio of the client fail while the server's
+# path keeps working, which is what a failed path to a SAN looks like.
+#
+# Each test starts from a fresh mount (unmounting the last mount drops the
+# device cache, so no negative entry survives), writes or reads part of a
+# file over the layout, fails the device, and finishes the I/O.  The data
+# must then be exactly the prng stream: on the client after a remount and
+# on the server's own XFS mount.
+. /t/common.sh
+
+CMD_TIMEOUT=150
+MP=/mnt/f
+MIB=$((1 << 20))
+SIZE=64m
+DISK=
+SECTORS=
+
+ktap_plan 6
+
+result()	# OK NAME
+{
+	if [ "$1" = 0 ]; then
+		ktap_pass "$2"
+	else
+		ktap_fail "$2"
+	fi
+}
+
+# table TARGET: load pnfsbl-cli with TARGET ("linear" or "error").
+table()
+{
+	local tbl="0 $SECTORS linear $DISK 0"
+
+	[ "$1" = error ] && tbl="0 $SECTORS error"
+	t dmsetup suspend pnfsbl-cli &&
+	t dmsetup load pnfsbl-cli --table "$tbl" &&
+	t dmsetup resume pnfsbl-cli
+}
+
+setup()
+{
+	DISK=$(disk_by_serial pnfsbl-data0) || return 1
+	modprobe dm-mod && modprobe xfs || return 1
+	SECTORS=$(blockdev --getsz "$DISK") || return 1
+	t dmsetup create pnfsbl-srv --table "0 $SECTORS linear $DISK 0" &&
+		dmsetup mknodes || return 1
+	mkfs.xfs -q -f /dev/mapper/pnfsbl-srv || return 1
+	mkdir -p "$SRV" && mount /dev/mapper/pnfsbl-srv "$SRV" || return 1
+	t dmsetup create pnfsbl-cli --table "0 $SECTORS linear $DISK 0" &&
+		dmsetup mknodes || return 1
+	cat >/etc/exports <<-EOX
+	$SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)
+	EOX
+	start_syslog
+	start_rpc_pipefs && start_nfsd && load_driver && start_blkmapd
+}
+
+fresh_mount()
+{
+	if mountpoint -q "$MP"; then
+		umount "$MP" || return 1
+	fi
+	drop_caches
+	table linear && mnt 4.2 "$MP"
+}
+
+# check_data LABEL FILE SEED: FILE is the prng stream SEED of $SIZE, read
+# on the server's own mount and on the client after a remount (with the
+# client's device working again, so that the layout reads it).
+check_data()
+{
+	local want got ok=0
+
+	want=$(expected_sum "$3")
+	got=$(server_sum "$2")
+	if [ "$got" != "$want" ]; then
+		ktap_diag "$1: server sha256 $got, want $want"
+		diff_ranges "$3" "$SRV/$2"
+		ok=1
+	fi
+	fresh_mount || return 1
+	got=$(read_sum direct "$MP/$2")
+	if [ "$got" != "$want" ]; then
+		ktap_diag "$1: client sha256 $got, want $want"
+		diff_ranges "$3" "$MP/$2"
+		ok=1
+	fi
+	return $ok
+}
+
+# part SEED FILE MIB_FROM MIB_COUNT [DD-OPERAND...]: write that part of
+# the prng stream SEED into FILE at the same offset.
+part()
+{
+	local seed=$1 f=$2 from=$3 n=$4
+
+	shift 4
+	prng "$seed" "$SIZE" |
+		t dd of="$f" bs=1M iflag=fullblock skip="$from" seek="$from" \
+			count="$n" conv=notrunc status=none "$@"
+}
+
+events()	# EVENT: how many times a pnfs_block tracepoint fired so far
+{
+	grep -c " pnfs_block_$1:" /sys/kernel/tracing/trace 2>/dev/null
+}
+
+# 1. The client resolved the signature to pnfsbl-cli, not to the server's
+# device or the raw disk: otherwise the other tests would prove nothing.
+test_resolved_cli()
+{
+	local name="blkmapd resolves the volume to the client's own dm device"
+	local dm ok=0
+
+	fresh_mount || ok=1
+	part 1 "$MP/probe" 0 1 oflag=direct || ok=1
+	dm=dm-$(dmsetup info -c --noheadings -o minor pnfsbl-cli)
+	if ! grep -q "using device /dev/$dm\$" /results/syslog.txt; then
+		ktap_diag "blkmapd did not pick /dev/$dm:"
+		grep -h 'map_sig_to_device' /results/syslog.txt | sed 's/^/# /'
+		ok=1
+	fi
+	rm -f "$MP/probe"
+	result $ok "$name"
+}
+
+# 2. O_DIRECT: 32 MiB over the layout, the device fails, 32 MiB more.
+test_direct_write()
+{
+	local name="O_DIRECT write: device fails after 32 MiB, all 64 MiB intact"
+	local errs ok=0
+
+	fresh_mount || ok=1
+	snap "$MP"
+	part 21 "$MP/direct" 0 32 oflag=direct conv=fsync || ok=1
+	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
+		ktap_diag "first half did not go over the layout:$(delta_summary "$MP")"
+		ok=1
+	fi
+	errs=$(events bio_error)
+	table error || ok=1
+	snap "$MP"
+	part 21 "$MP/direct" 32 32 oflag=direct conv=fsync ||
+		{ ktap_diag "second half: dd failed"; ok=1; }
+	ktap_diag "after the failure:$(delta_summary "$MP")"
+	if [ "$(delta "$MP" WRITE)" -eq 0 ]; then
+		ktap_diag "no WRITE went to the metadata server"
+		ok=1
+	fi
+	[ -n "$errs" ] &&
+		ktap_diag "bio errors traced: $(( $(events bio_error) - errs ))"
+	check_data direct direct 21 || ok=1
+	result $ok "$name"
+}
+
+# Holds a file open: writes stdin into it, creates the file $3, waits
+# for a line on the fifo $2, then fsyncs.  dd would close the file at
+# once, and an NFS close writes the dirty pages back.
+HOLD='
+import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+while True:
+    b = sys.stdin.buffer.read(1 << 20)
+    if not b:
+        break
+    os.write(fd, b)
+open(sys.argv[3], "w").close()
+open(sys.argv[2]).readline()
+os.fsync(fd)
+os.close(fd)
+'
+
+# 3. Buffered: dirty pages in the page cache, the device fails, fsync.
+test_buffered_write()
+{
+	local name="buffered write: device fails before writeback, fsync, intact"
+	local pid i ok=0
+
+	fresh_mount || ok=1
+	# Bind the device first: once pnfsbl-cli fails, blkmapd would find
+	# the signature on the server's device instead.
+	part 1 "$MP/bind" 0 1 oflag=direct || ok=1
+	rm -f /tmp/go /tmp/written && mkfifo /tmp/go
+	snap "$MP"
+	prng 31 "$SIZE" | t python3 -c "$HOLD" "$MP/buffered" /tmp/go /tmp/written &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		[ -e /tmp/written ] && break
+		sleep 0.2
+	done
+	[ -e /tmp/written ] || { ktap_diag "the writer did not finish writing"; ok=1; }
+	ktap_diag "before the failure:$(delta_summary "$MP")"
+	table error || ok=1
+	echo go >/tmp/go
+	wait "$pid" || { ktap_diag "write or fsync failed"; ok=1; }
+	ktap_diag "after the failure:$(delta_summary "$MP")"
+	if [ "$(delta "$MP" WRITE)" -eq 0 ]; then
+		ktap_diag "no WRITE went to the metadata server"
+		ok=1
+	fi
+	check_data buffered buffered 31 || ok=1
+	result $ok "$name"
+}
+
+# 4. A failure while writes are in flight: dm suspends with bios queued,
+# resumes failing them.  Whatever the timing, the data must be intact.
+test_racing_write()
+{
+	local name="device fails while O_DIRECT writes are in flight, intact"
+	local pid ok=0
+
+	fresh_mount || ok=1
+	prng 41 "$SIZE" |
+		t dd of="$MP/race" bs=256k iflag=fullblock oflag=direct \
+			conv=fsync status=none &
+	pid=$!
+	sleep 0.3
+	table error || ok=1
+	wait $pid || { ktap_diag "dd failed"; ok=1; }
+	check_data race race 41 || ok=1
+	result $ok "$name"
+}
+
+# 5. Reads: the first MiB over the layout, then the device fails.
+test_direct_read()
+{
+	local name="O_DIRECT read: device fails after 1 MiB, rest from the MDS, intact"
+	local want got ok=0
+
+	want=$(expected_sum 21)
+	fresh_mount || ok=1
+	snap "$MP"
+	t dd if="$MP/direct" of=/dev/null bs=1M count=1 iflag=direct status=none || ok=1
+	if [ "$(mds_reads "$MP")" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
+		ktap_diag "the first MiB did not come over the layout:$(delta_summary "$MP")"
+		ok=1
+	fi
+	table error || ok=1
+	snap "$MP"
+	got=$(read_sum direct "$MP/direct")
+	ktap_diag "after the failure:$(delta_summary "$MP")"
+	if [ "$got" != "$want" ]; then
+		ktap_diag "sha256 $got, want $want"
+		ok=1
+	fi
+	if [ "$(mds_reads "$MP")" -eq 0 ]; then
+		ktap_diag "no READ went to the metadata server"
+		ok=1
+	fi
+	result $ok "$name"
+}
+
+if ! setup; then
+	ktap_diag "setup failed"
+	for n in 1 2 3 4 5 6; do ktap_fail "setup"; done
+	ktap_finish
+	exit 1
+fi
+test_resolved_cli
+test_direct_write
+test_buffered_write
+test_racing_write
+test_direct_read
+umount "$MP"
+table linear
+cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
+ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+ktap_finish

@@ -1,0 +1,359 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end suite for the pNFS SCSI layout (RFC 8154) over iSCSI, all in
+# the guest: a LIO iSCSI target on 127.0.0.1 exports the virtio disk
+# pnfsbl-data0 as one logical unit (iblock: the virtio disk's write
+# cache shows through; SPC-3 persistent reservations), and open-iscsi logs in twice, with two initiator names,
+# so that the server's XFS and the client's I/O use different I_T
+# nexuses (one /dev/sdX each).  /dev/disk/by-id/wwn-0x<NAA> points at the
+# client's disk, as udev would on a host with one path.
+#
+# Tests: the mount negotiates LAYOUT_SCSI; O_DIRECT and buffered writes
+# and reads go over the layout (no READ or WRITE to the metadata server,
+# checksums on the client after a remount and on the server); the
+# client's key is registered while the layout is in use and gone after
+# unmount; the server preempts the client's key in the middle of a write
+# (fencing) and the data is intact; the client's iSCSI session is logged
+# out in the middle of a write and the data is intact.
+. /t/common.sh
+
+MP=/mnt/s
+SIZE=${PNFSBL_SCSI_SIZE:-64m}
+CMD_TIMEOUT=240
+TGT=iqn.2026-11.org.pnfsbl:target
+SRV_INI=iqn.2026-11.org.pnfsbl:server
+CLI_INI=iqn.2026-11.org.pnfsbl:client
+# nfsd's own reservation key (fs/nfsd/blocklayout.c).
+MDS_KEY=0x100000000000000
+LU_SERIAL=5f3c2a1e-7b4d-4c6a-9e8f-0a1b2c3d4e5f
+SRV_SD=
+CLI_SD=
+NAA=
+
+ktap_plan 11
+
+result()	# OK NAME
+{
+	if [ "$1" = 0 ]; then
+		ktap_pass "$2"
+	else
+		ktap_fail "$2"
+	fi
+}
+
+# LIO through configfs: an iblock backstore on the data disk, one LUN,
+# a portal on 127.0.0.1:3260, any initiator admitted read-write.
+setup_target()
+{
+	local disk cfs=/sys/kernel/config/target tpg bs
+
+	disk=$(disk_by_serial pnfsbl-data0) || return 1
+	modprobe configfs && modprobe target_core_mod &&
+		modprobe target_core_iblock && modprobe iscsi_target_mod ||
+		return 1
+	mountpoint -q /sys/kernel/config ||
+		mount -t configfs configfs /sys/kernel/config || return 1
+	# LIO keeps APTPL reservations here; sd always asks for APTPL.
+	mkdir -p /etc/target/pr
+	bs=$cfs/core/iblock_0/pnfsbl
+	# The unit serial becomes the NAA designator of VPD page 0x83
+	# (targetcli would make one up; configfs leaves it empty).
+	mkdir -p "$bs" &&
+	echo "udev_path=$disk" >"$bs/control" &&
+	echo "$LU_SERIAL" >"$bs/wwn/vpd_unit_serial" &&
+	echo 1 >"$bs/enable" || return 1
+	tpg=$cfs/iscsi/$TGT/tpgt_1
+	mkdir -p "$tpg/lun/lun_0" &&
+	ln -s "$bs" "$tpg/lun/lun_0/pnfsbl" &&
+	mkdir "$tpg/np/127.0.0.1:3260" &&
+	echo 0 >"$tpg/attrib/authentication" &&
+	echo 1 >"$tpg/attrib/generate_node_acls" &&
+	echo 1 >"$tpg/attrib/cache_dynamic_acls" &&
+	echo 0 >"$tpg/attrib/demo_mode_write_protect" &&
+	echo 1 >"$tpg/enable"
+}
+
+# sd_of_session INITIATOR: the disk of the iSCSI session of that name.
+sd_of_session()
+{
+	local s b
+
+	for s in /sys/class/iscsi_session/session*; do
+		[ "$(cat "$s/initiatorname" 2>/dev/null)" = "$1" ] || continue
+		for b in "$s"/device/target*/*/block/*; do
+			[ -e "$b" ] && { echo "${b##*/}"; return 0; }
+		done
+	done
+	return 1
+}
+
+login()	# IFACE INITIATOR
+{
+	t iscsiadm -m iface -I "$1" -o new >/dev/null &&
+	t iscsiadm -m iface -I "$1" -o update -n iface.initiatorname \
+		-v "$2" >/dev/null &&
+	t iscsiadm -m discovery -t st -p 127.0.0.1:3260 -I "$1" -o new >/dev/null &&
+	t iscsiadm -m node -T "$TGT" -p 127.0.0.1:3260 -I "$1" --login >/dev/null
+}
+
+setup_initiator()
+{
+	local i
+
+	modprobe sd_mod && modprobe iscsi_tcp || return 1
+	mkdir -p /etc/iscsi /run/lock/iscsi
+	echo "InitiatorName=$SRV_INI" >/etc/iscsi/initiatorname.iscsi
+	iscsid || return 1
+	login srv "$SRV_INI" && login cli "$CLI_INI" || return 1
+	for ((i = 0; i < 100; i++)); do
+		SRV_SD=$(sd_of_session "$SRV_INI") &&
+			CLI_SD=$(sd_of_session "$CLI_INI") && break
+		sleep 0.2
+	done
+	[ -n "$SRV_SD" ] && [ -n "$CLI_SD" ] || return 1
+	NAA=$(sed -n 's/^naa\.//p' "/sys/block/$CLI_SD/device/wwid")
+	[ -n "$NAA" ] || return 1
+	# What udev's 60-persistent-storage.rules would make for one path.
+	mkdir -p /dev/disk/by-id
+	ln -sf "../../$CLI_SD" "/dev/disk/by-id/wwn-0x$NAA"
+	ktap_diag "server disk $SRV_SD, client disk $CLI_SD, naa $NAA," \
+		"write cache '$(cat /sys/block/"$CLI_SD"/queue/write_cache)'"
+}
+
+setup_server()
+{
+	modprobe xfs || return 1
+	mkdir -p "$SRV"
+	mkfs.xfs -q -f "/dev/$SRV_SD" && mount "/dev/$SRV_SD" "$SRV" ||
+		return 1
+	cat >/etc/exports <<-EOX
+	$SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)
+	EOX
+	start_syslog
+	start_rpc_pipefs && start_nfsd && load_driver
+}
+
+# keys: the registered keys of the logical unit, one per line.
+keys()
+{
+	t sg_persist --in --read-keys "/dev/$SRV_SD" 2>/dev/null |
+		awk '/^ *0x/ { print $1 }'
+}
+
+client_key()	# the registered key that is not nfsd's
+{
+	keys | grep -vx "$MDS_KEY" | head -1
+}
+
+check_file()	# LABEL NAME SEED
+{
+	local want got ok=0
+
+	want=$(expected_sum "$3")
+	got=$(server_sum "$2")
+	if [ "$got" != "$want" ]; then
+		ktap_diag "$1: server sha256 $got, want $want"
+		diff_ranges "$3" "$SRV/$2"
+		ok=1
+	fi
+	remount || ok=1
+	got=$(read_sum direct "$MP/$2")
+	if [ "$got" != "$want" ]; then
+		ktap_diag "$1: client sha256 $got, want $want"
+		diff_ranges "$3" "$MP/$2"
+		ok=1
+	fi
+	return $ok
+}
+
+remount()
+{
+	if mountpoint -q "$MP"; then
+		umount "$MP" || return 1
+	fi
+	drop_caches
+	mnt 4.2 "$MP"
+}
+
+# proof LABEL OP: since the last snap, LAYOUTGET > 0 and no OP (READ
+# counts READ_PLUS) to the metadata server.
+proof()
+{
+	local n
+
+	ktap_diag "$1:$(delta_summary "$MP")"
+	[ "$(delta "$MP" LAYOUTGET)" -gt 0 ] || { ktap_diag "$1: no LAYOUTGET"; return 1; }
+	if [ "$2" = READ ]; then
+		n=$(mds_reads "$MP")
+	else
+		n=$(delta "$MP" "$2")
+	fi
+	[ "$n" -eq 0 ] || { ktap_diag "$1: $n ${2}s to the metadata server"; return 1; }
+}
+
+test_negotiated()
+{
+	local ty
+
+	remount || { ktap_fail "mount"; return; }
+	ty=$(pnfs_type "$MP")
+	ktap_diag "pnfs=$ty"
+	ktap_check "the mount negotiates pnfs=LAYOUT_SCSI" [ "$ty" = LAYOUT_SCSI ]
+}
+
+test_write()	# MODE SEED
+{
+	local mode=$1 seed=$2 ok=0
+
+	snap "$MP"
+	write_file "$mode" "$MP/$mode" "$seed" || { ktap_diag "dd failed"; ok=1; }
+	proof "$mode write" WRITE || ok=1
+	[ "$(delta "$MP" LAYOUTCOMMIT)" -gt 0 ] ||
+		{ ktap_diag "no LAYOUTCOMMIT"; ok=1; }
+	check_file "$mode write" "$mode" "$seed" || ok=1
+	result $ok "$mode write over the SCSI layout"
+}
+
+test_read()	# MODE SEED
+{
+	local mode=$1 seed=$2 got ok=0
+
+	remount || ok=1
+	snap "$MP"
+	got=$(read_sum "$mode" "$MP/$mode")
+	[ "$got" = "$(expected_sum "$seed")" ] ||
+		{ ktap_diag "sha256 $got"; ok=1; }
+	proof "$mode read" READ || ok=1
+	result $ok "$mode read over the SCSI layout"
+}
+
+test_key_registered()
+{
+	local k ok=0
+
+	k=$(keys | tr '\n' ' ')
+	ktap_diag "registered keys: $k"
+	[ -n "$(client_key)" ] || { ktap_diag "no client key"; ok=1; }
+	case " $k " in
+	*" $MDS_KEY "*) ;;
+	*) ktap_diag "nfsd's key $MDS_KEY is missing"; ok=1 ;;
+	esac
+	result $ok "the client's key is registered while the layout is in use"
+}
+
+test_key_gone()
+{
+	local i k
+
+	umount "$MP"
+	# The disk is released (and the key unregistered) from a workqueue.
+	for ((i = 0; i < 50; i++)); do
+		k=$(client_key)
+		[ -z "$k" ] && break
+		sleep 0.2
+	done
+	ktap_diag "keys after unmount: $(keys | tr '\n' ' ')"
+	ktap_check "the client's key is unregistered after unmount" [ -z "$k" ]
+}
+
+# part SEED FILE MIB_FROM MIB_COUNT [DD-OPERAND...]
+part()
+{
+	local seed=$1 f=$2 from=$3 n=$4
+
+	shift 4
+	prng "$seed" "$SIZE" |
+		t dd of="$f" bs=1M iflag=fullblock skip="$from" seek="$from" \
+			count="$n" conv=notrunc status=none "$@"
+}
+
+# The server fences the client: nfsd's own nexus preempts the client's
+# key (what nfsd does when a client does not answer a recall).
+test_fenced()
+{
+	local name="fenced mid-write (key preempted): the data is intact"
+	local half=$(( ${SIZE%m} / 2 )) key ok=0
+
+	remount || ok=1
+	snap "$MP"
+	part 61 "$MP/fenced" 0 "$half" oflag=direct conv=fsync || ok=1
+	key=$(client_key)
+	if [ -z "$key" ] || [ "$(delta "$MP" WRITE)" -ne 0 ]; then
+		ktap_diag "first half not over the layout:$(delta_summary "$MP")"
+		ok=1
+	fi
+	t sg_persist --out --preempt-abort --param-rk="$MDS_KEY" \
+		--param-sark="$key" --prout-type=6 "/dev/$SRV_SD" >/dev/null ||
+		{ ktap_diag "preempt failed"; ok=1; }
+	ktap_diag "keys after the preempt: $(keys | tr '\n' ' ')"
+	snap "$MP"
+	part 61 "$MP/fenced" "$half" "$half" oflag=direct conv=fsync ||
+		{ ktap_diag "second half failed"; ok=1; }
+	ktap_diag "after the fence:$(delta_summary "$MP")"
+	[ "$(delta "$MP" WRITE)" -gt 0 ] ||
+		{ ktap_diag "no WRITE went to the metadata server"; ok=1; }
+	check_file fenced fenced 61 || ok=1
+	result $ok "$name"
+}
+
+# The client's path to the disk goes away for good.
+test_logout()
+{
+	local name="iSCSI logout mid-write: the data is intact"
+	local half=$(( ${SIZE%m} / 2 )) ok=0
+
+	umount "$MP" 2>/dev/null
+	mnt 4.2 "$MP" || ok=1
+	snap "$MP"
+	part 71 "$MP/logout" 0 "$half" oflag=direct conv=fsync || ok=1
+	[ "$(delta "$MP" WRITE)" -eq 0 ] ||
+		{ ktap_diag "first half not over the layout"; ok=1; }
+	t iscsiadm -m node -T "$TGT" -p 127.0.0.1:3260 -I cli --logout \
+		>/dev/null || { ktap_diag "logout failed"; ok=1; }
+	snap "$MP"
+	part 71 "$MP/logout" "$half" "$half" oflag=direct conv=fsync ||
+		{ ktap_diag "second half failed"; ok=1; }
+	ktap_diag "after the logout:$(delta_summary "$MP")"
+	[ "$(delta "$MP" WRITE)" -gt 0 ] ||
+		{ ktap_diag "no WRITE went to the metadata server"; ok=1; }
+	t sync
+	local want got
+	want=$(expected_sum 71)
+	got=$(server_sum logout)
+	[ "$got" = "$want" ] ||
+		{ ktap_diag "server sha256 $got, want $want"; ok=1; }
+	umount "$MP" && drop_caches && mnt 4.2 "$MP" || ok=1
+	got=$(read_sum buffered "$MP/logout")
+	[ "$got" = "$want" ] ||
+		{ ktap_diag "client sha256 $got, want $want"; ok=1; }
+	result $ok "$name"
+}
+
+for step in setup_target setup_initiator setup_server; do
+	$step && continue
+	ktap_diag "$step failed"
+	dmesg | tail -20 | sed 's/^/# dmesg: /'
+	for ((i = 0; i < 11; i++)); do ktap_fail setup; done
+	ktap_finish
+	exit 1
+done
+test_negotiated
+test_write direct 51
+test_write buffered 52
+test_read direct 51
+test_read buffered 52
+test_key_registered
+test_key_gone
+test_fenced
+test_logout
+umount "$MP"
+cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
+dmesg >/results/dmesg.txt
+if rmmod blocklayoutdriver; then
+	ktap_pass "the driver unloads"
+else
+	ktap_fail "the driver unloads"
+fi
+ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+ktap_finish
