@@ -12,8 +12,7 @@ and answering one JSON line.
   sha256 PATH          -> SHA-256 of the file read through the MDS path
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
   layouts normal|unavailable|trylater|delay -> how LAYOUTGET answers from now on
-  notify-device change|delete [as-value] -> CB_NOTIFY_DEVICEID for every
-                       device (as-value: the mask word Linux 6.12 expects)
+  notify-device change|delete -> CB_NOTIFY_DEVICEID for every device
   fault OP KIND [N]    -> malform the next N replies to OP (see faults.py)
   fault list           -> the kinds known
   save                 -> write the metadata file now
@@ -131,7 +130,7 @@ class ControlServer:
             return nfs.recall_any()
         if cmd == 'notify-device':
             kind = {'change': 1, 'delete': 2}[args[0] if args else 'change']
-            return nfs.notify_device(kind, mask_as_value='as-value' in args[1:])
+            return nfs.notify_device(kind)
         if cmd == 'save':
             with nfs.lock:
                 nfs.fs.save()

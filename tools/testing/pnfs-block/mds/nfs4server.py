@@ -1327,15 +1327,10 @@ class NFS4Server:
         bitmap_encode(a, {b for b in range(32) if mask & (1 << b)})
         return self._cb_all([(c.OP_CB_RECALL_ANY, a.data())])
 
-    def notify_device(self, kind=c.NOTIFY_DEVICEID4_CHANGE, immediate=False,
-                      mask_as_value=False):
-        """CB_NOTIFY_DEVICEID (RFC 8881 20.12) for every device.
-
-        notify_mask is a bitmap4 of notify_deviceid_type4 values (CHANGE
-        is bit 1, word 0x2).  Linux 6.12's decode_devicenotify_args()
-        reads that word as the type value instead, so it takes an RFC
-        CHANGE for a DELETE and rejects both with NFS4ERR_INVAL;
-        mask_as_value sends what that decoder expects."""
+    def notify_device(self, kind=c.NOTIFY_DEVICEID4_CHANGE, immediate=False):
+        """CB_NOTIFY_DEVICEID (RFC 8881 20.12) for every device; the
+        notify_mask is a bitmap4 with bit <kind> set (Linux 6.12 accepts
+        exactly one bit per notify4)."""
         changes = Packer()
         devs = self.layouts.device_ids()
         changes.u32(len(devs))
@@ -1345,11 +1340,7 @@ class NFS4Server:
             v.fopaque(c.NFS4_DEVICEID4_SIZE, devid)
             if kind == c.NOTIFY_DEVICEID4_CHANGE:
                 v.bool(immediate)
-            if mask_as_value:
-                changes.u32(1)
-                changes.u32(kind)
-            else:
-                bitmap_encode(changes, {kind})
+            bitmap_encode(changes, {kind})
             changes.opaque(v.data())
         return self._cb_all([(c.OP_CB_NOTIFY_DEVICEID, changes.data())])
 

@@ -233,16 +233,6 @@ class TCPCase(unittest.TestCase):
         self.assertEqual(u.fopaque(16), self.nfs.layouts.devid)
         u.done()
 
-    def test_notify_deviceid_mask_as_value(self):
-        from fattr import bitmap_decode
-
-        def parse(u):
-            return u.array(lambda: (u.array(u.u32), u.opaque()))
-        ans, (op, args) = self._run_cb('notify-device change as-value', parse)
-        (words, val), = args
-        self.assertEqual(words, [c.NOTIFY_DEVICEID4_CHANGE])
-        self.assertEqual(len(val), 4 + 16 + 4)
-
 
 if __name__ == '__main__':
     unittest.main()
