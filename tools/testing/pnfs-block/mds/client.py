@@ -217,6 +217,46 @@ def create_dir(name):
     return Op(c.OP_CREATE, p.data(), lambda u: (_cinfo(u), bitmap_decode(u)))
 
 
+def create_symlink(name, target):
+    p = _p()
+    p.u32(c.NF4LNK)
+    p.opaque(target)
+    p.opaque(name)
+    _fattr_empty(p)
+    return Op(c.OP_CREATE, p.data(), lambda u: (_cinfo(u), bitmap_decode(u)))
+
+
+def readlink():
+    return Op(c.OP_READLINK, b'', lambda u: u.opaque())
+
+
+def link(name):
+    p = _p()
+    p.opaque(name)
+    return Op(c.OP_LINK, p.data(), _cinfo)
+
+
+def rename(old, new):
+    p = _p()
+    p.opaque(old)
+    p.opaque(new)
+    return Op(c.OP_RENAME, p.data(), lambda u: (_cinfo(u), _cinfo(u)))
+
+
+def lookupp():
+    return Op(c.OP_LOOKUPP, b'', _none)
+
+
+def setattr_size(sid, size):
+    p = _p()
+    _sid(p, sid)
+    bitmap_encode(p, {c.FATTR4_SIZE})
+    v = _p()
+    v.u64(size)
+    p.opaque(v.data())
+    return Op(c.OP_SETATTR, p.data(), bitmap_decode)
+
+
 def remove(name):
     p = _p()
     p.opaque(name)

@@ -207,6 +207,43 @@ class FileTest(ServerCase):
         self.assertEqual(self.status([C.putrootfh(), C.lookup(b'n000')]),
                          c.NFS4ERR_NOENT)
 
+    def test_namespace_ops(self):
+        self.ok([C.putrootfh(), C.create_dir(b'dir')])
+        self.ok([C.putrootfh(), C.lookup(b'dir'), C.create_symlink(b'ln', b'../t')])
+        r = self.ok([C.putrootfh(), C.lookup(b'dir'), C.lookup(b'ln'), C.readlink()])
+        self.assertEqual(r[3], b'../t')
+        self.assertEqual(self.status([C.putrootfh(), C.lookup(b'dir'), C.lookup(b'ln'),
+                                      C.lookup(b'x')]), c.NFS4ERR_SYMLINK)
+        sid, fh = self.create_file(b'f')
+        # LINK: saved = the file, current = the target directory.
+        self.ok([C.putfh(fh), C.savefh(), C.putrootfh(), C.lookup(b'dir'), C.link(b'f2')])
+        self.assertEqual(self.fs.lookup(self.fs.root(), b'f').nlink, 2)
+        # RENAME across directories: saved = source dir.
+        self.ok([C.putrootfh(), C.savefh(), C.lookup(b'dir'), C.rename(b'f', b'f3')])
+        root = self.fs.root()
+        d = self.fs.lookup(root, b'dir')
+        self.assertNotIn(b'f', root.entries)
+        self.assertEqual(sorted(d.entries), [b'f2', b'f3', b'ln'])
+        r = self.ok([C.putrootfh(), C.lookup(b'dir'), C.lookupp(), C.getfh()])
+        self.assertEqual(r[3], self.fs.fh(root))
+        self.assertEqual(self.status([C.putrootfh(), C.lookupp()]), c.NFS4ERR_NOENT)
+        self.assertEqual(self.status([C.putrootfh(), C.remove(b'dir')]), c.NFS4ERR_NOTEMPTY)
+        # A directory cannot move under itself.
+        self.ok([C.putrootfh(), C.lookup(b'dir'), C.create_dir(b'sub')])
+        self.assertEqual(self.status([C.putrootfh(), C.savefh(), C.lookup(b'dir'),
+                                      C.lookup(b'sub'), C.rename(b'dir', b'x')]),
+                         c.NFS4ERR_INVAL)
+
+    def test_truncate_then_extend_reads_zeros(self):
+        sid, fh = self.create_file(b't')
+        self.ok([C.putfh(fh), C.write(sid, 0, b'\xab' * 10000)])
+        self.ok([C.putfh(fh), C.setattr_size(sid, 5000)])
+        self.ok([C.putfh(fh), C.setattr_size(sid, 20000)])
+        r = self.ok([C.putfh(fh), C.read(sid, 0, 30000)])
+        self.assertEqual(r[1], (True, b'\xab' * 5000 + b'\0' * 15000))
+        ino = self.fs.lookup(self.fs.root(), b't')
+        self.assertEqual(ino.extents.used_bytes(), 8192)
+
     def test_restart_keeps_data(self):
         sid, fh = self.create_file(b'keep')
         self.ok([C.putfh(fh), C.write(sid, 0, b'persist' * 1000), C.commit()])
