@@ -87,6 +87,7 @@ def load_runs(rundir, user_hz):
                "repeat": int(env["repeat"]),
                "fio_status": int(env["fio_status"]),
                "fio_wall_s": round(st[2] - st[1], 2),
+               "start_s": st[0], "end_s": st[5],
                "overhead_s": round(st[1] - st[0] + st[5] - st[2], 2),
                "pnfs": env.get("pnfs"), "module": env.get("module")}
         runs.append(run)
@@ -143,6 +144,10 @@ def aggregate(runs, workloads, configs):
                  "max": max(vals) if vals else None,
                  "sys_cpu_s_per_gib": median(
                      [r["sys_cpu_s_per_gib"] for r in ok]),
+                 "sys_cpu_s_per_gib_min": min(
+                     [r["sys_cpu_s_per_gib"] for r in ok], default=None),
+                 "sys_cpu_s_per_gib_max": max(
+                     [r["sys_cpu_s_per_gib"] for r in ok], default=None),
                  "fio_wall_s": [r["fio_wall_s"] for r in rs]}
             if ok and "ops_per_gib" in ok[0]:
                 e["ops_per_gib"] = {
@@ -161,10 +166,12 @@ def aggregate(runs, workloads, configs):
     return res
 
 
-def overlap(a, b):
+def overlap(a, b, key="median"):
     """The min..max spreads of two results overlap: within the noise."""
-    return (a["min"] is not None and b["min"] is not None and
-            a["min"] <= b["max"] and b["min"] <= a["max"])
+    lo, hi = ("min", "max") if key == "median" else (key + "_min",
+                                                     key + "_max")
+    return (a[lo] is not None and b[lo] is not None and
+            a[lo] <= b[hi] and b[lo] <= a[hi])
 
 
 def targets(res, workloads):
@@ -189,10 +196,8 @@ def targets(res, workloads):
                     continue
                 x = o[key] / r[key] if r[key] else float("inf")
                 ok = x <= want
-            c = {"workload": w, "ratio": round(x, 3), "met": ok}
-            if key == "median":
-                c["spreads_overlap"] = overlap(o, r)
-            checks.append(c)
+            checks.append({"workload": w, "ratio": round(x, 3), "met": ok,
+                           "spreads_overlap": overlap(o, r, key)})
         if not checks:
             out.append({"target": name, "status": "not measured",
                         "checks": []})
@@ -290,6 +295,10 @@ def markdown(doc, res, workloads, configs, tgts):
     lines.append("")
     lines.append("## Targets (reported, not enforced)")
     lines.append("")
+    lines.append("Each target compares medians; \"within the repeats' spread\" "
+                 "marks a miss where the two configurations' min..max ranges "
+                 "overlap, so more repeats could tip it either way.")
+    lines.append("")
     for t in tgts:
         det = ", ".join(
             "%s %.2fx%s" % (c["workload"], c["ratio"],
@@ -300,8 +309,9 @@ def markdown(doc, res, workloads, configs, tgts):
         lines.append("- **%s**: %s%s" % (t["target"], t["status"],
                                           ": " + det if det else ""))
     lines.append("")
-    lines.append("Generated %s by tools/testing/pnfs-block/bench.sh; raw "
-                 "runs in results.json." % doc["generated"])
+    lines.append("Generated %s by tools/testing/pnfs-block/bench.sh: %d "
+                 "runs in %.0f s of guest time; every run in results.json."
+                 % (doc["generated"], len(doc["runs"]), doc["guest_seconds"]))
     return "\n".join(lines) + "\n"
 
 
@@ -385,6 +395,8 @@ def main():
         "configs": {c: CONFIG_TITLES.get(c, c) for c in configs},
         "results": [res[(w, c)] for w in workloads for c in configs],
         "targets": tgts,
+        "guest_seconds": round(max(r["end_s"] for r in runs) -
+                               min(r["start_s"] for r in runs), 1),
         "runs": runs,
     }
     with open(os.path.join(a.out, "results.json"), "w",
