@@ -9,6 +9,7 @@ and answering one JSON line.
   faults               -> how many operations hit a server bug
   stat PATH            -> the inode's size, type and extents
   recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
+  clone SRC DST        -> DST shares SRC's blocks (copy-on-write layouts)
   sha256 PATH          -> SHA-256 of the file read through the MDS path
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
   layouts normal|unavailable|trylater|delay -> how LAYOUTGET answers from now on
@@ -120,6 +121,14 @@ class ControlServer:
                     h.update(data)
                     off += len(data)
             return h.hexdigest()
+        if cmd == 'clone':
+            # clone SRC DST: DST shares SRC's blocks, copy-on-write.
+            with nfs.lock:
+                src = self._path(args[0])
+                parent, _, name = args[1].strip('/').rpartition('/')
+                ino = nfs.fs.clone(src, self._path(parent), name.encode(),
+                                   src.uid, src.gid)
+                return ino.fileid
         if cmd == 'layouts':
             if args[0] not in nfs.LAYOUT_POLICIES:
                 raise ValueError('policy must be one of %s' % (nfs.LAYOUT_POLICIES,))

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 
-from storage import (Allocator, Disk, ExtentMap, NoSpace,
+from storage import (Allocator, Disk, ExtentMap, NoSpace, ST_COW,
                      ST_INVALID, ST_RW, round_down, round_up)
 import nfs4const as c
 
@@ -59,6 +59,9 @@ class Inode:
         self.target = b''
         self.rdev = (0, 0)
         self.extents = ExtentMap() if ftype == c.NF4REG else None
+        # Copy-on-write: new blocks handed out in RW layouts for ST_COW
+        # ranges, not yet committed (state ST_INVALID).
+        self.cow_new = ExtentMap() if ftype == c.NF4REG else None
         self.verifier = None        # EXCLUSIVE4_1 create verifier (hex)
 
     def touch(self, data=True):
@@ -81,6 +84,7 @@ class Inode:
                             for k, v in self.entries.items()}
         if self.extents is not None:
             d['extents'] = self.extents.to_json()
+            d['cow_new'] = self.cow_new.to_json()
         return d
 
     @classmethod
@@ -96,6 +100,7 @@ class Inode:
                            for k, v in d['entries'].items()}
         if 'extents' in d:
             ino.extents = ExtentMap(d['extents'])
+            ino.cow_new = ExtentMap(d.get('cow_new', []))
         return ino
 
 
@@ -127,6 +132,7 @@ class FileSystem:
         self.next_fileid = ROOT_ID + 1
         self.generation = 1
         self.volume_id = None
+        self.shared = {}        # block offset -> references beyond the first
         self.dirty = False
         if not (meta_path and os.path.exists(meta_path) and self._load()):
             self._format()
@@ -160,12 +166,23 @@ class FileSystem:
         self.generation = d['generation']
         self.next_fileid = d['next_fileid']
         self.inodes = {}
+        self.shared = {int(k): v for k, v in d.get('shared', {}).items()}
+        used = []
         for i in d['inodes']:
             ino = Inode.from_json(i)
             self.inodes[ino.fileid] = ino
             if ino.extents:
-                for r in ino.extents.runs:
-                    self.alloc.reserve(r[2], r[1])
+                used += [(r[2], r[2] + r[1]) for r in ino.extents.runs + ino.cow_new.runs]
+        # Shared blocks appear in several files: reserve each block once.
+        used.sort()
+        merged = []
+        for a, b in used:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        for a, b in merged:
+            self.alloc.reserve(a, b - a)
         return True
 
     def save(self):
@@ -173,6 +190,7 @@ class FileSystem:
             return
         d = dict(volume_id=self.volume_id.hex(), generation=self.generation,
                  next_fileid=self.next_fileid, blksize=self.blksize,
+                 shared={str(k): v for k, v in self.shared.items()},
                  inodes=[i.to_json() for i in self.inodes.values()])
         tmp = self.meta_path + '.tmp'
         with open(tmp, 'w') as f:
@@ -263,7 +281,8 @@ class FileSystem:
         if ino.nlink > 0 or getattr(ino, 'opens', 0):
             return
         if ino.extents is not None:
-            ino.extents.truncate(0, self.blksize, self.alloc)
+            ino.extents.truncate(0, self.blksize, self.free)
+            ino.cow_new.truncate(0, self.blksize, self.alloc)
         del self.inodes[ino.fileid]
 
     def remove(self, d, name):
@@ -329,7 +348,7 @@ class FileSystem:
         count = min(count, ino.size - off)
         out = bytearray()
         for foff, n, soff, st in ino.extents.segments(off, count):
-            if st == ST_RW:
+            if st in (ST_RW, ST_COW):
                 out += self.disk.read(soff, n)
             else:
                 out += b'\0' * n
@@ -345,6 +364,7 @@ class FileSystem:
         a, e = round_down(off, bs), round_up(off + len(data), bs)
         try:
             ino.extents.allocate(a, e - a, self.alloc)
+            self.unshare(ino, a, e - a)
         except NoSpace:
             raise FSError(c.NFS4ERR_NOSPC)
         # Blocks that held no valid data read as zeros: clear the parts of
@@ -368,9 +388,14 @@ class FileSystem:
         if ino.type != c.NF4REG:
             raise FSError(c.NFS4ERR_ISDIR if ino.type == c.NF4DIR else c.NFS4ERR_INVAL)
         if size < ino.size:
-            ino.extents.truncate(size, self.blksize, self.alloc)
+            ino.extents.truncate(size, self.blksize, self.free)
+            ino.cow_new.truncate(size, self.blksize, self.alloc)
             # The rest of a partial last block must read as zeros later.
             if size % self.blksize:
+                try:
+                    self.unshare(ino, round_down(size, self.blksize), self.blksize)
+                except NoSpace:
+                    raise FSError(c.NFS4ERR_NOSPC)
                 seg = ino.extents.segments(size, round_up(size, self.blksize) - size)
                 for foff, n, soff, st in seg:
                     if st == ST_RW:
@@ -378,6 +403,63 @@ class FileSystem:
         ino.size = size
         ino.touch()
         self.dirty = True
+
+    # ---- shared blocks (clones) ----
+    def free(self, soff, n):
+        """Drop one reference to each block of [soff, soff + n); blocks
+        nobody else shares go back to the allocator."""
+        bs = self.blksize
+        start = None
+        for b in range(soff, soff + n, bs):
+            if self.shared.get(b):
+                self.shared[b] -= 1
+                if not self.shared[b]:
+                    del self.shared[b]
+                if start is not None:
+                    self.alloc.release(start, b - start)
+                    start = None
+            elif start is None:
+                start = b
+        if start is not None:
+            self.alloc.release(start, soff + n - start)
+
+    def clone(self, src, d, name, uid=0, gid=0):
+        """A new file in d sharing src's written blocks; both files then
+        copy a shared block before writing it (ST_COW)."""
+        self._reg_only(src)
+        ino = self.create(d, name, c.NF4REG, src.mode, uid, gid)
+        for r in src.extents.runs:
+            if r[3] not in (ST_RW, ST_COW):
+                continue
+            r[3] = ST_COW
+            ino.extents.runs.append([r[0], r[1], r[2], ST_COW])
+            for b in range(r[2], r[2] + r[1], self.blksize):
+                self.shared[b] = self.shared.get(b, 0) + 1
+        src.extents._merge()
+        ino.size = src.size
+        src.touch(data=False)
+        self.dirty = True
+        return ino
+
+    def _reg_only(self, ino):
+        if ino.type != c.NF4REG:
+            raise FSError(c.NFS4ERR_ISDIR if ino.type == c.NF4DIR else c.NFS4ERR_INVAL)
+
+    def unshare(self, ino, off, n):
+        """Copy every ST_COW block of [off, off + n) (block-aligned) to
+        blocks of ino's own; the MDS write path's copy-on-write."""
+        for foff, k, soff, st in ino.extents.segments(off, n):
+            if st != ST_COW:
+                continue
+            pos = foff
+            for nsoff, nk in self.alloc.alloc(k):
+                self.disk.write(nsoff, self.disk.read(soff + pos - foff, nk))
+                ino.extents.remap(pos, nk, nsoff, ST_RW)
+                self.free(soff + pos - foff, nk)
+                pos += nk
+            # A pending layout copy for the range is moot now.
+            for r in ino.cow_new.punch(foff, k):
+                self.alloc.release(r[2], r[1])
 
     def space_used(self, ino):
         return ino.extents.used_bytes() if ino.extents is not None else 4096

@@ -12,7 +12,7 @@ from blocklayout import (Extent, ScsiBaseVolume, SimpleVolume, decode_layoutupda
                          decode_scsi_layoutupdate, encode_deviceaddr, encode_layout)
 from xdr import XDRError
 from fs import FSError, SIG_OFFSET
-from storage import NoSpace, ST_HOLE, ST_INVALID, ST_RW, round_down, round_up
+from storage import NoSpace, ST_COW, ST_HOLE, ST_INVALID, ST_RW, round_down, round_up
 import nfs4const as c
 
 # Cap on what one RW LAYOUTGET allocates, and what one READ layout spans.
@@ -42,6 +42,8 @@ class BlockLayoutProvider:
         return encode_deviceaddr(self.volumes)
 
     def _state(self, st, iomode):
+        if st == ST_COW:
+            return c.PNFS_BLOCK_READ_DATA
         if st == ST_RW:
             return (c.PNFS_BLOCK_READ_WRITE_DATA if iomode == c.LAYOUTIOMODE4_RW
                     else c.PNFS_BLOCK_READ_DATA)
@@ -54,7 +56,10 @@ class BlockLayoutProvider:
 
         RW layouts allocate every hole in the range (as INVALID data, RFC
         5663 section 2.3.2) up to rw_chunk past the request's minimum; READ
-        layouts describe holes and uncommitted blocks as NONE_DATA.
+        layouts describe holes and uncommitted blocks as NONE_DATA.  In RW
+        layouts a block shared with a clone comes as an INVALID extent on
+        new storage followed by a READ_DATA extent on the shared one, the
+        copy-on-write pair of RFC 5663 section 2.3.2.
         """
         bs = self.fs.blksize
         start = round_down(off, bs)
@@ -76,6 +81,9 @@ class BlockLayoutProvider:
             end = max(end, min_end, start + bs)
         exts = []
         for foff, n, soff, st in ino.extents.segments(start, end - start):
+            if st == ST_COW and iomode == c.LAYOUTIOMODE4_RW:
+                exts += self._cow_pair(ino, foff, n, soff)
+                continue
             state = self._state(st, iomode)
             if state == c.PNFS_BLOCK_NONE_DATA:
                 soff = 0
@@ -87,10 +95,43 @@ class BlockLayoutProvider:
             if max_extents < 1:
                 raise FSError(c.NFS4ERR_TOOSMALL)
             exts = exts[:max_extents]
+            # Never hand out the INVALID half of a copy-on-write pair alone.
+            if (exts[-1].state == c.PNFS_BLOCK_INVALID_DATA and
+                    ino.cow_new.segments(exts[-1].foff, 1)[0][3] != ST_HOLE):
+                exts.pop()
+            if not exts:
+                raise FSError(c.NFS4ERR_TOOSMALL)
             end = exts[-1].foff + exts[-1].length
             if end < min_end:
                 raise FSError(c.NFS4ERR_TOOSMALL)
         return start, end - start, exts
+
+    def _cow_pair(self, ino, foff, n, soff):
+        try:
+            ino.cow_new.allocate(foff, n, self.fs.alloc)
+        except NoSpace:
+            raise FSError(c.NFS4ERR_NOSPC)
+        out = []
+        for pfoff, pn, psoff, _ in ino.cow_new.segments(foff, n):
+            out.append(Extent(self.devid, pfoff, pn, psoff, c.PNFS_BLOCK_INVALID_DATA))
+            out.append(Extent(self.devid, pfoff, pn, soff + pfoff - foff,
+                              c.PNFS_BLOCK_READ_DATA))
+        return out
+
+    def commit_range(self, ino, off, n):
+        """[off, off + n) was written through a layout: uncommitted blocks
+        become data, copy-on-write ranges move to their new blocks."""
+        ino.extents.set_state(off, n, ST_RW, from_state=ST_INVALID)
+        for foff, k, soff, st in ino.extents.segments(off, n):
+            if st != ST_COW:
+                continue
+            for pfoff, pn, psoff, pst in ino.cow_new.segments(foff, k):
+                if pst == ST_HOLE:
+                    continue
+                ino.cow_new.punch(pfoff, pn)
+                for r in ino.extents.remap(pfoff, pn, psoff, ST_RW):
+                    self.fs.free(r[2], r[1])
+        self.fs.dirty = True
 
     def encode_body(self, extents):
         return encode_layout(extents)
@@ -115,14 +156,15 @@ class BlockLayoutProvider:
             for foff, n, soff, st in segs:
                 if st == ST_HOLE:
                     raise FSError(c.NFS4ERR_BADLAYOUT)
+                if st == ST_COW:
+                    continue        # committed to its new blocks
                 # Linux's client (6.12 blocklayout encode_block_extent())
                 # always sends storage offset 0, and nfsd ignores it; a
                 # non-zero one must match what we handed out.
                 if e.soff and soff != e.soff + (foff - e.foff):
                     raise FSError(c.NFS4ERR_BADLAYOUT)
         for e in extents:
-            ino.extents.set_state(e.foff, e.length, ST_RW, from_state=ST_INVALID)
-        self.fs.dirty = True
+            self.commit_range(ino, e.foff, e.length)
 
 
 class ScsiLayoutProvider(BlockLayoutProvider):
@@ -151,8 +193,7 @@ class ScsiLayoutProvider(BlockLayoutProvider):
             if any(st == ST_HOLE for _, _, _, st in ino.extents.segments(off, n)):
                 raise FSError(c.NFS4ERR_BADLAYOUT)
         for off, n in ranges:
-            ino.extents.set_state(off, n, ST_RW, from_state=ST_INVALID)
-        self.fs.dirty = True
+            self.commit_range(ino, off, n)
 
 
 def scsi_designator_from_vpd(page):

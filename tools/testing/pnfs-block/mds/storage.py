@@ -8,8 +8,10 @@ Disk       -- a block device (or a plain file in tests), read and written
 Allocator  -- a first-fit free-extent list over the data area of one disk.
 ExtentMap  -- a file's mapping: sorted, non-overlapping
               [file_offset, length, storage_offset, state] runs, state
-              ST_RW (written data) or ST_INVALID (allocated, not yet
-              committed, reads as zeros).  Anything unmapped is a hole.
+              ST_RW (written data), ST_INVALID (allocated, not yet
+              committed, reads as zeros) or ST_COW (written data on
+              blocks a clone shares: copied before any write).  Anything
+              unmapped is a hole.
 """
 
 import bisect
@@ -18,6 +20,7 @@ import os
 
 ST_RW = 'rw'
 ST_INVALID = 'inv'
+ST_COW = 'cow'          # written data on blocks shared with another file
 ST_HOLE = 'hole'
 
 IO_ALIGN = 4096
@@ -267,8 +270,12 @@ class ExtentMap:
         self._merge()
         return changed
 
-    def truncate(self, size, blksize, alloc):
-        """Drop whole blocks at or past round_up(size); returns freed runs."""
+    def truncate(self, size, blksize, free):
+        """Drop whole blocks at or past round_up(size), handing each run's
+        storage to free(soff, n) (an Allocator's release, or a function
+        that knows about shared blocks); returns the dropped runs."""
+        if isinstance(free, Allocator):
+            free = free.release
         cut = round_up(size, blksize)
         self._split(cut)
         keep, freed = [], []
@@ -276,8 +283,25 @@ class ExtentMap:
             (keep if r[0] < cut else freed).append(r)
         self.runs = keep
         for r in freed:
-            alloc.release(r[2], r[1])
+            free(r[2], r[1])
         return freed
+
+    def punch(self, off, length):
+        """Unmap [off, off + length) without freeing; returns the runs."""
+        self._split(off)
+        self._split(off + length)
+        keep, out = [], []
+        for r in self.runs:
+            (out if off <= r[0] < off + length else keep).append(r)
+        self.runs = keep
+        return out
+
+    def remap(self, off, length, soff, state):
+        """Point [off, off + length) at soff; returns the runs replaced."""
+        old = self.punch(off, length)
+        bisect.insort(self.runs, [off, length, soff, state])
+        self._merge()
+        return old
 
     def used_bytes(self):
         return sum(r[1] for r in self.runs)
