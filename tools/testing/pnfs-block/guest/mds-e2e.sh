@@ -15,7 +15,7 @@ MDS_META=/run/pnfs-mds.json
 MP=/mnt/mds
 SIZE=${PNFSBL_MDS_SIZE:-32m}
 
-ktap_plan 24
+ktap_plan 25
 
 ctl()
 {
@@ -260,6 +260,38 @@ t_v42()
 	rm $mp/v42 && t umount $mp
 }
 ktap_check "vers=4.2 mount, 4 MiB through the layout" t_v42
+
+# Copy-on-write: the server clones fb; small writes into the clone go
+# through RW layouts of INVALID (new) + READ_DATA (shared) extent pairs.
+t_cow()
+{
+	local want_src ref=/tmp/cow.ref got
+
+	want_src=$(expected_sum 11)
+	ctl clone /fb /fbc >/dev/null || return 1
+	prng 11 "$SIZE" >$ref || return 1
+	snap $MP
+	for spec in "5000 3" "10485777 100" "20000000 9000"; do
+		set -- $spec
+		prng $(( $1 + 1 )) $2 >/tmp/chunk || return 1
+		dd if=/tmp/chunk of=$MP/fbc bs=1 seek=$1 conv=notrunc status=none &&
+			dd if=/tmp/chunk of=$ref bs=1 seek=$1 conv=notrunc status=none ||
+			return 1
+	done
+	sync
+	ktap_diag "cow writes:$(delta_summary $MP)"
+	[ "$(delta $MP WRITE)" -eq 0 ] || ktap_diag "clone writes went to the MDS"
+	umount $MP && drop_caches &&
+		t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP ||
+		return 1
+	got=$(sha256sum <$MP/fbc | cut -d' ' -f1)
+	[ "$got" = "$(sha256sum <$ref | cut -d' ' -f1)" ] ||
+		{ ktap_diag "clone reads back wrong"; return 1; }
+	[ "$(ctl sha256 /fbc)" = "$got" ] || { ktap_diag "MDS view of the clone differs"; return 1; }
+	[ "$(ctl sha256 /fb)" = "$want_src" ] && [ "$(read_sum buffered $MP/fb)" = "$want_src" ] ||
+		{ ktap_diag "the source changed"; return 1; }
+}
+ktap_check "clone: writes copy-on-write, source unchanged" t_cow
 
 served=$(ctl ops)
 ktap_diag "served: $served"
