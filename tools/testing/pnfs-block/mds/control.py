@@ -122,7 +122,11 @@ class ControlServer:
                     off += len(data)
             return h.hexdigest()
         if cmd == 'clone':
-            # clone SRC DST: DST shares SRC's blocks, copy-on-write.
+            # clone SRC DST: DST shares SRC's blocks, copy-on-write.  RW
+            # layouts on SRC name those blocks as plain data: recall them.
+            with nfs.lock:
+                src = self._path(args[0])
+            nfs.recall_file(src)
             with nfs.lock:
                 src = self._path(args[0])
                 parent, _, name = args[1].strip('/').rpartition('/')
