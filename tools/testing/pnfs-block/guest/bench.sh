@@ -23,8 +23,9 @@ CAP=${BENCH_CAP:-20}
 NFILES=${BENCH_NFILES:-128}
 WORKLOADS=${BENCH_WORKLOADS:-"seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles"}
 CONFIGS=${BENCH_CONFIGS:-"ours mainline plain raw"}
-# A fio run is bounded by its own runtime cap; the command timeout only
-# catches a hang, and then dumps the blocked tasks.
+# A fio run is bounded by its own runtime cap; the command timeout (read
+# by common.sh's t) only catches a hang, and then dumps the blocked tasks.
+# shellcheck disable=SC2034
 CMD_TIMEOUT=$((CAP + 120))
 R=/results/bench
 RUNS=$R/runs
@@ -142,6 +143,8 @@ server_dir()
 # preallocated (fallocate=none): an NFSv4.2 ALLOCATE would change what the
 # layout sees.  Writes end with fsync, so the time includes getting the
 # data to the disk; time-based runs wrap on the prewritten file "data".
+# fio expands $jobnum and $filenum itself.
+# shellcheck disable=SC2016
 fio_args()
 {
 	local seq1=(--bs=1m --size="${MIB}m" --runtime="$CAP")
@@ -183,16 +186,16 @@ cleanup_after()
 # every fork and exec costs tens of milliseconds under TCG.
 cpu_first()
 {
-	local label rest
+	local rest
 
-	read -r label rest <"$1" && echo "$rest"
+	read -r _ rest <"$1" && echo "$rest"
 }
 
 cpu_last()
 {
-	local label rest last=
+	local rest last=
 
-	while read -r label rest; do
+	while read -r _ rest; do
 		last=$rest
 	done <"$1"
 	echo "$last"
@@ -201,9 +204,9 @@ cpu_last()
 # stamp VAR: seconds since boot into VAR, without a fork.
 stamp()
 {
-	local up idle
+	local up
 
-	read -r up idle </proc/uptime
+	read -r up _ </proc/uptime
 	printf -v "$1" '%s' "$up"
 }
 
@@ -310,7 +313,10 @@ run_one()
 	ktap_diag "run $RUN/$NRUNS $w $c r$rep: fio $st, $t1..$t2 of $t0..$t5:" \
 		"$(summary "$RUNS/$id.json")"
 	[ "$st" = 0 ] || { sed 's/^/# fio: /' "$RUNS/$id.err" | tail -5; return 1; }
-	[ -n "$c0" ] && [ -n "$c1" ] || { ktap_diag "fio left no CPU samples"; return 1; }
+	if [ -z "$c0" ] || [ -z "$c1" ]; then
+		ktap_diag "fio left no CPU samples"
+		return 1
+	fi
 }
 
 # prepare: the file "data" (read and overwritten in place by the random
@@ -361,10 +367,9 @@ t0=$(now)
 prepare || die "writing the data files"
 ktap_diag "prepared ${MIB} MiB data files in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
 
-set -- $WORKLOADS
-nw=$#
-set -- $CONFIGS
-NRUNS=$((nw * $# * REPEATS))
+read -ra wl <<<"$WORKLOADS"
+read -ra cl <<<"$CONFIGS"
+NRUNS=$((${#wl[@]} * ${#cl[@]} * REPEATS))
 for w in $WORKLOADS; do
 	for rep in $(seq "$REPEATS"); do
 		for c in $CONFIGS; do
