@@ -212,6 +212,20 @@ class TCPCase(unittest.TestCase):
         st, res = self.cl.session_compound([C.putfh(fh), C.layoutreturn(lsid)])
         self.assertEqual(st, c.NFS4ERR_BAD_STATEID)
 
+    def test_control_clone_and_stat(self):
+        self.cl.setup()
+        st, res = self.cl.session_compound([
+            C.putrootfh(), C.open_create(self.cl.clientid, b'o', b'a'), C.getfh()])
+        sid, fh = res[2][2]['stateid'], res[3][2]
+        self.cl.session_compound([C.putfh(fh), C.write(sid, 0, b'q' * 5000)])
+        fileid = self.ctl_cmd('clone /a /b')
+        self.assertIsInstance(fileid, int)
+        a, b = self.ctl_cmd('stat /a'), self.ctl_cmd('stat /b')
+        self.assertEqual(a['extents'][0][2], b['extents'][0][2])
+        self.assertEqual(b['size'], 5000)
+        self.assertEqual(self.ctl_cmd('sha256 /a'), self.ctl_cmd('sha256 /b'))
+        self.assertIn('error', self.ctl_cmd('clone /nope /c'))
+
     def test_recall_any(self):
         from fattr import bitmap_decode
         ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)))
