@@ -403,6 +403,27 @@ class PNFSTest(ServerCase):
         ino = self.fs.lookup(self.fs.root(), b'lx')
         self.assertEqual(ino.extents.runs, [[0, 8192, ext.soff, 'rw']])
 
+    def test_64k_blocks(self):
+        self.fs.disk.close()
+        self.fs = FileSystem(self.disk, None, blksize=65536, direct=False)
+        self.srv = NFS4Server(self.fs)
+        self.cl = C.NFS4Client(self.srv)
+        self.cl.setup()
+        r = self.ok([C.putrootfh(), C.getattr_([c.FATTR4_LAYOUT_BLKSIZE,
+                                                c.FATTR4_LAYOUT_ALIGNMENT])])
+        u = Unpacker(r[1][1])
+        self.assertEqual((u.u32(), u.u32()), (65536, 65536))
+        sid, fh = self.create_file(b'big')
+        lg = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 70000, 10, 10)])[1]
+        (off, length, _, _, body), = lg['layouts']
+        self.assertEqual((off, length), (65536, 65536))
+        e, = bl.decode_layout(body)
+        self.assertEqual((e.foff % 65536, e.length, e.soff % 65536), (0, 65536, 0))
+        # An MDS write of 3 bytes allocates and zeroes one whole 64 KiB block.
+        self.ok([C.putfh(fh), C.write(sid, 200000, b'abc')])
+        ino = self.fs.lookup(self.fs.root(), b'big')
+        self.assertEqual(ino.extents.used_bytes(), 2 * 65536)
+
     def test_layout_policies(self):
         sid, fh = self.create_file(b'pol')
         lg = C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 4096, 4096)
