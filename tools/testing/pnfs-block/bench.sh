@@ -52,7 +52,7 @@ command -v gnuplot >/dev/null || "$PNFSBL_TDIR/deps.sh" host
 out=$PNFSBL_OUT/bench
 tdir=$out/guest
 rm -rf "$tdir" && mkdir -p "$tdir/t"
-rm -f "$out"/results.{json,md,png}
+rm -f "$out"/results.{json,md,png,dat}
 cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR/guest-main.sh" "$tdir/t/"
 ko=$("$PNFSBL_TDIR/build.sh" module)
 cp "$ko" "$tdir/t/blocklayoutdriver.ko"
