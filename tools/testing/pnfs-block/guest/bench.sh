@@ -13,7 +13,7 @@
 #
 # Each run leaves /results/bench/runs/NNN.json (fio's JSON) and NNN.env
 # (what fio cannot see: /proc/stat and mountstats deltas, the module
-# loaded, the wall time).  The host turns them into the report.
+# loaded, timestamps of each phase).  The host turns them into the report.
 . /t/common.sh
 
 MIB=${BENCH_MIB:-256}
