@@ -15,7 +15,7 @@ MDS_META=/run/pnfs-mds.json
 MP=/mnt/mds
 SIZE=${PNFSBL_MDS_SIZE:-32m}
 
-ktap_plan 26
+ktap_plan 27
 
 ctl()
 {
@@ -301,6 +301,25 @@ else
 	ktap_diag "MDS WRITEs for the clone: $COW_MDS_WRITES"
 	ktap_fail "clone: the copy-on-write went over the layout (no MDS WRITE)"
 fi
+
+# The same with the pair sent READ_DATA first (RFC 5663 orders neither).
+t_cow_read_first()
+{
+	local ref=/tmp/cow2.ref got
+
+	ctl cow-order read-first >/dev/null && ctl clone /fb /fbc2 >/dev/null || return 1
+	prng 11 "$SIZE" >$ref && prng 7 4000 >/tmp/chunk || return 1
+	snap $MP
+	dd if=/tmp/chunk of=$MP/fbc2 bs=1 seek=7000 conv=notrunc status=none &&
+		dd if=/tmp/chunk of=$ref bs=1 seek=7000 conv=notrunc status=none &&
+		sync || return 1
+	ktap_diag "cow (read-first) writes:$(delta_summary $MP)"
+	ctl cow-order invalid-first >/dev/null
+	got=$(ctl sha256 /fbc2)
+	[ "$got" = "$(sha256sum <$ref | cut -d' ' -f1)" ] || { ktap_diag "clone data wrong"; return 1; }
+	[ "$(delta $MP WRITE)" -eq 0 ] && [ "$(delta $MP LAYOUTGET)" -gt 0 ]
+}
+ktap_check "clone, READ_DATA-first pairs: data correct, no MDS WRITE" t_cow_read_first
 
 served=$(ctl ops)
 ktap_diag "served: $served"

@@ -10,6 +10,7 @@ and answering one JSON line.
   stat PATH            -> the inode's size, type and extents
   recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
   clone SRC DST        -> DST shares SRC's blocks (copy-on-write layouts)
+  cow-order invalid-first|read-first -> order of a copy-on-write extent pair
   sha256 PATH          -> SHA-256 of the file read through the MDS path
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
   layouts normal|unavailable|trylater|delay -> how LAYOUTGET answers from now on
@@ -133,6 +134,13 @@ class ControlServer:
                 ino = nfs.fs.clone(src, self._path(parent), name.encode(),
                                    src.uid, src.gid)
                 return ino.fileid
+        if cmd == 'cow-order':
+            # cow-order invalid-first|read-first: extent order of a pair.
+            if args[0] not in ('invalid-first', 'read-first'):
+                raise ValueError('cow-order invalid-first|read-first')
+            with nfs.lock:
+                nfs.layouts.cow_read_first = args[0] == 'read-first'
+            return 'ok'
         if cmd == 'layouts':
             if args[0] not in nfs.LAYOUT_POLICIES:
                 raise ValueError('policy must be one of %s' % (nfs.LAYOUT_POLICIES,))

@@ -31,6 +31,7 @@ class BlockLayoutProvider:
         else:
             self.volumes = [SimpleVolume([(SIG_OFFSET, fs.signature())])]
         self.rw_chunk = RW_CHUNK
+        self.cow_read_first = False
 
     def device_ids(self):
         return [self.devid]
@@ -95,9 +96,11 @@ class BlockLayoutProvider:
             if max_extents < 1:
                 raise FSError(c.NFS4ERR_TOOSMALL)
             exts = exts[:max_extents]
-            # Never hand out the INVALID half of a copy-on-write pair alone.
-            if (exts[-1].state == c.PNFS_BLOCK_INVALID_DATA and
-                    ino.cow_new.segments(exts[-1].foff, 1)[0][3] != ST_HOLE):
+            # Never hand out half of a copy-on-write pair.
+            last = exts[-1]
+            if (last.state in (c.PNFS_BLOCK_INVALID_DATA, c.PNFS_BLOCK_READ_DATA)
+                    and ino.cow_new.segments(last.foff, 1)[0][3] != ST_HOLE
+                    and (len(exts) < 2 or exts[-2].foff != last.foff)):
                 exts.pop()
             if not exts:
                 raise FSError(c.NFS4ERR_TOOSMALL)
@@ -113,9 +116,12 @@ class BlockLayoutProvider:
             raise FSError(c.NFS4ERR_NOSPC)
         out = []
         for pfoff, pn, psoff, _ in ino.cow_new.segments(foff, n):
-            out.append(Extent(self.devid, pfoff, pn, psoff, c.PNFS_BLOCK_INVALID_DATA))
-            out.append(Extent(self.devid, pfoff, pn, soff + pfoff - foff,
-                              c.PNFS_BLOCK_READ_DATA))
+            pair = [Extent(self.devid, pfoff, pn, psoff, c.PNFS_BLOCK_INVALID_DATA),
+                    Extent(self.devid, pfoff, pn, soff + pfoff - foff,
+                           c.PNFS_BLOCK_READ_DATA)]
+            # RFC 5663 does not order the two extents of a pair; Linux's
+            # mainline client takes either (control: cow-order).
+            out += pair[::-1] if self.cow_read_first else pair
         return out
 
     def commit_range(self, ino, off, n):

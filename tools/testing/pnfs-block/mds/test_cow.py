@@ -69,6 +69,24 @@ class CowTest(ServerCase):
         self.assertEqual(self.dst.extents.runs[0][3], 'rw')
         self.assertEqual(self.dst.cow_new.runs, [])
 
+    def test_read_first_order_and_maxcount_keeps_pairs(self):
+        self.srv.layouts.cow_read_first = True
+        r = self.ok([C.putfh(self.dfh), C.layoutget(self.dsid, c.LAYOUTIOMODE4_RW,
+                                                    0, 8192, 8192)])[1]
+        ext = bl.decode_layout(r['layouts'][0][4])
+        self.assertEqual([e.state for e in ext],
+                         [c.PNFS_BLOCK_READ_DATA, c.PNFS_BLOCK_INVALID_DATA])
+        # Room for three extents: never a lone half of the second pair.
+        self.ok([C.putfh(self.dfh), C.write(self.dsid, 4096, b'z')])   # split the pair
+        overhead = 4 + 4 + 16 + 4 + 8 + 8 + 4 + 4 + 4 + 4
+        r = self.ok([C.putfh(self.dfh), C.layoutget(
+            self.dsid, c.LAYOUTIOMODE4_RW, 0, 12288, 4096,
+            maxcount=overhead + 3 * 44)])[1]
+        ext = bl.decode_layout(r['layouts'][0][4])
+        self.assertEqual([(e.foff, e.state) for e in ext],
+                         [(0, c.PNFS_BLOCK_READ_DATA), (0, c.PNFS_BLOCK_INVALID_DATA),
+                          (4096, c.PNFS_BLOCK_READ_WRITE_DATA)])
+
     def test_blocks_freed_when_both_gone(self):
         self.ok([C.putfh(self.fh), C.close(self.sid)])
         self.ok([C.putrootfh(), C.remove(b'src')])
