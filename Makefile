@@ -45,7 +45,8 @@ kunit: deps
 	$(T)/check.sh kunit-plain kunit-kasan
 
 e2e: deps
-	$(T)/check.sh e2e-block-mainline e2e-block-ours e2e-blockx-ours
+	$(T)/check.sh e2e-block-mainline e2e-block-ours e2e-blockx-ours \
+		e2e-blockfail-ours e2e-scsi-mainline e2e-scsi-ours
 
 bench: deps
 	$(T)/bench.sh

@@ -14,7 +14,8 @@ set -uo pipefail
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
 	steps=(static kunit-plain kunit-kasan e2e-block-mainline e2e-block-ours
-	       e2e-blockx-ours)
+	       e2e-blockx-ours e2e-blockfail-ours e2e-scsi-mainline
+	       e2e-scsi-ours)
 logdir=$PNFSBL_OUT/check
 mkdir -p "$logdir"
 passed=0

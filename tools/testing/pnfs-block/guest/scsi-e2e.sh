@@ -13,7 +13,8 @@
 # and reads go over the layout (no READ or WRITE to the metadata server,
 # checksums on the client after a remount and on the server); the
 # client's key is registered while the layout is in use and gone after
-# unmount; the server preempts the client's key in the middle of a write
+# unmount; a dm-multipath map of the disk is used rather than its single
+# path (from here on the client writes through that map); the server preempts the client's key in the middle of a write
 # (fencing) and the data is intact; the client's iSCSI session is logged
 # out in the middle of a write and the data is intact.
 . /t/common.sh
@@ -31,7 +32,7 @@ SRV_SD=
 CLI_SD=
 NAA=
 
-ktap_plan 11
+ktap_plan 12
 
 result()	# OK NAME
 {
@@ -268,6 +269,40 @@ part()
 			count="$n" conv=notrunc status=none "$@"
 }
 
+# sectors_written DEV: sectors written to /dev/DEV so far.
+sectors_written()
+{
+	awk '{ print $7 }' "/sys/block/$1/stat"
+}
+
+# A dm-multipath map over the client's path, named as multipath-tools
+# names it: the driver must take it rather than the single path, and
+# register its key through it.
+test_multipath()
+{
+	local name="a dm-multipath map is preferred to the single path"
+	local mm=0 dm before after ok=0
+
+	modprobe dm-multipath && modprobe dm-round-robin || ok=1
+	mm=$(cat "/sys/block/$CLI_SD/dev")
+	t dmsetup create pnfsbl-mpath --uuid "mpath-3$NAA" --table \
+		"0 $(blockdev --getsz "/dev/$CLI_SD") multipath 0 0 1 1 round-robin 0 1 1 $mm 1000" ||
+		ok=1
+	dm=dm-$(dmsetup info -c --noheadings -o minor pnfsbl-mpath)
+	ln -sf "../../$dm" "/dev/disk/by-id/dm-uuid-mpath-3$NAA"
+	remount || ok=1
+	before=$(sectors_written "$dm")
+	snap "$MP"
+	part 81 "$MP/mpath" 0 8 oflag=direct conv=fsync || ok=1
+	after=$(sectors_written "$dm")
+	ktap_diag "multipath map $dm ($mm below): $((after - before)) sectors written;$(delta_summary "$MP")"
+	[ "$(delta "$MP" WRITE)" -eq 0 ] || { ktap_diag "WRITE to the MDS"; ok=1; }
+	[ $((after - before)) -ge $((8 * 2048)) ] ||
+		{ ktap_diag "the writes did not go through $dm"; ok=1; }
+	[ -n "$(client_key)" ] || { ktap_diag "no client key"; ok=1; }
+	result $ok "$name"
+}
+
 # The server fences the client: nfsd's own nexus preempts the client's
 # key (what nfsd does when a client does not answer a recall).
 test_fenced()
@@ -334,7 +369,7 @@ for step in setup_target setup_initiator setup_server; do
 	$step && continue
 	ktap_diag "$step failed"
 	dmesg | tail -20 | sed 's/^/# dmesg: /'
-	for ((i = 0; i < 11; i++)); do ktap_fail setup; done
+	for ((i = 0; i < 12; i++)); do ktap_fail setup; done
 	ktap_finish
 	exit 1
 done
@@ -345,6 +380,7 @@ test_read direct 51
 test_read buffered 52
 test_key_registered
 test_key_gone
+test_multipath
 test_fenced
 test_logout
 umount "$MP"
