@@ -570,11 +570,13 @@ static bool bl_is_cow_source(const struct bl_ext_desc *e, u32 iomode)
 }
 
 /*
- * RFC 5663 section 2.3.1: extents come in increasing order of file
- * offset, ties broken by increasing state; so a copy-on-write READ_DATA
- * extent comes before the INVALID_DATA extent at the same offset.
+ * Extents come in increasing order of file offset.  Two may start at the
+ * same offset only if one of them is a copy-on-write source and the other
+ * is not: RFC 5663 does not say which comes first, and servers (and
+ * mainline's client) use either order.
  */
-static int bl_check_order(const struct bl_ext_list *list, struct bl_err *err)
+static int bl_check_order(const struct bl_ext_list *list, u32 iomode,
+			  struct bl_err *err)
 {
 	const struct bl_ext_desc *a, *b;
 	u32 i;
@@ -583,7 +585,8 @@ static int bl_check_order(const struct bl_ext_list *list, struct bl_err *err)
 		a = &list->exts[i - 1];
 		b = &list->exts[i];
 		if (a->file_offset < b->file_offset ||
-		    (a->file_offset == b->file_offset && a->state < b->state))
+		    (a->file_offset == b->file_offset &&
+		     bl_is_cow_source(a, iomode) != bl_is_cow_source(b, iomode)))
 			continue;
 		err->index = i;
 		return bl_reject(err, -EINVAL, BL_WHY_EXT_ORDER);
@@ -791,7 +794,7 @@ int bl_decode_layout(struct xdr_stream *xdr,
 
 	ret = bl_decode_extents(xdr, list, range, blksize, err);
 	if (!ret)
-		ret = bl_check_order(list, err);
+		ret = bl_check_order(list, range->iomode, err);
 	if (!ret)
 		ret = bl_check_tiling(list, range, &tiled_end, err);
 	if (!ret)

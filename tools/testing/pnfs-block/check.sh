@@ -4,6 +4,7 @@
 # make check: every test, each step in its own log under .out/check/.
 #   static   W=1 + sparse build, checkpatch --strict, kernel-doc
 #   kunit    KUnit under UML, plain and KASAN configurations
+#   mds-unit the test metadata server's own unit tests (host, python3)
 #   e2e-SUITE-DRIVER   a QEMU end-to-end suite (guest/SUITE.sh) with
 #            mainline's blocklayoutdriver or ours
 # Ends with "N passed, N failed" and exits non-zero on any failure.
@@ -13,9 +14,9 @@ set -uo pipefail
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
-	steps=(static kunit-plain kunit-kasan e2e-block-mainline e2e-block-ours
-	       e2e-blockx-ours e2e-blockfail-ours e2e-scsi-mainline
-	       e2e-scsi-ours)
+	steps=(static kunit-plain kunit-kasan mds-unit e2e-block-mainline
+	       e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
+	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours)
 logdir=$PNFSBL_OUT/check
 mkdir -p "$logdir"
 passed=0
@@ -53,6 +54,27 @@ count_kunit()
 	failed=$((failed + f))
 }
 
+# count_unittest LOG STATUS: python unittest's "Ran N tests" and its
+# failures and errors, or one failure if nothing ran.
+count_unittest()
+{
+	local n f e
+
+	n=$(sed -n 's/^Ran \([0-9]*\) tests\?.*/\1/p' "$1" | tail -1)
+	f=$(sed -n 's/.*failures=\([0-9]*\).*/\1/p' "$1" | tail -1)
+	e=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' "$1" | tail -1)
+	n=${n:-0}
+	f=$(( ${f:-0} + ${e:-0} ))
+	if [ "$n" = 0 ] || { [ "$2" != 0 ] && [ "$f" = 0 ]; }; then
+		echo "# $1: the unit tests did not run cleanly"
+		f=$((f + 1))
+	fi
+	n=$((n - f))
+	[ "$n" -ge 0 ] || n=0
+	passed=$((passed + n))
+	failed=$((failed + f))
+}
+
 run_step()
 {
 	local step=$1 log=$logdir/$1.log st=0 t0=$SECONDS
@@ -68,6 +90,12 @@ run_step()
 		"$PNFSBL_TDIR/kunit.sh" "${step#kunit-}" >"$log" 2>&1 || st=$?
 		grep -E '\[(FAILED|CRASHED)\]|Ran [0-9]+ tests|ERROR|error:' "$log" | head -40
 		count_kunit "$log" "$st"
+		;;
+	mds-unit)
+		python3 -m unittest discover -s "$PNFSBL_TDIR/mds" \
+			-p 'test_*.py' >"$log" 2>&1 || st=$?
+		count_unittest "$log" "$st"
+		tail -3 "$log"
 		;;
 	e2e-*-mainline|e2e-*-ours)
 		local suite=${step#e2e-}

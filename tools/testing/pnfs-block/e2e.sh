@@ -15,6 +15,8 @@ driver=${PNFSBL_DRIVER:-mainline}
 tdir=$PNFSBL_OUT/e2e/$suite-$driver
 rm -rf "$tdir" && mkdir -p "$tdir/t"
 cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR/guest-main.sh" "$tdir/t/"
+# The test metadata server (guest/mds-e2e.sh runs it from /t/mds).
+mkdir -p "$tdir/t/mds" && cp "$PNFSBL_TDIR"/mds/*.py "$tdir/t/mds/"
 gcc -O2 -Wall -static -o "$tdir/t/prng" "$PNFSBL_TDIR/prng.c" ||
 	pnfsbl_die "cannot build prng (static glibc missing?)"
 case $driver in

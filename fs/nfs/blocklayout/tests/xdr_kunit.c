@@ -647,6 +647,31 @@ static void bl_decode_layout_cow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l->exts[2].storage_offset, 0x300000);
 }
 
+/* The same pair with INVALID_DATA first, as some servers send it. */
+static void bl_decode_layout_cow_invalid_first(struct kunit *test)
+{
+	static const struct pnfs_layout_range range = {
+		.iomode = IOMODE_RW, .offset = 0, .length = 0x2000,
+	};
+	struct bl_ext_list *l;
+	struct bl_err err;
+	size_t len;
+	u8 *bytes;
+
+	bytes = bl_test_hex(test, &(struct bl_hex){ {
+		"00000003 ",
+		DEV " 0000000000000000 0000000000001000 0000000000200000 00000002 ",
+		DEV " 0000000000000000 0000000000002000 0000000000100000 00000001 ",
+		DEV " 0000000000001000 0000000000001000 0000000000300000 00000002",
+	} }, &len);
+	KUNIT_ASSERT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
+						    0, &l, &err),
+			0);
+	KUNIT_ASSERT_EQ(test, l->nr, 3);
+	KUNIT_EXPECT_EQ(test, l->exts[0].state, PNFS_BLOCK_INVALID_DATA);
+	KUNIT_EXPECT_EQ(test, l->exts[1].state, PNFS_BLOCK_READ_DATA);
+}
+
 static void bl_decode_layout_read_with_hole(struct kunit *test)
 {
 	static const struct pnfs_layout_range range = {
@@ -755,8 +780,12 @@ static const struct bl_layout_case bl_layout_cases[] = {
 	{ "duplicated",
 	  { { "00000002 " EXT(K0, K4, K0, RW) EXT(K0, K4, K0, RW) } },
 	  IOMODE_RW, 0, 0x1000, 0, -EINVAL, BL_WHY_EXT_ORDER, 1 },
-	{ "INVALID_DATA before READ_DATA at one offset",
-	  { { "00000002 " EXT(K0, K4, K0, INVAL) EXT(K0, K4, K0, RD) } },
+	{ "two copy-on-write sources at one offset",
+	  { { "00000003 " EXT(K0, K4, K0, RD) EXT(K0, K4, K0, RD)
+	      EXT(K0, K4, K0, INVAL) } },
+	  IOMODE_RW, 0, 0x1000, 0, -EINVAL, BL_WHY_EXT_ORDER, 1 },
+	{ "two INVALID_DATA at one offset",
+	  { { "00000002 " EXT(K0, K4, K0, INVAL) EXT(K0, K4, K0, INVAL) } },
 	  IOMODE_RW, 0, 0x1000, 0, -EINVAL, BL_WHY_EXT_ORDER, 1 },
 	{ "overlap",
 	  { { "00000002 " EXT(K0, K8, K0, RW) EXT(K4, K4, K0, RW) } },
@@ -921,6 +950,7 @@ static struct kunit_case bl_xdr_cases[] = {
 	KUNIT_CASE_PARAM(bl_decode_deviceaddr_rejects, bl_dev_cases_gen_params),
 	KUNIT_CASE(bl_decode_layout_vector),
 	KUNIT_CASE(bl_decode_layout_cow),
+	KUNIT_CASE(bl_decode_layout_cow_invalid_first),
 	KUNIT_CASE(bl_decode_layout_read_with_hole),
 	KUNIT_CASE(bl_decode_layout_to_eof),
 	KUNIT_CASE_PARAM(bl_decode_layout_rejects,
