@@ -31,15 +31,6 @@ SECTORS=
 
 ktap_plan 5
 
-result()	# OK NAME
-{
-	if [ "$1" = 0 ]; then
-		ktap_pass "$2"
-	else
-		ktap_fail "$2"
-	fi
-}
-
 # table TARGET: load pnfsbl-cli with TARGET ("linear" or "error").
 table()
 {
@@ -102,18 +93,6 @@ check_data()
 	return $ok
 }
 
-# part SEED FILE MIB_FROM MIB_COUNT [DD-OPERAND...]: write that part of
-# the prng stream SEED into FILE at the same offset.
-part()
-{
-	local seed=$1 f=$2 from=$3 n=$4
-
-	shift 4
-	prng "$seed" "$SIZE" |
-		t dd of="$f" bs=1M iflag=fullblock skip="$from" seek="$from" \
-			count="$n" conv=notrunc status=none "$@"
-}
-
 events()	# EVENT: how many times a pnfs_block tracepoint fired so far
 {
 	grep -c " pnfs_block_$1:" /sys/kernel/tracing/trace 2>/dev/null
@@ -135,7 +114,7 @@ test_resolved_cli()
 		ok=1
 	fi
 	rm -f "$MP/probe"
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # 2. O_DIRECT: 32 MiB over the layout, the device fails, 32 MiB more.
@@ -164,7 +143,7 @@ test_direct_write()
 	[ -n "$errs" ] &&
 		ktap_diag "bio errors traced: $(( $(events bio_error) - errs ))"
 	check_data direct direct 21 || ok=1
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # 3. A failure while writes are in flight: dm suspends with bios queued,
@@ -183,7 +162,7 @@ test_racing_write()
 	table error || ok=1
 	wait $pid || { ktap_diag "dd failed"; ok=1; }
 	check_data race race 41 || ok=1
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # 4. Reads: the first MiB over the layout, then the device fails.
@@ -212,7 +191,7 @@ test_direct_read()
 		ktap_diag "no READ went to the metadata server"
 		ok=1
 	fi
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 if ! setup; then

@@ -121,15 +121,6 @@ proof()
 	return $ok
 }
 
-result()	# OK NAME
-{
-	if [ "$1" = 0 ]; then
-		ktap_pass "$2"
-	else
-		ktap_fail "$2"
-	fi
-}
-
 # 1. A sequential O_DIRECT writer asks a growing window ahead: 256 1 MiB
 # writes need at most 16 LAYOUTGETs (mainline's driver sends 256).
 test_seq_direct_window()
@@ -157,7 +148,7 @@ test_seq_direct_window()
 		ok=1
 	fi
 	rm -f "$MP/seq256"
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # 2. Two 1 MiB islands and a truncate up to 96 MiB: the holes read as
@@ -179,7 +170,7 @@ test_sparse()
 	snap "$MP"
 	same client "$MP/sparse" "$M/sparse" || ok=1
 	proof "sparse read" 1 READ || ok=1
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # 3. Write 8 MiB, truncate to an odd size, extend by a write past EOF.
@@ -201,7 +192,7 @@ test_truncate_extend()
 	snap "$MP"
 	same client "$MP/trunc" "$M/trunc" || ok=1
 	proof "truncate/extend read" 1 READ || ok=1
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # subpage_ops FILE [DROP]: small writes at odd offsets, each made durable;
@@ -248,7 +239,7 @@ test_subpage()
 		same client "$MP/$f" "$M/$f" || ok=1
 	done
 	proof "sub-page read" 1 READ || ok=1
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # 5. Four writers on four 8 MiB regions of one file at the same time:
@@ -285,7 +276,7 @@ test_concurrent()
 	snap "$MP"
 	same client "$MP/conc" "$M/conc" || ok=1
 	proof "concurrent read-back" 1 READ || ok=1
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # 6. Offsets beyond 4 GiB in a sparse file: 2 MiB at 5 GiB (O_DIRECT),
@@ -326,7 +317,7 @@ test_beyond_4g()
 	done
 	proof "beyond 4 GiB read" 1 READ WRITE || ok=1
 	rm -f "$MP/big" "$M/big"
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # fio_run MODE ENGINE DIRECT: a sequential and a random writer, two
@@ -383,7 +374,7 @@ test_fio()
 	proof "fio direct" 1 WRITE READ || ok=1
 	fio_run mmap mmap 0 || ok=1
 	rm -rf "$MP"/fio-*
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # no_nfs_mounts: nothing of type nfs or nfs4 is mounted.
@@ -442,7 +433,7 @@ test_no_blkmapd()
 		ktap_diag "blkmapd did not restart"
 		ok=1
 	fi
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 if setup_block_server; then

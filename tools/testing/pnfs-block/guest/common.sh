@@ -283,6 +283,18 @@ write_file()
 		t dd of="$2" bs=1M iflag=fullblock $oflag conv=fsync status=none
 }
 
+# part SEED FILE MIB_FROM MIB_COUNT [DD-OPERAND...]: write that part of
+# the prng stream SEED into FILE at the same offset.
+part()
+{
+	local seed=$1 f=$2 from=$3 n=$4
+
+	shift 4
+	prng "$seed" "$SIZE" |
+		t dd of="$f" bs=1M iflag=fullblock skip="$from" seek="$from" \
+			count="$n" conv=notrunc status=none "$@"
+}
+
 # read_sum MODE FILE
 read_sum()
 {

@@ -54,6 +54,16 @@ ktap_check()
 	fi
 }
 
+# ktap_result STATUS NAME: pass if STATUS is 0, else fail.
+ktap_result()
+{
+	if [ "$1" = 0 ]; then
+		ktap_pass "$2"
+	else
+		ktap_fail "$2"
+	fi
+}
+
 # ktap_finish: totals; returns 1 when anything failed (kselftest codes).
 ktap_finish()
 {

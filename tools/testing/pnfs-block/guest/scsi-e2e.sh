@@ -39,15 +39,6 @@ NTESTS=11
 [ "$PNFSBL_DRIVER" = ours ] && NTESTS=12
 ktap_plan $NTESTS
 
-result()	# OK NAME
-{
-	if [ "$1" = 0 ]; then
-		ktap_pass "$2"
-	else
-		ktap_fail "$2"
-	fi
-}
-
 # LIO through configfs: an iblock backstore on the data disk, one LUN,
 # a portal on 127.0.0.1:3260, any initiator admitted read-write.
 setup_target()
@@ -218,7 +209,7 @@ test_write()	# MODE SEED
 	[ "$(delta "$MP" LAYOUTCOMMIT)" -gt 0 ] ||
 		{ ktap_diag "no LAYOUTCOMMIT"; ok=1; }
 	check_file "$mode write" "$mode" "$seed" || ok=1
-	result $ok "$mode write over the SCSI layout"
+	ktap_result $ok "$mode write over the SCSI layout"
 }
 
 test_read()	# MODE SEED
@@ -231,7 +222,7 @@ test_read()	# MODE SEED
 	[ "$got" = "$(expected_sum "$seed")" ] ||
 		{ ktap_diag "sha256 $got"; ok=1; }
 	proof "$mode read" READ || ok=1
-	result $ok "$mode read over the SCSI layout"
+	ktap_result $ok "$mode read over the SCSI layout"
 }
 
 test_key_registered()
@@ -245,7 +236,7 @@ test_key_registered()
 	*" $MDS_KEY "*) ;;
 	*) ktap_diag "nfsd's key $MDS_KEY is missing"; ok=1 ;;
 	esac
-	result $ok "the client's key is registered while the layout is in use"
+	ktap_result $ok "the client's key is registered while the layout is in use"
 }
 
 test_key_gone()
@@ -261,17 +252,6 @@ test_key_gone()
 	done
 	ktap_diag "keys after unmount: $(keys | tr '\n' ' ')"
 	ktap_check "the client's key is unregistered after unmount" [ -z "$k" ]
-}
-
-# part SEED FILE MIB_FROM MIB_COUNT [DD-OPERAND...]
-part()
-{
-	local seed=$1 f=$2 from=$3 n=$4
-
-	shift 4
-	prng "$seed" "$SIZE" |
-		t dd of="$f" bs=1M iflag=fullblock skip="$from" seek="$from" \
-			count="$n" conv=notrunc status=none "$@"
 }
 
 # sectors_written DEV: sectors written to /dev/DEV so far.
@@ -305,7 +285,7 @@ test_multipath()
 	[ $((after - before)) -ge $((8 * 2048)) ] ||
 		{ ktap_diag "the writes did not go through $dm"; ok=1; }
 	[ -n "$(client_key)" ] || { ktap_diag "no client key"; ok=1; }
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # The server fences the client: nfsd's own nexus preempts the client's
@@ -334,7 +314,7 @@ test_fenced()
 	[ "$(delta "$MP" WRITE)" -gt 0 ] ||
 		{ ktap_diag "no WRITE went to the metadata server"; ok=1; }
 	check_file fenced fenced 61 || ok=1
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 # The client's path to the disk goes away for good.
@@ -367,7 +347,7 @@ test_logout()
 	got=$(read_sum buffered "$MP/logout")
 	[ "$got" = "$want" ] ||
 		{ ktap_diag "client sha256 $got, want $want"; ok=1; }
-	result $ok "$name"
+	ktap_result $ok "$name"
 }
 
 for step in setup_target setup_initiator setup_server; do
