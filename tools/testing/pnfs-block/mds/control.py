@@ -17,6 +17,8 @@ and answering one JSON line.
   notify-device change|delete -> CB_NOTIFY_DEVICEID for every device
   fault OP KIND [N]    -> malform the next N replies to OP (see faults.py)
   fault list           -> the kinds known
+  fault armed          -> {op: [kind, N left]} of the faults not yet used up
+  fault injected       -> every [op, kind] injected so far, in order
   save                 -> write the metadata file now
 """
 
@@ -87,6 +89,12 @@ class ControlServer:
             # fault OP KIND [COUNT]  |  fault list
             if args and args[0] == 'list':
                 return faults.kinds()
+            if args and args[0] == 'armed':
+                with nfs.lock:
+                    return faults.armed(nfs)
+            if args and args[0] == 'injected':
+                with nfs.lock:
+                    return [list(f) for f in nfs.faults_injected]
             with nfs.lock:
                 faults.arm(nfs, args[0], args[1], int(args[2]) if len(args) > 2 else 1)
             return 'ok'

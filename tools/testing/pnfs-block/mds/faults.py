@@ -148,4 +148,11 @@ def arm(server, op, kind, count=1):
         server.log('fault %s %s injected' % (op, kind))
         server.faults_injected.append((op, kind))
         return fn(body)
+    hook.fault = (kind, left)
     server.hooks[op] = hook
+
+
+def armed(server):
+    """{op: [kind, replies still to malform]} of the faults not yet used up."""
+    return {op: [h.fault[0], h.fault[1][0]] for op, h in server.hooks.items()
+            if hasattr(h, 'fault')}

@@ -226,6 +226,22 @@ class TCPCase(unittest.TestCase):
         self.assertEqual(self.ctl_cmd('sha256 /a'), self.ctl_cmd('sha256 /b'))
         self.assertIn('error', self.ctl_cmd('clone /nope /c'))
 
+    def test_control_fault_armed_and_injected(self):
+        self.cl.setup()
+        self.assertEqual(self.ctl_cmd('fault armed'), {})
+        self.assertEqual(self.ctl_cmd('fault GETDEVICEINFO truncated 2'), 'ok')
+        self.assertEqual(self.ctl_cmd('fault armed'),
+                         {'GETDEVICEINFO': ['truncated', 2]})
+        devid = self.nfs.layouts.devid
+        for left in (1, 0):
+            st, _ = self.cl.session_compound([C.getdeviceinfo(devid)])
+            self.assertEqual(st, c.NFS4_OK)
+            armed = self.ctl_cmd('fault armed')
+            self.assertEqual(armed, {'GETDEVICEINFO': ['truncated', 1]} if left else {})
+        self.assertEqual(self.ctl_cmd('fault injected'),
+                         [['GETDEVICEINFO', 'truncated']] * 2)
+        self.assertIn('error', self.ctl_cmd('fault LAYOUTGET no-such-kind'))
+
     def test_recall_any(self):
         from fattr import bitmap_decode
         ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)))
