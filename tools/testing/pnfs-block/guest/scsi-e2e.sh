@@ -23,100 +23,14 @@
 MP=/mnt/s
 SIZE=${PNFSBL_SCSI_SIZE:-64m}
 CMD_TIMEOUT=240
-TGT=iqn.2026-11.org.pnfsbl:target
-SRV_INI=iqn.2026-11.org.pnfsbl:server
-CLI_INI=iqn.2026-11.org.pnfsbl:client
 # nfsd's own reservation key (fs/nfsd/blocklayout.c).
 MDS_KEY=0x100000000000000
-LU_SERIAL=5f3c2a1e-7b4d-4c6a-9e8f-0a1b2c3d4e5f
-SRV_SD=
-CLI_SD=
-NAA=
 
 # Mainline's driver does not look the disk up by its multipath name (the
 # map is left unused, measured), so that test is ours alone.
 NTESTS=11
 [ "$PNFSBL_DRIVER" = ours ] && NTESTS=12
 ktap_plan $NTESTS
-
-# LIO through configfs: an iblock backstore on the data disk, one LUN,
-# a portal on 127.0.0.1:3260, any initiator admitted read-write.
-setup_target()
-{
-	local disk cfs=/sys/kernel/config/target tpg bs
-
-	disk=$(disk_by_serial pnfsbl-data0) || return 1
-	modprobe configfs && modprobe target_core_mod &&
-		modprobe target_core_iblock && modprobe iscsi_target_mod ||
-		return 1
-	mountpoint -q /sys/kernel/config ||
-		mount -t configfs configfs /sys/kernel/config || return 1
-	# LIO keeps APTPL reservations here; sd always asks for APTPL.
-	mkdir -p /etc/target/pr
-	bs=$cfs/core/iblock_0/pnfsbl
-	# The unit serial becomes the NAA designator of VPD page 0x83
-	# (targetcli would make one up; configfs leaves it empty).
-	mkdir -p "$bs" &&
-	echo "udev_path=$disk" >"$bs/control" &&
-	echo "$LU_SERIAL" >"$bs/wwn/vpd_unit_serial" &&
-	echo 1 >"$bs/enable" || return 1
-	tpg=$cfs/iscsi/$TGT/tpgt_1
-	mkdir -p "$tpg/lun/lun_0" &&
-	ln -s "$bs" "$tpg/lun/lun_0/pnfsbl" &&
-	mkdir "$tpg/np/127.0.0.1:3260" &&
-	echo 0 >"$tpg/attrib/authentication" &&
-	echo 1 >"$tpg/attrib/generate_node_acls" &&
-	echo 1 >"$tpg/attrib/cache_dynamic_acls" &&
-	echo 0 >"$tpg/attrib/demo_mode_write_protect" &&
-	echo 1 >"$tpg/enable"
-}
-
-# sd_of_session INITIATOR: the disk of the iSCSI session of that name.
-sd_of_session()
-{
-	local s b
-
-	for s in /sys/class/iscsi_session/session*; do
-		[ "$(cat "$s/initiatorname" 2>/dev/null)" = "$1" ] || continue
-		for b in "$s"/device/target*/*/block/*; do
-			[ -e "$b" ] && { echo "${b##*/}"; return 0; }
-		done
-	done
-	return 1
-}
-
-login()	# IFACE INITIATOR
-{
-	t iscsiadm -m iface -I "$1" -o new >/dev/null &&
-	t iscsiadm -m iface -I "$1" -o update -n iface.initiatorname \
-		-v "$2" >/dev/null &&
-	t iscsiadm -m discovery -t st -p 127.0.0.1:3260 -I "$1" -o new >/dev/null &&
-	t iscsiadm -m node -T "$TGT" -p 127.0.0.1:3260 -I "$1" --login >/dev/null
-}
-
-setup_initiator()
-{
-	local i
-
-	modprobe sd_mod && modprobe iscsi_tcp || return 1
-	mkdir -p /etc/iscsi /run/lock/iscsi
-	echo "InitiatorName=$SRV_INI" >/etc/iscsi/initiatorname.iscsi
-	iscsid || return 1
-	login srv "$SRV_INI" && login cli "$CLI_INI" || return 1
-	for ((i = 0; i < 100; i++)); do
-		SRV_SD=$(sd_of_session "$SRV_INI") &&
-			CLI_SD=$(sd_of_session "$CLI_INI") && break
-		sleep 0.2
-	done
-	[ -n "$SRV_SD" ] && [ -n "$CLI_SD" ] || return 1
-	NAA=$(sed -n 's/^naa\.//p' "/sys/block/$CLI_SD/device/wwid")
-	[ -n "$NAA" ] || return 1
-	# What udev's 60-persistent-storage.rules would make for one path.
-	mkdir -p /dev/disk/by-id
-	ln -sf "../../$CLI_SD" "/dev/disk/by-id/wwn-0x$NAA"
-	ktap_diag "server disk $SRV_SD, client disk $CLI_SD, naa $NAA," \
-		"write cache '$(cat /sys/block/"$CLI_SD"/queue/write_cache)'"
-}
 
 setup_server()
 {
