@@ -117,7 +117,9 @@ GETDEVICEINFO = {
     'too-many-sigs': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)] * 17))),
     'sig-past-end': _gdi(lambda a: _vols(bl.SimpleVolume([(1 << 50, _simple(a)[1])]))),
     'sig-too-long': _gdi(lambda a: _vols(bl.SimpleVolume([(_simple(a)[0], b's' * 600)]))),
-    'bad-volume-type': _gdi(lambda a: b'\0\0\0\x01\0\0\0\x09'),
+    # The first volume's type becomes 9, its body left whole: a decoder
+    # must refuse the type, not merely run out of bytes.
+    'bad-volume-type': _gdi(lambda a: a[:4] + b'\0\0\0\x09' + a[8:]),
     'child-index': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),
                                         bl.SliceVolume(0, 1 << 20, 5))),
     'self-reference': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),

@@ -49,6 +49,10 @@ class FaultTest(ServerCase):
             self.assertEqual(ltype, c.LAYOUT4_BLOCK_VOLUME)
             self.assertNotEqual(addr, good, kind)
         self.assertEqual(self.ok([C.getdeviceinfo(devid)])[0][1], good)
+        faults.arm(self.srv, 'GETDEVICEINFO', 'bad-volume-type')
+        bad = self.ok([C.getdeviceinfo(devid)])[0][1]
+        self.assertEqual(len(bad), len(good))
+        self.assertEqual(Unpacker(bad).fopaque(8), b'\0\0\0\x01\0\0\0\x09')
         faults.arm(self.srv, 'GETDEVICEINFO', 'too-many-sigs')
         u = Unpacker(self.ok([C.getdeviceinfo(devid)])[0][1])
         self.assertEqual((u.u32(), u.u32(), u.u32()), (1, 0, 17))
