@@ -4,8 +4,11 @@
 results.png (the chart through gnuplot).
 
 Input (--runs DIR, as guest/bench.sh leaves it): meta.env, and for each
-run runs/NNN.json (fio's JSON) and runs/NNN.env (workload, config,
-repeat, /proc/stat and mountstats deltas).  Standard library only.
+run runs/NNN.json (fio's JSON) and runs/NNN.env (layout type, workload,
+config, repeat, /proc/stat and mountstats deltas).  Standard library only.
+
+The block layout's results keep their place in results.json ("results",
+"targets"); the SCSI layout's, when measured, are under "scsi".
 """
 
 import argparse
@@ -43,6 +46,20 @@ CONFIG_TITLES = {
     "plain": "plain NFSv4.2",
     "raw": "raw disk (local XFS)",
 }
+SCSI_CONFIG_TITLES = {
+    "ours": "ours (pNFS SCSI)",
+    "mainline": "mainline (pNFS SCSI)",
+    "plain": "plain NFSv4.2 (same export)",
+    "raw": "raw iSCSI disk (local XFS)",
+}
+LAYOUTS = {
+    # layout -> (section title, config titles, layout type pNFS must use)
+    "block": ("pNFS block layout over virtio", CONFIG_TITLES,
+              "LAYOUT_BLOCK_VOLUME"),
+    "scsi": ("pNFS SCSI layout over iSCSI", SCSI_CONFIG_TITLES,
+             "LAYOUT_SCSI"),
+}
+PNFS_CONFIGS = ("ours", "mainline")
 # The per-GiB NFS operations the table shows; READ counts READ_PLUS too
 # (NFSv4.2 sends its reads to the server as READ_PLUS).
 TABLE_OPS = ["LAYOUTGET", "LAYOUTCOMMIT", "LAYOUTRETURN", "GETDEVICEINFO",
@@ -83,7 +100,8 @@ def load_runs(rundir, user_hz):
             continue
         # start, setup done, fio done, samples read, cleaned, unmounted
         st = [float(x) for x in env["stamps"].split()]
-        run = {"id": name[:-4], "workload": w, "config": env["config"],
+        run = {"id": name[:-4], "layout": env.get("layout", "block"),
+               "workload": w, "config": env["config"],
                "repeat": int(env["repeat"]),
                "fio_status": int(env["fio_status"]),
                "fio_wall_s": round(st[2] - st[1], 2),
@@ -128,12 +146,39 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
-def aggregate(runs, workloads, configs):
-    """Per (workload, config): median/min/max and median costs."""
+def layout_check(layout, config, rs):
+    """Did the runs go the way CONFIG must: the pNFS configurations over
+    the layout type (mountstats' pnfs=, LAYOUTGET > 0, no READ or WRITE
+    to the metadata server), plain NFS over the SCSI export without one
+    (no LAYOUTGET)?  None for what there is nothing to check."""
+    want = LAYOUTS[layout][2]
+    ops = [r.get("ops", {}) for r in rs]
+    seen = sorted({r.get("pnfs") or "none" for r in rs})
+    if config in PNFS_CONFIGS:
+        lg = [o.get("LAYOUTGET", 0) for o in ops]
+        mds = [o.get("READ", 0) + o.get("WRITE", 0) for o in ops]
+        return {"expect": want, "pnfs": seen,
+                "layoutget_min": min(lg, default=0),
+                "mds_read_write_max": max(mds, default=0),
+                "verified": bool(rs) and seen == [want] and
+                min(lg, default=0) > 0 and max(mds, default=0) == 0}
+    if config == "plain" and layout == "scsi":
+        lg = [o.get("LAYOUTGET", 0) for o in ops]
+        return {"expect": "no layout", "pnfs": seen,
+                "layoutget_max": max(lg, default=0),
+                "verified": bool(rs) and want not in seen and
+                max(lg, default=0) == 0}
+    return None
+
+
+def aggregate(runs, workloads, configs, layout="block"):
+    """Per (workload, config) of one layout type: median/min/max and
+    median costs."""
     res = {}
     for w in workloads:
         for c in configs:
-            rs = [r for r in runs if r["workload"] == w and r["config"] == c]
+            rs = [r for r in runs if r["workload"] == w and
+                  r["config"] == c and r["layout"] == layout]
             ok = [r for r in rs if "value" in r]
             vals = [r["value"] for r in ok]
             e = {"workload": w, "config": c, "title": WORKLOADS[w][0],
@@ -156,6 +201,9 @@ def aggregate(runs, workloads, configs):
             errs = [r["error"] for r in rs if "error" in r]
             if errs:
                 e["errors"] = errs
+            chk = layout_check(layout, c, rs)
+            if chk:
+                e["layout_check"] = chk
             res[(w, c)] = e
     for (w, c), e in res.items():
         for ref in ("mainline", "raw", "plain"):
@@ -241,37 +289,9 @@ def fmt_ops(x):
     return "%.0f" % x if x >= 10 else "%.1f" % x
 
 
-def markdown(doc, res, workloads, configs, tgts):
-    m = doc["meta"]
+def table(res, workloads, configs, titles):
+    """The Markdown table of one layout type's results."""
     lines = []
-    lines.append("# pNFS block layout benchmark")
-    lines.append("")
-    lines.append("**%s**" % TCG_NOTE)
-    lines.append("")
-    lines.append(
-        "Setup: one guest boot (kernel %s, %s vCPUs, %s MiB RAM, %s); NFSv4.2 "
-        "over guest loopback to nfsd; XFS on whole virtio disks, QEMU "
-        "`cache=%s` (guest sees write cache: %s), so O_DIRECT reads can be "
-        "served from the host's page cache.  Files %s MiB, %s repeats, "
-        "time-based runs %s s, %s small files; median (min..max) of the "
-        "repeats.  Plain NFS is the server's export without `pnfs` (an "
-        "identical second virtio disk); raw disk is the server's own XFS "
-        "on the pnfs export's disk."
-        % (m.get("kernel"), m.get("guest_cpus"),
-           int(m.get("guest_mem_kb", 0)) // 1024, m.get("fio"),
-           doc["cache_mode"], m.get("write_cache"), m.get("mib"),
-           m.get("repeats"), m.get("runtime"), m.get("nfiles")))
-    lines.append("")
-    lines.append(
-        "Drivers: ours `%s`; mainline `%s`.  Before every pNFS run the "
-        "loaded module was checked (ours: out of tree, taint O, with an "
-        "`upcall_timeout` parameter; mainline: in tree, signed).  System "
-        "CPU is guest-wide (system + irq + softirq from `/proc/stat`: the "
-        "client, nfsd and loopback TCP together) per GiB moved.  NFS "
-        "operations per GiB come from `/proc/self/mountstats` deltas "
-        "between mount and unmount; READ includes READ_PLUS."
-        % (m.get("ours_module"), m.get("mainline_module")))
-    lines.append("")
     head = ["workload", "config", "median", "min", "max", "vs mainline",
             "vs raw", "sys CPU s/GiB"] + [op + "/GiB" for op in TABLE_OPS]
     lines.append("| " + " | ".join(head) + " |")
@@ -282,7 +302,7 @@ def markdown(doc, res, workloads, configs, tgts):
             e = res[(w, c)]
             ops = e.get("ops_per_gib")
             row = ["%s (%s)" % (e["title"], e["unit"]) if c == configs[0]
-                   else "", CONFIG_TITLES.get(c, c),
+                   else "", titles.get(c, c),
                    fmt(e["median"]), fmt(e["min"]), fmt(e["max"]),
                    fmt_ratio(e["ratio_to_mainline"]),
                    fmt_ratio(e["ratio_to_raw"]),
@@ -292,13 +312,11 @@ def markdown(doc, res, workloads, configs, tgts):
                 row[1] += " (%d of %d runs failed)" % (e["failed_runs"],
                                                       e["runs"])
             lines.append("| " + " | ".join(row) + " |")
-    lines.append("")
-    lines.append("## Targets (reported, not enforced)")
-    lines.append("")
-    lines.append("Each target compares medians; \"within the repeats' spread\" "
-                 "marks a miss where the two configurations' min..max ranges "
-                 "overlap, so more repeats could tip it either way.")
-    lines.append("")
+    return lines
+
+
+def target_lines(tgts):
+    lines = []
     for t in tgts:
         det = ", ".join(
             "%s %.2fx%s" % (c["workload"], c["ratio"],
@@ -308,44 +326,179 @@ def markdown(doc, res, workloads, configs, tgts):
             for c in t["checks"])
         lines.append("- **%s**: %s%s" % (t["target"], t["status"],
                                           ": " + det if det else ""))
+    return lines
+
+
+def check_line(layout, res, workloads, configs):
+    """One sentence: did every pNFS run use the layout type?"""
+    bad = []
+    n = 0
+    for w in workloads:
+        for c in configs:
+            chk = res[(w, c)].get("layout_check")
+            if not chk:
+                continue
+            n += 1
+            if not chk["verified"]:
+                bad.append("%s %s: pnfs=%s%s" % (
+                    w, c, "/".join(chk["pnfs"]),
+                    ", LAYOUTGET %d, MDS READ+WRITE %d" % (
+                        chk["layoutget_min"], chk["mds_read_write_max"])
+                    if "layoutget_min" in chk else
+                    ", LAYOUTGET %d" % chk["layoutget_max"]))
+    want = LAYOUTS[layout][2]
+    what = ("every ours and mainline run mounted with pnfs=%s, sent "
+            "LAYOUTGET and no READ or WRITE to the metadata server" % want)
+    if layout == "scsi":
+        what += ("; every plain NFS run mounted without a layout driver "
+                 "(pnfs=not configured) and sent no LAYOUTGET")
+    if not n:
+        return "Layout check: nothing to check."
+    if not bad:
+        return "Layout check (mountstats, every run): %s." % what
+    return ("Layout check (mountstats, every run): NOT verified for %s "
+            "(wanted: %s)." % ("; ".join(bad), what))
+
+
+def ratio_table(sections, workloads):
+    """ours' median against mainline, the raw disk and plain NFS, for
+    each layout type side by side."""
+    lines = []
+    head = ["workload"]
+    for lay, _ in sections:
+        name = "block" if lay == "block" else "SCSI"
+        head += ["%s: vs mainline" % name, "%s: vs raw" % name,
+                 "%s: vs plain NFS" % name]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    for w in workloads:
+        row = ["%s (%s)" % WORKLOADS[w][::2]]
+        for _, res in sections:
+            e = res.get((w, "ours"))
+            row += [fmt_ratio(e and e["ratio_to_" + ref])
+                    for ref in ("mainline", "raw", "plain")]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def markdown(doc, sections, workloads, configs, tgts):
+    """sections: [(layout, res)], in the order run; tgts: {layout: targets}."""
+    m = doc["meta"]
+    lines = []
+    lines.append("# pNFS block layout benchmark")
     lines.append("")
+    lines.append("**%s**" % TCG_NOTE)
+    lines.append("")
+    setup = (
+        "Setup: one guest boot (kernel %s, %s vCPUs, %s MiB RAM, %s); NFSv4.2 "
+        "over guest loopback to nfsd; XFS on whole virtio disks, QEMU "
+        "`cache=%s` (guest sees write cache: %s), so O_DIRECT reads can be "
+        "served from the host's page cache."
+        % (m.get("kernel"), m.get("guest_cpus"),
+           int(m.get("guest_mem_kb", 0)) // 1024, m.get("fio"),
+           doc["cache_mode"], m.get("write_cache")))
+    drivers = (
+        "Drivers: ours `%s`; mainline `%s`.  Before every pNFS run the "
+        "loaded module was checked (ours: out of tree, taint O, with an "
+        "`upcall_timeout` parameter; mainline: in tree, signed).  System "
+        "CPU is guest-wide (system + irq + softirq from `/proc/stat`: the "
+        "client, nfsd and loopback TCP together) per GiB moved.  NFS "
+        "operations per GiB come from `/proc/self/mountstats` deltas "
+        "between mount and unmount; READ includes READ_PLUS."
+        % (m.get("ours_module"), m.get("mainline_module")))
+    targets_intro = (
+        "Each target compares medians; \"within the repeats' spread\" "
+        "marks a miss where the two configurations' min..max ranges "
+        "overlap, so more repeats could tip it either way.")
+    for lay, res in sections:
+        if lay == "block":
+            lines.append(
+                setup + "  Files %s MiB, %s repeats, time-based runs %s s, "
+                "%s small files; median (min..max) of the repeats.  Plain "
+                "NFS is the server's export without `pnfs` (an identical "
+                "second virtio disk); raw disk is the server's own XFS on "
+                "the pnfs export's disk."
+                % (m.get("mib"), m.get("repeats"), m.get("runtime"),
+                   m.get("nfiles")))
+            lines.append("")
+            lines.append(drivers)
+            lines.append("")
+            lines += table(res, workloads, configs, CONFIG_TITLES)
+            lines.append("")
+            lines.append(check_line(lay, res, workloads, configs))
+            lines.append("")
+            lines.append("## Targets (reported, not enforced)")
+            lines.append("")
+            lines.append(targets_intro)
+            lines.append("")
+            lines += target_lines(tgts[lay])
+            lines.append("")
+        else:
+            lines.append("## pNFS SCSI layout over iSCSI")
+            lines.append("")
+            reduced = ""
+            if (m.get("scsi_mib"), m.get("scsi_repeats")) != (
+                    m.get("mib"), m.get("repeats")):
+                reduced = (" (reduced from the block part's %s MiB and %s "
+                           "repeats, to keep `make bench` short)"
+                           % (m.get("mib"), m.get("repeats")))
+            text = (
+                "The same workloads, interleaved the same way%s: a LIO "
+                "iSCSI target on the "
+                "guest's loopback (iblock on a third virtio disk, `cache=%s`; "
+                "the initiator's disk shows write cache: %s), two open-iscsi "
+                "sessions (the server's and the client's: %s), nfsd "
+                "exporting XFS with `pnfs` on the server's iSCSI disk, so "
+                "the layout type is LAYOUT_SCSI with persistent "
+                "reservations.  Files %s MiB, %s repeats%s, time-based runs "
+                "%s s, %s small files.  Plain NFS is that same export, "
+                "mounted with no layout driver loaded (and none loadable); "
+                "raw disk is the server's own XFS on its iSCSI disk."
+                % (", after the block part in the same boot"
+                   if "block" in dict(sections) else "",
+                   doc["cache_mode"], m.get("scsi_write_cache"),
+                   m.get("scsi_disks"), m.get("scsi_mib"),
+                   m.get("scsi_repeats"), reduced, m.get("runtime"),
+                   m.get("nfiles")))
+            if "block" not in dict(sections):
+                text = setup + "  " + text + "  " + drivers
+            lines.append(text)
+            lines.append("")
+            lines += table(res, workloads, configs, SCSI_CONFIG_TITLES)
+            lines.append("")
+            lines.append(check_line(lay, res, workloads, configs))
+            lines.append("")
+            lines.append("### Targets, SCSI layout (reported, not enforced)")
+            lines.append("")
+            lines.append(targets_intro)
+            lines.append("")
+            lines += target_lines(tgts[lay])
+            lines.append("")
+    if len(sections) > 1:
+        lines.append("## Ours' ratios within each layout type")
+        lines.append("")
+        lines.append("Medians, each layout type against its own mainline, "
+                     "raw disk and plain NFS runs.")
+        lines.append("")
+        lines += ratio_table(sections, workloads)
+        lines.append("")
     lines.append("Generated %s by tools/testing/pnfs-block/bench.sh: %d "
                  "runs in %.0f s of guest time; every run in results.json."
                  % (doc["generated"], len(doc["runs"]), doc["guest_seconds"]))
     return "\n".join(lines) + "\n"
 
 
-def chart(out, res, workloads, configs, cache_mode):
+def chart(out, sections, workloads, configs, cache_mode):
     """results.png: each configuration's median relative to the raw disk
-    (log scale), with the repeats' min..max as error bars."""
+    of its layout type (log scale), with the repeats' min..max as error
+    bars; one panel per layout type."""
     if not shutil.which("gnuplot"):
         print("bench-report: gnuplot missing, no chart", file=sys.stderr)
         return False
-    dat = os.path.join(out, "results.dat")
-    with open(dat, "w", encoding="utf-8") as f:
-        for w in workloads:
-            raw = res.get((w, "raw"))
-            base = raw["median"] if raw and raw["median"] else None
-            cols = [w]
-            for c in configs:
-                e = res[(w, c)]
-                if base and e["median"]:
-                    cols += ["%.4g" % (v / base)
-                             for v in (e["median"], e["min"], e["max"])]
-                else:
-                    cols += ["NaN"] * 3
-            f.write(" ".join(cols) + "\n")
-    plots = []
-    for i, c in enumerate(configs):
-        b = 2 + 3 * i
-        plots.append("'%s' using %d:%d:%d:xtic(1) title '%s'"
-                     % (dat, b, b + 1, b + 2, CONFIG_TITLES.get(c, c)))
-    script = "\n".join([
-        "set terminal pngcairo size 1400,700 noenhanced",
+    script = [
+        "set terminal pngcairo size 1400,%d noenhanced" % (700 * len(sections)),
         "set output '%s'" % os.path.join(out, "results.png"),
-        "set title 'pNFS block benchmark, relative to the raw disk (median,"
-        " min..max).  QEMU TCG, disk cache=%s: compare ratios within this run"
-        " only'" % cache_mode,
+        "set multiplot layout %d,1" % len(sections),
         "set ylabel 'throughput or IOPS / raw disk (log)'",
         "set logscale y",
         "set grid ytics",
@@ -354,10 +507,39 @@ def chart(out, res, workloads, configs, cache_mode):
         "set style histogram errorbars gap 2 lw 1",
         "set style fill solid 0.8 border -1",
         "set xtics rotate by -20",
-        "plot " + ", ".join(plots),
-    ]) + "\n"
+    ]
+    for lay, res in sections:
+        title, titles, _ = LAYOUTS[lay]
+        dat = os.path.join(out, "results.dat" if lay == "block" else
+                           "results-%s.dat" % lay)
+        with open(dat, "w", encoding="utf-8") as f:
+            for w in workloads:
+                raw = res.get((w, "raw"))
+                base = raw["median"] if raw and raw["median"] else None
+                cols = [w]
+                for c in configs:
+                    e = res[(w, c)]
+                    if base and e["median"]:
+                        cols += ["%.4g" % (v / base)
+                                 for v in (e["median"], e["min"], e["max"])]
+                    else:
+                        cols += ["NaN"] * 3
+                f.write(" ".join(cols) + "\n")
+        plots = []
+        for i, c in enumerate(configs):
+            b = 2 + 3 * i
+            plots.append("'%s' using %d:%d:%d:xtic(1) title '%s'"
+                         % (dat, b, b + 1, b + 2, titles.get(c, c)))
+        script += [
+            "set title '%s, relative to the raw disk (median, min..max).  "
+            "QEMU TCG, disk cache=%s: compare ratios within this run only'"
+            % (title, cache_mode),
+            "plot " + ", ".join(plots),
+        ]
+    script.append("unset multiplot")
     try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        subprocess.run(["gnuplot"], input="\n".join(script) + "\n",
+                       text=True, check=True)
     except (OSError, subprocess.CalledProcessError) as e:
         print("bench-report: gnuplot failed: %s" % e, file=sys.stderr)
         return False
@@ -382,8 +564,12 @@ def main():
     if not runs:
         print("bench-report: no runs in %s" % a.runs, file=sys.stderr)
         return 1
-    res = aggregate(runs, workloads, configs)
-    tgts = targets(res, workloads)
+    layouts = [lay for lay in meta.get("layouts", "block").split()
+               if lay in LAYOUTS]
+    sections = [(lay, aggregate(runs, workloads, configs, lay))
+                for lay in layouts]
+    tgts = {lay: targets(res, workloads) for lay, res in sections}
+    res = dict(sections).get("block", {})
     os.makedirs(a.out, exist_ok=True)
     doc = {
         "note": TCG_NOTE,
@@ -393,19 +579,41 @@ def main():
         "workloads": {w: {"title": WORKLOADS[w][0], "unit": WORKLOADS[w][2]}
                       for w in workloads},
         "configs": {c: CONFIG_TITLES.get(c, c) for c in configs},
-        "results": [res[(w, c)] for w in workloads for c in configs],
-        "targets": tgts,
+        "layouts": layouts,
+        "results": [res[(w, c)] for w in workloads for c in configs
+                    if (w, c) in res],
+        "targets": tgts.get("block", []),
         "guest_seconds": round(max(r["end_s"] for r in runs) -
                                min(r["start_s"] for r in runs), 1),
         "runs": runs,
     }
+    if "scsi" in tgts:
+        sres = dict(sections)["scsi"]
+        doc["scsi"] = {
+            "title": LAYOUTS["scsi"][0],
+            "mib": meta.get("scsi_mib"), "repeats": meta.get("scsi_repeats"),
+            "disks": meta.get("scsi_disks"),
+            "configs": {c: SCSI_CONFIG_TITLES.get(c, c) for c in configs},
+            "results": [sres[(w, c)] for w in workloads for c in configs],
+            "targets": tgts["scsi"],
+            "layout_verified": all(
+                sres[(w, c)]["layout_check"]["verified"]
+                for w in workloads for c in configs
+                if "layout_check" in sres[(w, c)]),
+        }
+    for lay, lres in sections:
+        key = ("guest_seconds_" + lay)
+        lruns = [r for r in runs if r["layout"] == lay]
+        if lruns:
+            doc[key] = round(max(r["end_s"] for r in lruns) -
+                             min(r["start_s"] for r in lruns), 1)
     with open(os.path.join(a.out, "results.json"), "w",
               encoding="utf-8") as f:
         json.dump(doc, f, indent=1, allow_nan=False, default=str)
         f.write("\n")
     with open(os.path.join(a.out, "results.md"), "w", encoding="utf-8") as f:
-        f.write(markdown(doc, res, workloads, configs, tgts))
-    chart(a.out, res, workloads, configs, a.cache_mode)
+        f.write(markdown(doc, sections, workloads, configs, tgts))
+    chart(a.out, sections, workloads, configs, a.cache_mode)
     return 0
 
 

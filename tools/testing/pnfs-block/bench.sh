@@ -3,7 +3,8 @@
 #
 # make bench: one guest boot, the same fio workloads against our block
 # layout driver, mainline's, plain NFSv4.2 and the raw disk, interleaved
-# and repeated; then results.json, results.md and results.png under
+# and repeated, over the block layout (virtio disk) and then the SCSI
+# layout (iSCSI disk); then results.json, results.md and results.png under
 # $PNFSBL_OUT/bench.  Targets are reported, never enforced: the exit
 # status says only whether the benchmark itself ran.
 #
@@ -13,6 +14,10 @@
 #   PNFSBL_BENCH_RUNTIME   seconds of each time-based run (default 3)
 #   PNFSBL_BENCH_CAP       seconds at most for a size-based run (default 20)
 #   PNFSBL_BENCH_FILES     files in the small-file workload (default 128)
+#   PNFSBL_BENCH_LAYOUTS   layout types, in order (default block,scsi)
+#   PNFSBL_BENCH_SCSI_SIZE, PNFSBL_BENCH_SCSI_REPEATS   the SCSI part's
+#                          file size and repeats (default 128m and 2, or
+#                          the block part's if smaller)
 #   PNFSBL_BENCH_WORKLOADS, PNFSBL_BENCH_CONFIGS   subsets, for development
 # and run-guest.sh's knobs (PNFSBL_TIMEOUT defaults to a bound computed
 # from the above).
@@ -26,6 +31,8 @@ cap=${PNFSBL_BENCH_CAP:-20}
 nfiles=${PNFSBL_BENCH_FILES:-128}
 workloads=${PNFSBL_BENCH_WORKLOADS:-seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles}
 configs=${PNFSBL_BENCH_CONFIGS:-ours mainline plain raw}
+layouts=${PNFSBL_BENCH_LAYOUTS:-block,scsi}
+layouts=${layouts//,/ }
 
 # mib SIZE: SIZE (bytes, or with a k/m/g suffix) in whole MiB.
 mib()
@@ -46,13 +53,32 @@ size_mib=$(mib "$size")
 for v in "$repeats" "$runtime" "$cap" "$nfiles"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || pnfsbl_die "not a positive number: $v"
 done
+# The SCSI part is smaller by default: iSCSI over loopback costs more CPU
+# per byte under TCG, and the whole of make bench should stay near 25
+# minutes.
+scsi_mib=$(mib "${PNFSBL_BENCH_SCSI_SIZE:-$(( size_mib < 128 ? size_mib : 128 ))m}")
+scsi_repeats=${PNFSBL_BENCH_SCSI_REPEATS:-$(( repeats < 2 ? repeats : 2 ))}
+[ "$scsi_mib" -ge 4 ] || pnfsbl_die "PNFSBL_BENCH_SCSI_SIZE must be at least 4m"
+[[ $scsi_repeats =~ ^[1-9][0-9]*$ ]] || pnfsbl_die "not a positive number: $scsi_repeats"
+nlayouts=0
+has_block=0
+has_scsi=0
+for l in $layouts; do
+	case $l in
+	block)	has_block=1 ;;
+	scsi)	has_scsi=1 ;;
+	*)	pnfsbl_die "PNFSBL_BENCH_LAYOUTS: unknown layout type $l (block, scsi)" ;;
+	esac
+	nlayouts=$((nlayouts + 1))
+done
+[ "$nlayouts" -ge 1 ] || pnfsbl_die "PNFSBL_BENCH_LAYOUTS is empty"
 
 command -v gnuplot >/dev/null || "$PNFSBL_TDIR/deps.sh" host
 
 out=$PNFSBL_OUT/bench
 tdir=$out/guest
 rm -rf "$tdir" && mkdir -p "$tdir/t"
-rm -f "$out"/results.{json,md,png,dat}
+rm -f "$out"/results.{json,md,png,dat} "$out"/results-*.dat
 cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR/guest-main.sh" "$tdir/t/"
 ko=$("$PNFSBL_TDIR/build.sh" module)
 cp "$ko" "$tdir/t/blocklayoutdriver.ko"
@@ -74,6 +100,9 @@ BENCH_CAP=$cap
 BENCH_NFILES=$nfiles
 BENCH_WORKLOADS="$workloads"
 BENCH_CONFIGS="$configs"
+BENCH_LAYOUTS="$layouts"
+BENCH_SCSI_MIB=$scsi_mib
+BENCH_SCSI_REPEATS=$scsi_repeats
 EOV
 
 # The disk holds the data files and one run's output per configuration;
@@ -81,12 +110,18 @@ EOV
 min_gib=$(( (6 * size_mib + 1023) / 1024 + 2 ))
 [ "$min_gib" -ge 8 ] || min_gib=8
 export PNFSBL_DATA_SIZE=${PNFSBL_DATA_SIZE:-${min_gib}G}
+# The SCSI part's LIO backstore is a third disk, pnfsbl-data2.
+[ "$has_scsi" = 0 ] || export PNFSBL_DATA_DISKS=${PNFSBL_DATA_DISKS:-3}
 # A bound, not an estimate: every run at its cap plus mount, module swap
 # and cache drop, and the boot and the data files.
-nruns=$(( $(wc -w <<<"$workloads") * $(wc -w <<<"$configs") * repeats ))
-export PNFSBL_TIMEOUT=${PNFSBL_TIMEOUT:-$(( 300 + nruns * (cap + runtime + 20) + size_mib / 2 ))}
+nwc=$(( $(wc -w <<<"$workloads") * $(wc -w <<<"$configs") ))
+nruns=$(( nwc * (has_block * repeats + has_scsi * scsi_repeats) ))
+export PNFSBL_TIMEOUT=${PNFSBL_TIMEOUT:-$(( 300 + 120 * has_scsi + nruns * (cap + runtime + 20) + (size_mib + scsi_mib) / 2 ))}
 
-pnfsbl_log "bench: $nruns runs, ${size_mib} MiB, $repeats repeats, disk cache=$cache_mode, timeout ${PNFSBL_TIMEOUT}s"
+desc=
+[ "$has_block" = 0 ] || desc="block: ${size_mib} MiB, $repeats repeats"
+[ "$has_scsi" = 0 ] || desc="${desc:+$desc; }scsi: ${scsi_mib} MiB, $scsi_repeats repeats"
+pnfsbl_log "bench: $nruns runs ($desc), disk cache=$cache_mode, timeout ${PNFSBL_TIMEOUT}s"
 status=0
 t0=$SECONDS
 "$PNFSBL_TDIR/run-guest.sh" "$tdir/t" "$tdir/results" >"$tdir/run.log" 2>&1 || status=$?

@@ -4,12 +4,22 @@
 # make bench, guest side: the same fio workloads against four
 # configurations in one boot, interleaved and repeated (for each workload,
 # for each repeat: ours, mainline, plain, raw), so that drift in a noisy
-# TCG host hits every configuration alike.
+# TCG host hits every configuration alike.  Once for each layout type in
+# BENCH_LAYOUTS, one after the other:
 #
+# block (pnfs export on the virtio disk pnfsbl-data0):
 #   ours      NFSv4.2 over our blocklayoutdriver (insmod /t/...ko)
 #   mainline  NFSv4.2 over Debian's blocklayoutdriver (modprobe)
 #   plain     NFSv4.2 through the server: the export without pnfs
 #   raw       the server's own XFS on the pnfs export's disk, no NFS
+#
+# scsi (pnfs export on an iSCSI disk: LIO on pnfsbl-data2, open-iscsi
+# over loopback, as in scsi-e2e; BENCH_SCSI_MIB and BENCH_SCSI_REPEATS):
+#   ours      NFSv4.2, LAYOUT_SCSI over our driver
+#   mainline  NFSv4.2, LAYOUT_SCSI over Debian's driver
+#   plain     NFSv4.2 through the server: the same export, mounted with
+#             no layout driver loaded (nor loadable), so no pNFS
+#   raw       the server's own XFS on its iSCSI disk, no NFS
 #
 # Each run leaves /results/bench/runs/NNN.json (fio's JSON) and NNN.env
 # (what fio cannot see: /proc/stat and mountstats deltas, the module
@@ -23,6 +33,11 @@ CAP=${BENCH_CAP:-20}
 NFILES=${BENCH_NFILES:-128}
 WORKLOADS=${BENCH_WORKLOADS:-"seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles"}
 CONFIGS=${BENCH_CONFIGS:-"ours mainline plain raw"}
+LAYOUTS=${BENCH_LAYOUTS:-block}
+BLOCK_MIB=$MIB
+BLOCK_REPEATS=$REPEATS
+SCSI_MIB=${BENCH_SCSI_MIB:-$MIB}
+SCSI_REPEATS=${BENCH_SCSI_REPEATS:-$REPEATS}
 # A fio run is bounded by its own runtime cap; the command timeout (read
 # by common.sh's t) only catches a hang, and then dumps the blocked tasks.
 # shellcheck disable=SC2034
@@ -30,8 +45,13 @@ CMD_TIMEOUT=$((CAP + 120))
 R=/results/bench
 RUNS=$R/runs
 MP=/mnt/bench
+SCSI_SRV=/export-scsi
+LAYOUT=block
 BLKMAPD_PID=
 CUR_DRIVER=none
+# While it exists, a request for the layout driver (the client asks for
+# nfs-layouttype4-5 when it mounts a LAYOUT_SCSI export) loads nothing.
+NO_LD=/etc/modprobe.d/pnfsbl-bench-no-layout-driver.conf
 OPS_REC="LAYOUTGET LAYOUTCOMMIT LAYOUTRETURN GETDEVICEINFO READ READ_PLUS WRITE COMMIT OPEN CLOSE"
 
 mkdir -p "$RUNS"
@@ -78,9 +98,10 @@ stop_blkmapd()
 	BLKMAPD_PID=
 }
 
-# use_driver ours|mainline: exactly that blocklayoutdriver loaded, with a
-# blkmapd of its own (its pipe goes away with the module).  Our tracepoints
-# stay off: they would cost ours CPU that mainline does not pay.
+# use_driver ours|mainline|none: exactly that blocklayoutdriver loaded,
+# with a blkmapd of its own (its pipe goes away with the module), or none
+# at all and none loaded on demand.  Our tracepoints stay off: they would
+# cost ours CPU that mainline does not pay.
 use_driver()
 {
 	[ "$CUR_DRIVER" = "$1" ] && return 0
@@ -88,7 +109,14 @@ use_driver()
 	if [ -d /sys/module/blocklayoutdriver ]; then
 		t rmmod blocklayoutdriver || return 1
 	fi
+	CUR_DRIVER=none
+	rm -f "$NO_LD"
 	case $1 in
+	none)
+		mkdir -p "${NO_LD%/*}"
+		echo "install blocklayoutdriver /bin/true" >"$NO_LD"
+		return 0
+		;;
 	ours)		t insmod /t/blocklayoutdriver.ko || return 1 ;;
 	mainline)	t modprobe blocklayoutdriver || return 1 ;;
 	esac
@@ -100,12 +128,13 @@ use_driver()
 	CUR_DRIVER=$1
 }
 
-# config_dir CONFIG: mount what CONFIG needs and set DIR to the directory
-# the workload runs in.  Not in a subshell: use_driver's state must stick.
+# config_dir CONFIG: mount what CONFIG needs (in the layout type
+# $LAYOUT) and set DIR to the directory the workload runs in.  Not in a
+# subshell: use_driver's state must stick.
 config_dir()
 {
-	case $1 in
-	ours|mainline)
+	case $LAYOUT/$1 in
+	block/ours|block/mainline)
 		use_driver "$1" || return 1
 		mnt 4.2 "$MP" "$SRV" || return 1
 		[ "$(pnfs_type "$MP")" = LAYOUT_BLOCK_VOLUME ] || {
@@ -114,12 +143,36 @@ config_dir()
 		}
 		DIR=$MP/bench/$1
 		;;
-	plain)
+	block/plain)
 		mnt 4.2 "$MP" "$PLAIN" || return 1
 		DIR=$MP/bench/plain
 		;;
-	raw)
+	block/raw)
 		DIR=$SRV/bench/raw
+		;;
+	scsi/ours|scsi/mainline)
+		use_driver "$1" || return 1
+		mnt 4.2 "$MP" "$SCSI_SRV" || return 1
+		[ "$(pnfs_type "$MP")" = LAYOUT_SCSI ] || {
+			ktap_diag "$1: pnfs=$(pnfs_type "$MP"), not LAYOUT_SCSI"
+			return 1
+		}
+		DIR=$MP/bench/$1
+		;;
+	scsi/plain)
+		use_driver none || return 1
+		mnt 4.2 "$MP" "$SCSI_SRV" || return 1
+		[ "$(pnfs_type "$MP")" != LAYOUT_SCSI ] || {
+			ktap_diag "plain: pnfs=LAYOUT_SCSI with no layout driver"
+			return 1
+		}
+		DIR=$MP/bench/plain
+		;;
+	scsi/raw)
+		DIR=$SCSI_SRV/bench/raw
+		;;
+	*)
+		return 1
 		;;
 	esac
 }
@@ -133,9 +186,10 @@ config_done()
 # server_dir CONFIG: the same directory seen on the server.
 server_dir()
 {
-	case $1 in
-	plain)	echo "$PLAIN/bench/plain" ;;
-	*)	echo "$SRV/bench/$1" ;;
+	case $LAYOUT/$1 in
+	block/plain)	echo "$PLAIN/bench/plain" ;;
+	block/*)	echo "$SRV/bench/$1" ;;
+	scsi/*)		echo "$SCSI_SRV/bench/$1" ;;
 	esac
 }
 
@@ -256,6 +310,10 @@ run_one()
 		pnfs=$(pnfs_type "$MP")
 		read -r taint <$m/taint
 		read -r size <$m/coresize
+	elif [ "$LAYOUT/$c" = scsi/plain ]; then
+		# mountstats says "pnfs=not configured"
+		pnfs=$(pnfs_type "$MP")
+		[ "$pnfs" = not ] && pnfs="not configured"
 	fi
 	# Cold caches on the client and the server (one kernel): reads come
 	# from the disk, and no earlier run's dirty pages are flushed now.
@@ -285,6 +343,7 @@ run_one()
 	config_done
 	stamp t5
 	{
+		echo "layout=$LAYOUT"
 		echo "workload=$w"
 		echo "config=$c"
 		echo "repeat=$rep"
@@ -310,7 +369,7 @@ run_one()
 			done
 		fi
 	} >"$RUNS/$id.env"
-	ktap_diag "run $RUN/$NRUNS $w $c r$rep: fio $st, $t1..$t2 of $t0..$t5:" \
+	ktap_diag "run $RUN/$NRUNS $LAYOUT $w $c r$rep: fio $st, $t1..$t2 of $t0..$t5:" \
 		"$(summary "$RUNS/$id.json")"
 	[ "$st" = 0 ] || { sed 's/^/# fio: /' "$RUNS/$id.err" | tail -5; return 1; }
 	if [ -z "$c0" ] || [ -z "$c1" ]; then
@@ -334,10 +393,63 @@ prepare()
 			--output=/dev/null || return 1
 	done
 	# The NFS client writes as root; keep the directories open to it.
-	chmod -R a+rwX "$SRV/bench" "$PLAIN/bench"
+	for c in $CONFIGS; do
+		chmod -R a+rwX "$(server_dir "$c")/.." || return 1
+	done
 }
 
-ktap_plan 3
+# setup_scsi_server: the pnfs export $SCSI_SRV on an iSCSI disk (LIO
+# on the virtio disk pnfsbl-data2, as in scsi-e2e: two sessions,
+# persistent reservations, the by-id link the driver opens).
+setup_scsi_server()
+{
+	setup_target pnfsbl-data2 && setup_initiator || return 1
+	mkdir -p "$SCSI_SRV"
+	mkfs.xfs -q -f "/dev/$SRV_SD" && mount "/dev/$SRV_SD" "$SCSI_SRV" ||
+		return 1
+	echo "$SCSI_SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)" \
+		>>/etc/exports
+	exportfs -ra
+}
+
+# bench_layout LAYOUT: every workload, every repeat, every configuration.
+bench_layout()
+{
+	local t0 w rep c failed=0 n
+
+	LAYOUT=$1
+	case $1 in
+	block)	MIB=$BLOCK_MIB REPEATS=$BLOCK_REPEATS ;;
+	scsi)	MIB=$SCSI_MIB REPEATS=$SCSI_REPEATS ;;
+	esac
+	n=$((${#wl[@]} * ${#cl[@]} * REPEATS))
+	t0=$(now)
+	prepare || { ktap_diag "$1: writing the data files failed"; return 1; }
+	ktap_diag "$1: prepared ${MIB} MiB data files in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
+	for w in $WORKLOADS; do
+		for rep in $(seq "$REPEATS"); do
+			for c in $CONFIGS; do
+				run_one "$w" "$c" "$rep" || failed=$((failed + 1))
+			done
+		done
+	done
+	FAILED=$((FAILED + failed))
+	[ "$failed" = 0 ] || { ktap_diag "$1: $failed of $n runs failed"; return 1; }
+}
+
+has_layout()
+{
+	case " $LAYOUTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+read -ra wl <<<"$WORKLOADS"
+read -ra cl <<<"$CONFIGS"
+NRUNS=0
+nplan=2
+has_layout block && NRUNS=$((${#wl[@]} * ${#cl[@]} * BLOCK_REPEATS)) nplan=$((nplan + 1))
+has_layout scsi && NRUNS=$((NRUNS + ${#wl[@]} * ${#cl[@]} * SCSI_REPEATS)) nplan=$((nplan + 2))
+ktap_plan $nplan
 : >"$R/meta.env"
 setup_block_server >"$R/setup.log" 2>&1 || { cat "$R/setup.log"; die "server setup"; }
 # setup_block_server loaded the default driver: start from nothing.
@@ -355,33 +467,43 @@ meta guest_mem_kb "$(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
 meta write_cache "$(cat "/sys/block/${data#/dev/}/queue/write_cache")"
 meta fio "$(fio --version)"
 meta user_hz "$(getconf CLK_TCK)"
-meta mib "$MIB"
-meta repeats "$REPEATS"
+meta mib "$BLOCK_MIB"
+meta repeats "$BLOCK_REPEATS"
 meta runtime "$RUNTIME"
 meta cap "$CAP"
 meta nfiles "$NFILES"
 meta workloads "$WORKLOADS"
 meta configs "$CONFIGS"
+meta layouts "$LAYOUTS"
+meta scsi_mib "$SCSI_MIB"
+meta scsi_repeats "$SCSI_REPEATS"
 
-t0=$(now)
-prepare || die "writing the data files"
-ktap_diag "prepared ${MIB} MiB data files in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
-
-read -ra wl <<<"$WORKLOADS"
-read -ra cl <<<"$CONFIGS"
-NRUNS=$((${#wl[@]} * ${#cl[@]} * REPEATS))
-for w in $WORKLOADS; do
-	for rep in $(seq "$REPEATS"); do
-		for c in $CONFIGS; do
-			run_one "$w" "$c" "$rep" || FAILED=$((FAILED + 1))
-		done
-	done
-done
-stop_blkmapd
-if [ "$FAILED" = 0 ]; then
-	ktap_pass "bench: $NRUNS runs"
-else
-	ktap_fail "bench: $FAILED of $NRUNS runs failed"
+if has_layout block; then
+	if bench_layout block; then
+		ktap_pass "bench: $((${#wl[@]} * ${#cl[@]} * BLOCK_REPEATS)) runs"
+	else
+		ktap_fail "bench: block layout"
+	fi
 fi
+if has_layout scsi; then
+	if setup_scsi_server >"$R/setup-scsi.log" 2>&1; then
+		grep '^#' "$R/setup-scsi.log"
+		meta scsi_disks "server $SRV_SD, client $CLI_SD, naa $NAA, backstore $(disk_by_serial pnfsbl-data2)"
+		meta scsi_write_cache "$(cat "/sys/block/$CLI_SD/queue/write_cache")"
+		ktap_pass "setup scsi: nfsd serving XFS with pnfs on an iSCSI disk"
+		if bench_layout scsi; then
+			ktap_pass "bench scsi: $((${#wl[@]} * ${#cl[@]} * SCSI_REPEATS)) runs"
+		else
+			ktap_fail "bench scsi: SCSI layout"
+		fi
+	else
+		sed 's/^/# setup scsi: /' "$R/setup-scsi.log" | tail -20
+		ktap_fail "setup scsi: nfsd serving XFS with pnfs on an iSCSI disk"
+		ktap_fail "bench scsi: no server"
+	fi
+fi
+stop_blkmapd
+rm -f "$NO_LD"
+ktap_diag "$FAILED of $NRUNS runs failed"
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish
