@@ -1,0 +1,244 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hostile-reply suite for the layout driver: the test metadata server
+# (../mds/) malforms exactly one LAYOUTGET or GETDEVICEINFO reply at a
+# time (every kind in faults.py), and the client must refuse it, say so
+# through the pnfs_block_reject tracepoint, send the I/O to the MDS
+# instead and lose no byte.  The server runs on the whole disk
+# pnfsbl-data1; its files are expected in /t/mds/.
+. /t/common.sh
+
+MDS_DIR=/t/mds
+MDS_PORT=20490
+MDS_SOCK=/run/pnfs-mds.sock
+MDS_META=/run/pnfs-mds.json
+MP=/mnt/mds
+SIZE=${PNFSBL_HOSTILE_SIZE:-4m}
+TRACE=/sys/kernel/tracing
+
+LG_KINDS="bad-state hole none-in-rw overlap past-volume truncated unaligned
+	  unknown-device unordered zero-extents"
+GDI_KINDS="bad-volume-type child-index self-reference sig-past-end
+	   sig-too-long stripe-unit-zero too-many-sigs truncated zero-volumes"
+
+# 1 setup + 1 control + 10 LAYOUTGET + 9 GETDEVICEINFO + 1 fault list
+# + 1 control after the faults + 3 teardown + 1 kernel log
+ktap_plan 27
+
+ctl()
+{
+	python3 "$MDS_DIR/mdsctl.py" "$MDS_SOCK" "$@"
+}
+
+mount_mds()
+{
+	mkdir -p $MP
+	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP
+}
+
+# remount: a fresh mount after the last unmount, so that the client's
+# device ID cache is empty (it is purged with the last mount of a server)
+# and the next layout needs a GETDEVICEINFO.
+remount()
+{
+	t umount $MP && drop_caches && mount_mds
+}
+
+start_mds()
+{
+	local disk
+
+	disk=$(disk_by_serial pnfsbl-data1) || return 1
+	[ -f "$MDS_DIR/mds.py" ] || { ktap_diag "no $MDS_DIR/mds.py"; return 1; }
+	python3 "$MDS_DIR/mds.py" --disk "$disk" --port $MDS_PORT \
+		--meta "$MDS_META" --control "$MDS_SOCK" --lease 10 -v \
+		2>>/results/mds.log &
+	MDS_PID=$!
+	ctl --wait 30
+}
+
+setup()
+{
+	start_syslog
+	start_rpc_pipefs || return 1
+	load_driver || return 1
+	[ -d $TRACE/events/pnfs_block/pnfs_block_reject ] ||
+		{ ktap_diag "no pnfs_block_reject tracepoint"; return 1; }
+	echo 1 >$TRACE/events/pnfs_block/enable || return 1
+	start_mds || return 1
+	start_blkmapd || return 1
+	mount_mds && [ "$(pnfs_type $MP)" = LAYOUT_BLOCK_VOLUME ]
+}
+
+# rejects OP: the pnfs_block_reject events for OP since the trace was
+# last cleared.
+rejects()
+{
+	grep -E " pnfs_block_reject: .* op=$1 " $TRACE/trace
+}
+
+# noent_count: GETDEVICEINFOs the server has answered NFS4ERR_NOENT.
+noent_count()
+{
+	ctl oplog 4096 | grep -o '\["GETDEVICEINFO", 2\]' | wc -l
+}
+
+# check_data NAME SEED: the file is the prng stream, as the MDS reads it
+# and as the client reads it back (O_DIRECT, so not from its cache).
+check_data()
+{
+	local want got
+
+	want=$(expected_sum "$2")
+	got=$(ctl sha256 "/$1")
+	[ "$got" = "$want" ] || { ktap_diag "MDS sha256 $got, want $want"; return 1; }
+	drop_caches
+	got=$(read_sum direct "$MP/$1")
+	[ "$got" = "$want" ] || { ktap_diag "client sha256 $got, want $want"; return 1; }
+}
+
+# t_control NAME SEED: no fault armed: the layout carries the write (no
+# MDS WRITE) and nothing is rejected.  Proves that the MDS WRITEs the
+# fault tests demand come from the faults.
+t_control()
+{
+	local rc=0
+
+	echo >$TRACE/trace
+	snap $MP
+	write_file direct "$MP/$1" "$2" || { ktap_diag "write failed"; return 1; }
+	ktap_diag "control:$(delta_summary $MP)"
+	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(delta $MP WRITE)" -eq 0 ] ||
+		{ ktap_diag "the write did not go over the layout"; rc=1; }
+	if grep -q ' pnfs_block_reject:' $TRACE/trace; then
+		grep ' pnfs_block_reject:' $TRACE/trace | head -3 | sed 's/^/# trace: /'
+		rc=1
+	fi
+	check_data "$1" "$2" || rc=1
+	return $rc
+}
+
+# t_hostile OP KIND SEED: arm one malformed OP reply, write SIZE bytes to a
+# new file (a new layout; for GETDEVICEINFO on a fresh mount, so a new
+# device lookup too), and require all of: the server sent the malformed
+# reply, the driver rejected it (tracepoint), the I/O went to the MDS,
+# the data is right on the server and read back on the client.
+t_hostile()
+{
+	local op=$1 kind=$2 seed=$3 name=h-$1-$2 rc=0 armed used noent
+
+	if [ "$op" = GETDEVICEINFO ]; then
+		remount || { ktap_diag "remount failed"; return 1; }
+	fi
+	echo >$TRACE/trace
+	noent=$(noent_count)
+	[ "$(ctl fault "$op" "$kind")" = ok ] || { ktap_diag "cannot arm $op $kind"; return 1; }
+	snap $MP
+	write_file direct "$MP/$name" "$seed" || { ktap_diag "write failed"; rc=1; }
+	ktap_diag "$op $kind:$(delta_summary $MP)"
+	armed=$(ctl fault armed)
+	used=$(ctl fault injected | python3 -c 'import json, sys; f = json.load(sys.stdin); print(" ".join(f[-1]) if f else "")')
+	if [ "$armed" != "{}" ] || [ "$used" != "$op $kind" ]; then
+		ktap_diag "fault not consumed: armed $armed, last injected '$used'"
+		rc=1
+	fi
+	if [ "$kind" = unknown-device ]; then
+		# The extents name a device ID the server does not know: it
+		# answers GETDEVICEINFO with NFS4ERR_NOENT, so the generic
+		# client never hands the driver a reply to refuse, and the
+		# driver (6.12 overlay as of 2026-11-26) falls back to the MDS
+		# without a pnfs_block_reject event.  Require the NOENT instead.
+		[ "$(delta $MP GETDEVICEINFO)" -gt 0 ] &&
+			[ "$(noent_count)" -gt "$noent" ] || {
+			ktap_diag "no GETDEVICEINFO answered NFS4ERR_NOENT"
+			rc=1
+		}
+	elif rejects "$op" >/tmp/rejects; then
+		sed 's/^.* pnfs_block_reject: /# rejected: /' /tmp/rejects | head -3
+		# A reason the driver names, and a negative errno.
+		grep -q 'reason="unknown reason"' /tmp/rejects && rc=1
+		grep -qE ' error=-[0-9]+$' /tmp/rejects || rc=1
+	else
+		ktap_diag "no pnfs_block_reject event for $op"
+		grep ' pnfs_block_' $TRACE/trace | grep -v ' pnfs_block_io:' |
+			head -5 | sed 's/^/# trace: /'
+		rc=1
+	fi
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "no MDS WRITE: the malformed layout was used"; rc=1; }
+	check_data "$name" "$seed" || rc=1
+	return $rc
+}
+
+if setup; then
+	ktap_pass "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, tracepoints on"
+else
+	ktap_fail "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, tracepoints on"
+	tail -20 /results/mds.log | sed 's/^/# mds: /'
+	ktap_finish
+	exit 1
+fi
+
+ktap_check "control: no fault, $SIZE over the layout, nothing rejected" t_control c0 100
+
+seed=200
+for kind in $LG_KINDS; do
+	seed=$((seed + 1))
+	what="rejected, I/O through the MDS, data correct"
+	[ "$kind" = unknown-device ] &&
+		what="GETDEVICEINFO answered NOENT, I/O through the MDS, data correct"
+	ktap_check "LAYOUTGET $kind: $what" t_hostile LAYOUTGET "$kind" $seed
+done
+for kind in $GDI_KINDS; do
+	seed=$((seed + 1))
+	ktap_check "GETDEVICEINFO $kind: rejected, I/O through the MDS, data correct" \
+		t_hostile GETDEVICEINFO "$kind" $seed
+done
+
+# Every kind the server knows was tested above.
+t_all_kinds()
+{
+	local known want
+
+	known=$(ctl fault list | python3 -c '
+import json, sys
+k = json.load(sys.stdin)
+print(" ".join("%s:%s" % (op, x) for op in sorted(k) for x in k[op]))')
+	want=$( (for k in $GDI_KINDS; do echo "GETDEVICEINFO:$k"; done
+		 for k in $LG_KINDS; do echo "LAYOUTGET:$k"; done) | sort | xargs)
+	[ "$(echo "$known" | tr ' ' '\n' | sort | xargs)" = "$want" ] ||
+		{ ktap_diag "server knows: $known"; return 1; }
+}
+ktap_check "every fault kind of faults.py was tested" t_all_kinds
+
+# After all that, a fresh mount uses the layout again.
+t_after()
+{
+	remount && t_control c1 300
+}
+ktap_check "after the faults: fresh mount, layout used again, nothing rejected" t_after
+
+cat $TRACE/trace >/results/trace.txt 2>/dev/null
+ctl ops >/results/mds-ops.json 2>/dev/null
+t_no_server_faults()
+{
+	[ "$(ctl faults)" = 0 ]
+}
+
+t_umount()
+{
+	t umount $MP && ! mountpoint -q $MP
+}
+
+t_stop_mds()
+{
+	kill "$MDS_PID" && wait "$MDS_PID"
+}
+
+ktap_check "server hit no internal fault" t_no_server_faults
+ktap_check "unmount" t_umount
+ktap_check "server exits cleanly on SIGTERM" t_stop_mds
+kill "$BLKMAPD_PID" 2>/dev/null
+ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+ktap_finish
