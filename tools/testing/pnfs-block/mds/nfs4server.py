@@ -1104,6 +1104,12 @@ class NFS4Server:
         if self.in_grace():
             raise FSError(c.NFS4ERR_GRACE)
         self._layout_policy()
+        # Like nfsd (NFS4ERR_RECALLCONFLICT while the file has recalls
+        # in flight): no new layout on a file while one of its layouts is
+        # being recalled, or a LAYOUTRETURN crossing this reply on the
+        # wire would take back what it hands out.
+        if any(s.recalling for s in self.states.for_inode(ino, 'layout')):
+            raise FSError(c.NFS4ERR_RECALLCONFLICT)
         lst = self._layout_state(cx, sid, ino)
         # Reply overhead: status, roc, stateid, count, offset, length,
         # iomode, type, body length, extent count.
@@ -1273,6 +1279,7 @@ class NFS4Server:
                 if s is None:
                     continue
                 st.bump()
+                st.recalling = True
                 a = Packer()
                 a.u32(self.layouts.layout_type)
                 a.u32(c.LAYOUTIOMODE4_ANY)
@@ -1294,6 +1301,10 @@ class NFS4Server:
                 # matches, so the layout counts as returned.
                 with self.lock:
                     self.states.drop(st)
+            elif not (isinstance(res, list) and
+                      res[-1] == (c.OP_CB_LAYOUTRECALL, c.NFS4_OK)):
+                with self.lock:
+                    st.recalling = False
         return out
 
     def _cb_retry(self, session, ops):

@@ -64,9 +64,9 @@ class TCPCase(unittest.TestCase):
         self.cl.setup()
         st, res = self.cl.session_compound([
             C.putrootfh(), C.open_create(self.cl.clientid, b'o', b'r'), C.getfh()])
-        sid, fh = res[2][2]['stateid'], res[3][2]
+        osid, fh = res[2][2]['stateid'], res[3][2]
         st, res = self.cl.session_compound([
-            C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
+            C.putfh(fh), C.layoutget(osid, c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
         self.assertEqual(st, c.NFS4_OK)
         lsid = res[2][2]['stateid']
         seen = []
@@ -117,7 +117,14 @@ class TCPCase(unittest.TestCase):
         self.assertEqual(rargs[4], fh)
         # The recall moved the layout stateid on by one.
         self.assertEqual(rargs[7], (lsid[0] + 1, lsid[1]))
+        # Until the layout is back, no new one on the file.
+        st, res = self.cl.session_compound([
+            C.putfh(fh), C.layoutget(rargs[7], c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
+        self.assertEqual(st, c.NFS4ERR_RECALLCONFLICT)
         st, res = self.cl.session_compound([C.putfh(fh), C.layoutreturn(rargs[7])])
+        self.assertEqual(st, c.NFS4_OK)
+        st, res = self.cl.session_compound([
+            C.putfh(fh), C.layoutget(osid, c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
         self.assertEqual(st, c.NFS4_OK)
 
 
