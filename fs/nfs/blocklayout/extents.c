@@ -691,12 +691,13 @@ static unsigned int __bl_ext_splits(struct bl_ext_cache *c,
  * @root: the tree
  * @start: first sector
  * @end: one past the last sector, or ~0
+ * @keep_tagged: leave extents not tagged %BL_EXT_CLEAN whole and in place
  * @pool: holds an extent if one straddles the whole range
  * @free: where dropped extents go
  */
 static void __bl_ext_remove_range(struct bl_ext_cache *c, struct rb_root *root,
 				  sector_t start, sector_t end,
-				  struct bl_ext_pool *pool,
+				  bool keep_tagged, struct bl_ext_pool *pool,
 				  struct list_head *free)
 {
 	struct bl_ext_node *n = bl_ext_first_after(root, start), *next;
@@ -704,6 +705,8 @@ static void __bl_ext_remove_range(struct bl_ext_cache *c, struct rb_root *root,
 	lockdep_assert_held(&c->lock);
 	for (; n && n->ext.f_offset < end; n = next) {
 		next = bl_ext_next(n);
+		if (keep_tagged && n->ext.tag != BL_EXT_CLEAN)
+			continue;
 		if (n->ext.f_offset < start && bl_ext_end(&n->ext) > end) {
 			if (__bl_ext_split(c, root, n, end, pool))
 				n->ext.len = start - n->ext.f_offset;
@@ -778,7 +781,8 @@ int bl_ext_mark_written(struct bl_ext_cache *c, sector_t start, sector_t len,
 		__bl_ext_set_tag(c, n, BL_EXT_WRITTEN);
 	}
 	__bl_ext_merge_range(c, &c->rw_root, start, end, &free);
-	__bl_ext_remove_range(c, &c->ro_root, start, end, &pool, &free);
+	__bl_ext_remove_range(c, &c->ro_root, start, end, false, &pool,
+			      &free);
 	c->lwb = max(c->lwb, lwb);
 	spin_unlock(&c->lock);
 	bl_ext_release(c, &free);
@@ -948,9 +952,14 @@ void bl_ext_commit_done(struct bl_ext_cache *c, bool ok)
  * @start: first file sector
  * @end: one past the last file sector, or ~0 for "to the end of the file"
  *
- * Drops [@start, @end) from both trees, splitting extents at the borders,
- * written ones included (commit before returning a layout).  Device
- * references are put after the lock is dropped.  An extent reaching past
+ * Drops [@start, @end) from both trees, splitting extents at the borders.
+ * Extents written but not yet committed (tagged %BL_EXT_WRITTEN or
+ * %BL_EXT_COMMITTING) stay whole: the generic client may answer a
+ * CB_LAYOUTRECALL with NFS4ERR_NOMATCHING_LAYOUT, and call this, while a
+ * segment it already gave back still waits for its LAYOUTCOMMIT, and
+ * dropping the written state then would leave those blocks uncommitted
+ * for good.  The next LAYOUTCOMMIT lists them.  Device references are put
+ * after the lock is dropped.  An extent reaching past
  * both borders needs a new extent for its tail, allocated with %GFP_NOFS.
  *
  * Return: %0, or %-ENOMEM if that allocation fails: then the cache is
@@ -977,8 +986,8 @@ int bl_ext_remove(struct bl_ext_cache *c, sector_t start, sector_t end)
 		if (err)
 			goto out_drain;
 	}
-	__bl_ext_remove_range(c, &c->rw_root, start, end, &pool, &free);
-	__bl_ext_remove_range(c, &c->ro_root, start, end, &pool, &free);
+	__bl_ext_remove_range(c, &c->rw_root, start, end, true, &pool, &free);
+	__bl_ext_remove_range(c, &c->ro_root, start, end, false, &pool, &free);
 	spin_unlock(&c->lock);
 	bl_ext_release(c, &free);
 out_drain:

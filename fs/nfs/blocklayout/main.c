@@ -196,6 +196,9 @@ static void bl_return_range(struct pnfs_layout_hdr *lo,
 	else
 		end = (range->offset + range->length) >> SECTOR_SHIFT;
 	bl_ext_remove(&bl->ext, start, end);
+	trace_pnfs_block_return_range(NFS_FILEID(lo->plh_inode), range->offset,
+				      range->length,
+				      bl_ext_has_pending(&bl->ext));
 }
 
 static int bl_set_layoutdriver(struct nfs_server *server,

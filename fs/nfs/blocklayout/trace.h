@@ -178,6 +178,31 @@ TRACE_EVENT(pnfs_block_commit,
 		  __entry->count, __entry->len, __entry->status)
 );
 
+/*
+ * A range the generic client forgot (a recall it answered with
+ * NFS4ERR_NOMATCHING_LAYOUT, or a full return); @pending says written
+ * extents not yet committed were kept for the next LAYOUTCOMMIT.
+ */
+TRACE_EVENT(pnfs_block_return_range,
+	TP_PROTO(u64 fileid, u64 offset, u64 length, bool pending),
+	TP_ARGS(fileid, offset, length, pending),
+	TP_STRUCT__entry(
+		__field(u64, fileid)
+		__field(u64, offset)
+		__field(u64, length)
+		__field(bool, pending)
+	),
+	TP_fast_assign(
+		__entry->fileid = fileid;
+		__entry->offset = offset;
+		__entry->length = length;
+		__entry->pending = pending;
+	),
+	TP_printk("fileid=%llu offset=%llu length=%llu uncommitted=%s",
+		  __entry->fileid, __entry->offset, __entry->length,
+		  __entry->pending ? "kept" : "none")
+);
+
 /* How far past the request a LAYOUTGET asked. */
 TRACE_EVENT(pnfs_block_layoutget_size,
 	TP_PROTO(u64 fileid, u64 offset, u64 want, bool write),

@@ -697,17 +697,38 @@ static void bl_ext_remove_ranges(struct kunit *test)
 	bl_test_destroy(test);
 }
 
-/* Written state is dropped with the range; the counters follow. */
+/*
+ * Written extents outlive a return of their range until they are
+ * committed; the clean parts around them go.
+ */
 static void bl_ext_remove_written(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
+	void *buf;
+	size_t len;
 
 	bl_test_add_mib(test);
 	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 8, 8, 0,
 						  GFP_KERNEL), 0);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_pending(&ctx->cache));
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 4, 20), 0);
+	KUNIT_EXPECT_TRUE(test, bl_ext_has_written(&ctx->cache));
+	bl_test_expect_none(test, 4, true);
+	bl_test_expect_none(test, 19, true);
+	bl_test_expect(test, 8, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_WRITTEN,
+		       0, 8, 8, (SZ_4G >> SECTOR_SHIFT) + 8);
+	/* The same while its LAYOUTCOMMIT is in flight. */
+	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
+						    &len, NULL, GFP_KERNEL), 1);
+	kvfree(buf);
+	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 0, ~(sector_t)0), 0);
+	bl_test_expect(test, 8, true, PNFS_BLOCK_INVALID_DATA,
+		       BL_EXT_COMMITTING, 0, 8, 8, (SZ_4G >> SECTOR_SHIFT) + 8);
+	bl_ext_commit_done(&ctx->cache, true);
 	KUNIT_EXPECT_FALSE(test, bl_ext_has_pending(&ctx->cache));
+	/* Committed, it is clean and goes with the next return. */
+	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 0, ~(sector_t)0), 0);
+	bl_test_expect_none(test, 8, true);
 	bl_test_destroy(test);
 }
 
@@ -816,8 +837,9 @@ static void bl_model_remove(struct kunit *test, struct bl_model *m)
 
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, start, end), 0);
 	for (s = start; s < end && s < BL_MODEL_SECTORS; s++) {
-		m->w[s].state = -1;
-		m->w[s].tag = BL_EXT_CLEAN;
+		/* Uncommitted written state stays (whole extents). */
+		if (m->w[s].tag == BL_EXT_CLEAN)
+			m->w[s].state = -1;
 		m->r[s].state = -1;
 	}
 }
