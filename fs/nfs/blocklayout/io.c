@@ -111,6 +111,7 @@ static void bl_io_complete_work(struct work_struct *work)
 	struct bl_io *io = container_of(work, struct bl_io, work);
 	struct nfs_pgio_header *hdr = io->hdr;
 	struct bl_layout *bl = hdr_layout(hdr);
+	struct inode *inode = NULL;
 	bool io_write = io->write;
 	unsigned int i;
 
@@ -146,8 +147,21 @@ static void bl_io_complete_work(struct work_struct *work)
 				    hdr->args.count, io_write, 0);
 	hdr->task.tk_status = hdr->pnfs_error;
 	if (io_write) {
+		/*
+		 * A recalled segment goes back to the server only after the
+		 * LAYOUTCOMMIT that lists its writes.  One that finished after
+		 * the recall's own commit was sent would pin the segment until
+		 * the inode's next writeback: commit it now.
+		 */
+		if (!hdr->pnfs_error &&
+		    !test_bit(NFS_LSEG_VALID, &hdr->lseg->pls_flags))
+			inode = igrab(hdr->inode);
 		hdr->verf.committed = NFS_FILE_SYNC;
 		pnfs_ld_write_done(hdr);
+		if (inode) {
+			pnfs_layoutcommit_inode(inode, false);
+			iput(inode);
+		}
 	} else {
 		pnfs_ld_read_done(hdr);
 	}
