@@ -179,7 +179,17 @@ static int bl_leaf_new(struct file *file, u64 pr_key, void **handle)
  * mounted on this very host when client and server are one machine),
  * open it unclaimed, as mainline always does, and say so.
  */
-static struct file *bl_open_disk(dev_t dev)
+/**
+ * bl_open_disk - open a disk for layout I/O
+ * @dev: the disk
+ *
+ * Opens @dev for reading and writing, claimed by this driver.  A disk
+ * someone else claims (a local mount of the exported file system, say) is
+ * used unclaimed, with a warning.  Must be called in process context.
+ *
+ * Return: the open disk or an ERR_PTR().
+ */
+struct file *bl_open_disk(dev_t dev)
 {
 	const blk_mode_t mode = BLK_OPEN_READ | BLK_OPEN_WRITE;
 	struct file *file;
@@ -228,7 +238,7 @@ static int bl_resolve_scsi(struct bl_dev *bd, const struct bl_vol_desc *desc,
 	struct file *file;
 	int ret;
 
-	file = bl_scsi_open(desc, &bl_bdev_holder);
+	file = bl_scsi_open(desc);
 	if (IS_ERR(file)) {
 		trace_pnfs_block_dev_resolve(bd->layout_type, 0, 0,
 					     PTR_ERR(file));

@@ -69,6 +69,7 @@ void bl_dev_get(struct bl_dev *dev);
 void bl_dev_put(struct bl_dev *dev);
 void bl_dev_mark_unavailable(struct bl_dev *dev);
 int bl_dev_flush(struct bl_dev *dev);
+struct file *bl_open_disk(dev_t dev);
 int bl_dev_init(void);
 void bl_dev_exit(void);
 
@@ -79,7 +80,7 @@ void bl_dev_exit(void);
 
 int bl_scsi_names(const struct bl_vol_desc *desc,
 		  char *names[BL_SCSI_MAX_NAMES], gfp_t gfp);
-struct file *bl_scsi_open(const struct bl_vol_desc *desc, void *holder);
+struct file *bl_scsi_open(const struct bl_vol_desc *desc);
 int bl_pr_register(struct block_device *bdev, u64 key);
 void bl_pr_unregister(struct block_device *bdev, u64 key);
 

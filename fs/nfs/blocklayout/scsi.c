@@ -173,17 +173,16 @@ static bool bl_scsi_same_lu(struct block_device *bdev,
 /**
  * bl_scsi_open - open the disk a BASE volume names
  * @desc: a BASE volume, checked by bl_decode_deviceaddr()
- * @holder: the exclusive-open holder to use
  *
- * Tries the names of bl_scsi_names() in order.  Must be called in process
- * context.
+ * Tries the names of bl_scsi_names() in order and opens the first disk
+ * that carries the designator with bl_open_disk().  Must be called in
+ * process context.
  *
  * Return: the open disk, or an ERR_PTR(): %-ENODEV if no name leads to a
  * disk with this designator.
  */
-struct file *bl_scsi_open(const struct bl_vol_desc *desc, void *holder)
+struct file *bl_scsi_open(const struct bl_vol_desc *desc)
 {
-	const blk_mode_t mode = BLK_OPEN_READ | BLK_OPEN_WRITE;
 	char *names[BL_SCSI_MAX_NAMES];
 	struct file *found = ERR_PTR(-ENODEV);
 	int nr, i;
@@ -195,14 +194,16 @@ struct file *bl_scsi_open(const struct bl_vol_desc *desc, void *holder)
 		char *path = kasprintf(GFP_KERNEL, "/dev/disk/by-id/%s",
 				       names[i]);
 		struct file *file;
+		dev_t dev;
 
 		if (!path) {
 			found = ERR_PTR(-ENOMEM);
 			break;
 		}
-		file = bdev_file_open_by_path(path, mode, holder, NULL);
-		if (IS_ERR(file) && PTR_ERR(file) == -EBUSY)
-			file = bdev_file_open_by_path(path, mode, NULL, NULL);
+		if (lookup_bdev(path, &dev))
+			file = ERR_PTR(-ENODEV);
+		else
+			file = bl_open_disk(dev);
 		if (!IS_ERR(file)) {
 			if (bl_scsi_same_lu(file_bdev(file), desc)) {
 				found = file;
