@@ -108,6 +108,11 @@ load_driver()
 	# Our tracepoints, for the record; results/trace.txt keeps them.
 	if [ -d /sys/kernel/tracing/events/pnfs_block ]; then
 		echo 8192 >/sys/kernel/tracing/buffer_size_kb
+		# An event of the core kernel stays on, so that unloading
+		# the module does not switch the tracer's sched_switch hook
+		# off: that live patch of __schedule() once hit an int3
+		# oops under TCG (2026-11-26, scsi-e2e, at rmmod).
+		echo 1 >/sys/kernel/tracing/events/module/module_load/enable
 		echo 1 >/sys/kernel/tracing/events/pnfs_block/enable
 	fi
 	ktap_diag "driver $PNFSBL_DRIVER: taint '$(cat /sys/module/blocklayoutdriver/taint)'" \

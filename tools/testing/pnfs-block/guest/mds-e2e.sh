@@ -216,8 +216,10 @@ t_recall()
 	ktap_diag "recalls: ok=$ok nomatching=$nomatch nothing-held=$none other=$other;$(delta_summary $MP)"
 	got=$(ctl sha256 /rc)
 	[ "$got" = "$want" ] || { ktap_diag "server sha256 $got, want $want"; return 1; }
-	[ $other = 0 ] && [ $((ok + nomatch)) -gt 0 ] || return 1
-	[ $ok = 0 ] || [ "$(delta $MP LAYOUTRETURN)" -gt 0 ]
+	[ $other = 0 ] || { ktap_diag "unexpected recall answers"; return 1; }
+	[ $((ok + nomatch)) -gt 0 ] || { ktap_diag "no recall reached a layout"; return 1; }
+	[ $ok = 0 ] || [ "$(delta $MP LAYOUTRETURN)" -gt 0 ] ||
+		{ ktap_diag "recalled, but no LAYOUTRETURN"; return 1; }
 }
 
 t_recall_any_notify()
