@@ -16,7 +16,7 @@ steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
 	steps=(static kunit-plain kunit-kasan mds-unit e2e-block-mainline
 	       e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
-	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-ours
+	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
 	       e2e-mds-hostile-ours e2e-mds-topo-ours)
 logdir=$PNFSBL_OUT/check
 mkdir -p "$logdir"
