@@ -173,19 +173,15 @@ static int bl_leaf_new(struct file *file, u64 pr_key, void **handle)
 	return 0;
 }
 
-/*
- * Open a disk for reading and writing, claimed by this driver.
- * If someone else holds a claim (typically the exported filesystem,
- * mounted on this very host when client and server are one machine),
- * open it unclaimed, as mainline always does, and say so.
- */
 /**
  * bl_open_disk - open a disk for layout I/O
  * @dev: the disk
  *
- * Opens @dev for reading and writing, claimed by this driver.  A disk
- * someone else claims (a local mount of the exported file system, say) is
- * used unclaimed, with a warning.  Must be called in process context.
+ * Opens @dev for reading and writing, claimed by this driver.  If someone
+ * else holds a claim (typically the exported file system, mounted on this
+ * very host when client and server are one machine), opens it unclaimed,
+ * as mainline always does, and says so.  Must be called in process
+ * context.
  *
  * Return: the open disk or an ERR_PTR().
  */
