@@ -7,33 +7,11 @@
 # and moves data over the block layout with the selected driver.  The
 # server's files are expected in /t/mds/ (e2e.sh copies them there).
 . /t/common.sh
+. /t/mds-common.sh
 
-MDS_DIR=/t/mds
-MDS_PORT=20490
-MDS_SOCK=/run/pnfs-mds.sock
-MDS_META=/run/pnfs-mds.json
-MP=/mnt/mds
 SIZE=${PNFSBL_MDS_SIZE:-32m}
 
 ktap_plan 28
-
-ctl()
-{
-	python3 "$MDS_DIR/mdsctl.py" "$MDS_SOCK" "$@"
-}
-
-start_mds()
-{
-	local disk
-
-	disk=$(disk_by_serial pnfsbl-data1) || return 1
-	[ -f "$MDS_DIR/mds.py" ] || { ktap_diag "no $MDS_DIR/mds.py"; return 1; }
-	python3 "$MDS_DIR/mds.py" --disk "$disk" --port $MDS_PORT \
-		--meta "$MDS_META" --control "$MDS_SOCK" --lease 10 -v \
-		2>>/results/mds.log &
-	MDS_PID=$!
-	ctl --wait 30
-}
 
 setup()
 {
@@ -418,26 +396,6 @@ start_stripe_mds()
 		[ "$(pnfs_type $MP)" = LAYOUT_BLOCK_VOLUME ]
 }
 
-# dm_sum NAME: the file read through the dm-striped device, following the
-# block map the server reports.
-dm_sum()
-{
-	ctl stat "/$1" | python3 -c '
-import hashlib, json, os, sys
-st = json.load(sys.stdin)
-fd = os.open(sys.argv[1], os.O_RDONLY)
-h, pos = hashlib.sha256(), 0
-for foff, n, soff, state in st["extents"]:
-    if foff >= st["size"]:
-        break
-    h.update(b"\0" * (foff - pos))
-    n = min(n, st["size"] - foff)
-    h.update(os.pread(fd, n, soff) if state == "rw" else b"\0" * n)
-    pos = foff + n
-h.update(b"\0" * (st["size"] - pos))
-print(h.hexdigest())' "$STRIPE_DEV"
-}
-
 t_stripe_data()
 {
 	local want got
@@ -453,7 +411,7 @@ t_stripe_data()
 	got=$(ctl sha256 /st)
 	[ "$got" = "$want" ] || { ktap_diag "MDS view $got, want $want"; return 1; }
 	drop_caches
-	got=$(dm_sum st)
+	got=$(dm_sum st "$STRIPE_DEV")
 	[ "$got" = "$want" ] || { ktap_diag "dm-striped view $got, want $want"; return 1; }
 	umount $MP && drop_caches &&
 		t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP ||

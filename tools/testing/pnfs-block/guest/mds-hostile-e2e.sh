@@ -8,12 +8,8 @@
 # instead and lose no byte.  The server runs on the whole disk
 # pnfsbl-data1; its files are expected in /t/mds/.
 . /t/common.sh
+. /t/mds-common.sh
 
-MDS_DIR=/t/mds
-MDS_PORT=20490
-MDS_SOCK=/run/pnfs-mds.sock
-MDS_META=/run/pnfs-mds.json
-MP=/mnt/mds
 SIZE=${PNFSBL_HOSTILE_SIZE:-4m}
 TRACE=/sys/kernel/tracing
 
@@ -25,11 +21,6 @@ GDI_KINDS="bad-volume-type child-index self-reference sig-past-end
 # 1 setup + 1 control + 10 LAYOUTGET + 9 GETDEVICEINFO + 1 fault list
 # + 1 control after the faults + 3 teardown + 1 kernel log
 ktap_plan 27
-
-ctl()
-{
-	python3 "$MDS_DIR/mdsctl.py" "$MDS_SOCK" "$@"
-}
 
 mount_mds()
 {
@@ -43,19 +34,6 @@ mount_mds()
 remount()
 {
 	t umount $MP && drop_caches && mount_mds
-}
-
-start_mds()
-{
-	local disk
-
-	disk=$(disk_by_serial pnfsbl-data1) || return 1
-	[ -f "$MDS_DIR/mds.py" ] || { ktap_diag "no $MDS_DIR/mds.py"; return 1; }
-	python3 "$MDS_DIR/mds.py" --disk "$disk" --port $MDS_PORT \
-		--meta "$MDS_META" --control "$MDS_SOCK" --lease 10 -v \
-		2>>/results/mds.log &
-	MDS_PID=$!
-	ctl --wait 30
 }
 
 setup()

@@ -9,20 +9,12 @@
 # independently (dm-linear, dm-striped) over the same disks.  The
 # server's files are expected in /t/mds/.
 . /t/common.sh
+. /t/mds-common.sh
 
-MDS_DIR=/t/mds
-MDS_PORT=20490
-MDS_SOCK=/run/pnfs-mds.sock
-MP=/mnt/mds
 SIZE=${PNFSBL_TOPO_SIZE:-32m}
 MIB=2048	# sectors
 
 ktap_plan 9
-
-ctl()
-{
-	python3 "$MDS_DIR/mdsctl.py" "$MDS_SOCK" "$@"
-}
 
 mount_mds()
 {
@@ -56,26 +48,6 @@ dm()
 	[ -b "$node" ] || node=/dev/$(dmsetup info -c --noheadings -o blkdevname "$1")
 	[ -b "$node" ] || { ktap_diag "no node for $1"; return 1; }
 	echo "$node"
-}
-
-# dm_sum NAME DEV: the file read through DEV, following the block map the
-# server reports (its storage offsets are offsets in the top volume).
-dm_sum()
-{
-	ctl stat "/$1" | python3 -c '
-import hashlib, json, os, sys
-st = json.load(sys.stdin)
-fd = os.open(sys.argv[1], os.O_RDONLY)
-h, pos = hashlib.sha256(), 0
-for foff, n, soff, state in st["extents"]:
-    if foff >= st["size"]:
-        break
-    h.update(b"\0" * (foff - pos))
-    n = min(n, st["size"] - foff)
-    h.update(os.pread(fd, n, soff) if state == "rw" else b"\0" * n)
-    pos = foff + n
-h.update(b"\0" * (st["size"] - pos))
-print(h.hexdigest())' "$2"
 }
 
 # start_topo NAME JSON: the server with that topology, and the mount.
