@@ -51,6 +51,20 @@ static inline struct bl_layout *to_bl_layout(struct pnfs_layout_hdr *lo)
 	return container_of(lo, struct bl_layout, lo);
 }
 
+/* layout.c */
+extern const struct nfs_pageio_ops bl_pg_read_ops;
+extern const struct nfs_pageio_ops bl_pg_write_ops;
+struct pnfs_layout_hdr *bl_alloc_layout_hdr(struct inode *inode, gfp_t gfp);
+struct pnfs_layout_hdr *bl_alloc_scsi_layout_hdr(struct inode *inode,
+						 gfp_t gfp);
+void bl_free_layout_hdr(struct pnfs_layout_hdr *lo);
+struct pnfs_layout_segment *bl_alloc_lseg(struct pnfs_layout_hdr *lo,
+					  struct nfs4_layoutget_res *lgr,
+					  gfp_t gfp);
+void bl_free_lseg(struct pnfs_layout_segment *lseg);
+void bl_return_range(struct pnfs_layout_hdr *lo,
+		     struct pnfs_layout_range *range);
+
 /* io.c */
 enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr);
 enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how);

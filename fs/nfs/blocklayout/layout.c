@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pNFS block and SCSI layout client: the per-inode layout.
+ *
+ * Allocation of the layout header and of layout segments (each LAYOUTGET
+ * reply goes into the layout's extent cache), how much a LAYOUTGET asks
+ * for, which requests may use the layout at all, and what a returned
+ * range leaves behind.
+ */
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sunrpc/xdr.h>
+
+#include "../pnfs.h"
+#include "../nfs4_fs.h"
+#include "../internal.h"
+#include "blocklayout.h"
+#include "dev.h"
+#include "layout.h"
+#include "trace.h"
+
+/* Sequential writers get layouts for up to this much past the request. */
+#define BL_LAYOUTGET_WINDOW_MAX	((u64)SZ_64M)
+#define BL_LAYOUTGET_WINDOW_MIN	((u64)SZ_1M)
+
+static void bl_layout_dev_get(void *dev)
+{
+	bl_dev_get(dev);
+}
+
+static void bl_layout_dev_put(void *dev)
+{
+	bl_dev_put(dev);
+}
+
+static const struct bl_ext_dev_ops bl_layout_dev_ops = {
+	.get	= bl_layout_dev_get,
+	.put	= bl_layout_dev_put,
+};
+
+static struct pnfs_layout_hdr *bl_alloc_layout(struct inode *inode, gfp_t gfp,
+					       bool scsi)
+{
+	struct bl_layout *bl = kzalloc(sizeof(*bl), gfp);
+
+	if (!bl)
+		return NULL;
+	bl_ext_cache_init(&bl->ext, &bl_layout_dev_ops);
+	spin_lock_init(&bl->lock);
+	bl->scsi = scsi;
+	return &bl->lo;
+}
+
+/**
+ * bl_alloc_layout_hdr - allocate the layout of an inode, block layout
+ * @inode: the inode
+ * @gfp: allocation flags
+ *
+ * The pnfs_layoutdriver_type.alloc_layout_hdr method of LAYOUT_BLOCK_VOLUME.
+ *
+ * Return: the generic header of a new struct bl_layout, or %NULL.
+ */
+struct pnfs_layout_hdr *bl_alloc_layout_hdr(struct inode *inode, gfp_t gfp)
+{
+	return bl_alloc_layout(inode, gfp, false);
+}
+
+/**
+ * bl_alloc_scsi_layout_hdr - allocate the layout of an inode, SCSI layout
+ * @inode: the inode
+ * @gfp: allocation flags
+ *
+ * The pnfs_layoutdriver_type.alloc_layout_hdr method of LAYOUT_SCSI.
+ *
+ * Return: the generic header of a new struct bl_layout, or %NULL.
+ */
+struct pnfs_layout_hdr *bl_alloc_scsi_layout_hdr(struct inode *inode,
+						 gfp_t gfp)
+{
+	return bl_alloc_layout(inode, gfp, true);
+}
+
+/**
+ * bl_free_layout_hdr - free a layout whose last reference is gone
+ * @lo: the generic header of a struct bl_layout
+ *
+ * The pnfs_layoutdriver_type.free_layout_hdr method.
+ */
+void bl_free_layout_hdr(struct pnfs_layout_hdr *lo)
+{
+	struct bl_layout *bl = to_bl_layout(lo);
+	unsigned int i;
+
+	bl_ext_cache_destroy(&bl->ext);
+	for (i = 0; i < bl->nr_dirty; i++)
+		bl_dev_put(bl->dirty[i]);
+	kfree_rcu(bl, lo.plh_rcu);
+}
+
+/* Look up (GETDEVICEINFO if need be) the device of every extent. */
+static int bl_get_ext_devs(struct pnfs_layout_hdr *lo,
+			   const struct bl_ext_list *list, struct bl_dev **devs,
+			   const struct cred *cred, gfp_t gfp)
+{
+	struct nfs_server *server = NFS_SERVER(lo->plh_inode);
+	u32 i;
+
+	for (i = 0; i < list->nr; i++) {
+		const struct bl_ext_desc *d = &list->exts[i];
+		struct nfs4_deviceid_node *node;
+
+		if (d->state == PNFS_BLOCK_NONE_DATA)
+			continue;
+		/* Extents of one reply mostly share a device ID. */
+		if (i && devs[i - 1] &&
+		    !memcmp(&list->exts[i - 1].devid, &d->devid,
+			    sizeof(d->devid))) {
+			devs[i] = devs[i - 1];
+			bl_dev_get(devs[i]);
+		} else {
+			node = bl_find_get_deviceid(server, &d->devid, cred,
+						    gfp);
+			if (IS_ERR(node))
+				return PTR_ERR(node);
+			devs[i] = to_bl_dev(node);
+		}
+		if (!bl_vol_contains(devs[i]->tree, d->storage_offset,
+				     d->len)) {
+			struct bl_err err = {
+				.reason = "extent past the end of its volume",
+				.index = i,
+			};
+
+			bl_report_reject(server, "LAYOUTGET", &err, -EINVAL);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/**
+ * bl_alloc_lseg - take in a LAYOUTGET reply
+ * @lo: the layout
+ * @lgr: the reply
+ * @gfp: allocation flags
+ *
+ * The pnfs_layoutdriver_type.alloc_lseg method.  Decodes and checks the
+ * extents, looks up their devices and adds the extents to the layout's
+ * cache; the segment itself carries none.  Sleeps.
+ *
+ * Return: the new segment (marked NFS_LSEG_UNAVAILABLE if its devices
+ * cannot be reached, so that I/O goes to the MDS), or an ERR_PTR() if
+ * the reply was refused or memory ran out.
+ */
+struct pnfs_layout_segment *bl_alloc_lseg(struct pnfs_layout_hdr *lo,
+					  struct nfs4_layoutget_res *lgr,
+					  gfp_t gfp)
+{
+	struct nfs_server *server = NFS_SERVER(lo->plh_inode);
+	struct bl_layout *bl = to_bl_layout(lo);
+	struct pnfs_layout_segment *lseg;
+	struct bl_ext_list *list = NULL;
+	struct bl_dev **devs = NULL;
+	struct bl_err err = {};
+	struct xdr_stream xdr;
+	struct xdr_buf buf;
+	struct page *scratch;
+	u32 i;
+	int ret;
+
+	lseg = kzalloc(sizeof(*lseg), gfp);
+	if (!lseg)
+		return ERR_PTR(-ENOMEM);
+	scratch = alloc_page(gfp);
+	if (!scratch) {
+		ret = -ENOMEM;
+		goto out_free_lseg;
+	}
+
+	xdr_init_decode_pages(&xdr, &buf, lgr->layoutp->pages,
+			      lgr->layoutp->len);
+	xdr_set_scratch_page(&xdr, scratch);
+	ret = bl_decode_layout(&xdr, &lgr->range, server->pnfs_blksize, gfp,
+			       &list, &err);
+	if (ret) {
+		if (ret != -ENOMEM)
+			bl_report_reject(server, "LAYOUTGET", &err, ret);
+		goto out_free_scratch;
+	}
+
+	devs = kcalloc(list->nr, sizeof(*devs), gfp);
+	if (!devs) {
+		ret = -ENOMEM;
+		goto out_free_list;
+	}
+	ret = bl_get_ext_devs(lo, list, devs, lo->plh_lc_cred, gfp);
+	if (!ret)
+		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr,
+				       (void *const *)devs, gfp);
+	for (i = 0; i < list->nr; i++)
+		if (devs[i])
+			bl_dev_put(devs[i]);
+	kfree(devs);
+out_free_list:
+	bl_free_ext_list(list);
+out_free_scratch:
+	__free_page(scratch);
+	if (ret == -ENODEV) {
+		/* The devices are not reachable: I/O goes to the MDS. */
+		set_bit(NFS_LSEG_UNAVAILABLE, &lseg->pls_flags);
+		return lseg;
+	}
+	if (!ret)
+		return lseg;
+out_free_lseg:
+	kfree(lseg);
+	return ERR_PTR(ret);
+}
+
+/**
+ * bl_free_lseg - free a layout segment
+ * @lseg: a segment from bl_alloc_lseg()
+ *
+ * The pnfs_layoutdriver_type.free_lseg method.
+ */
+void bl_free_lseg(struct pnfs_layout_segment *lseg)
+{
+	kfree(lseg);
+}
+
+/**
+ * bl_return_range - forget the extents of a range given back
+ * @lo: the layout
+ * @range: the range returned or recalled
+ *
+ * The pnfs_layoutdriver_type.return_range method.  Written extents not
+ * yet committed are kept for the next LAYOUTCOMMIT (bl_ext_remove()).
+ */
+void bl_return_range(struct pnfs_layout_hdr *lo,
+		     struct pnfs_layout_range *range)
+{
+	struct bl_layout *bl = to_bl_layout(lo);
+	sector_t start = range->offset >> SECTOR_SHIFT;
+	sector_t end;
+
+	if (range->length == NFS4_MAX_UINT64 ||
+	    range->offset + range->length < range->offset)
+		end = ~(sector_t)0;
+	else
+		end = (range->offset + range->length) >> SECTOR_SHIFT;
+	bl_ext_remove(&bl->ext, start, end);
+	trace_pnfs_block_return_range(NFS_FILEID(lo->plh_inode), range->offset,
+				      range->length,
+				      bl_ext_has_pending(&bl->ext));
+}
+
+/*
+ * Direct I/O goes over the layout only when it covers whole sectors
+ * (reads) or whole pages (writes, so that no block is partly written);
+ * the rest goes through the MDS.  Buffered I/O is always page based.
+ */
+static bool bl_req_aligned(struct nfs_pageio_descriptor *pgio,
+			   struct nfs_page *req, unsigned int align)
+{
+	if (!pgio->pg_dreq)
+		return true;
+	return IS_ALIGNED(req_offset(req), align) &&
+	       IS_ALIGNED(req->wb_bytes, align);
+}
+
+/*
+ * A layout on an unavailable device is not used: the I/O goes to the MDS
+ * and no LAYOUTGET is sent for this I/O mode for a while.  The layout is
+ * not returned: blocks it already wrote still have to be committed with
+ * its stateid, and a LAYOUTRETURN now would make them unwritten forever.
+ */
+static void bl_check_unavailable(struct nfs_pageio_descriptor *pgio,
+				 bool write)
+{
+	if (!pgio->pg_lseg ||
+	    !test_bit(NFS_LSEG_UNAVAILABLE, &pgio->pg_lseg->pls_flags))
+		return;
+	pnfs_set_lo_fail(pgio->pg_lseg);
+	if (write)
+		nfs_pageio_reset_write_mds(pgio);
+	else
+		nfs_pageio_reset_read_mds(pgio);
+}
+
+static void bl_pg_init_read(struct nfs_pageio_descriptor *pgio,
+			    struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, SECTOR_SIZE)) {
+		nfs_pageio_reset_read_mds(pgio);
+		return;
+	}
+	pnfs_generic_pg_init_read(pgio, req);
+	bl_check_unavailable(pgio, false);
+}
+
+static size_t bl_pg_test_read(struct nfs_pageio_descriptor *pgio,
+			      struct nfs_page *prev, struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, SECTOR_SIZE))
+		return 0;
+	return pnfs_generic_pg_test(pgio, prev, req);
+}
+
+/*
+ * How much to ask LAYOUTGET for: the request, or for a sequential writer
+ * a window that doubles up to BL_LAYOUTGET_WINDOW_MAX, so that a stream of
+ * 1 MiB direct writes needs a handful of LAYOUTGETs, not one each.
+ */
+static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
+			     struct nfs_page *req)
+{
+	struct inode *inode = pgio->pg_inode;
+	u64 isize = i_size_read(inode);
+	u64 offset = req_offset(req);
+	struct bl_layout *bl;
+	u64 want;
+
+	if (pgio->pg_dreq)
+		want = nfs_dreq_bytes_left(pgio->pg_dreq, offset);
+	else
+		want = isize > offset ? isize - offset : req->wb_bytes;
+
+	/* i_lock keeps the layout header from being detached and freed. */
+	spin_lock(&inode->i_lock);
+	if (!NFS_I(inode)->layout)
+		goto out_unlock;
+	bl = to_bl_layout(NFS_I(inode)->layout);
+	spin_lock(&bl->lock);
+	if (offset >= bl->seq_start && offset <= bl->next_offset) {
+		bl->window = clamp(bl->window * 2, BL_LAYOUTGET_WINDOW_MIN,
+				   BL_LAYOUTGET_WINDOW_MAX);
+		bl->next_offset = max(bl->next_offset, offset + want);
+	} else {
+		bl->window = 0;
+		bl->seq_start = offset;
+		bl->next_offset = offset + want;
+	}
+	/*
+	 * Only a writer that extends the file gets more than it asked for:
+	 * inside the file, the extra would allocate the file's holes.
+	 */
+	if (offset + want >= isize)
+		want = max(want, bl->window);
+	spin_unlock(&bl->lock);
+out_unlock:
+	spin_unlock(&inode->i_lock);
+	trace_pnfs_block_layoutget_size(NFS_FILEID(inode), offset, want, true);
+	return want;
+}
+
+static void bl_pg_init_write(struct nfs_pageio_descriptor *pgio,
+			     struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, PAGE_SIZE)) {
+		nfs_pageio_reset_write_mds(pgio);
+		return;
+	}
+	pnfs_generic_pg_init_write(pgio, req, bl_layoutget_size(pgio, req));
+	bl_check_unavailable(pgio, true);
+}
+
+static size_t bl_pg_test_write(struct nfs_pageio_descriptor *pgio,
+			       struct nfs_page *prev, struct nfs_page *req)
+{
+	if (!bl_req_aligned(pgio, req, PAGE_SIZE))
+		return 0;
+	return pnfs_generic_pg_test(pgio, prev, req);
+}
+
+const struct nfs_pageio_ops bl_pg_read_ops = {
+	.pg_init	= bl_pg_init_read,
+	.pg_test	= bl_pg_test_read,
+	.pg_doio	= pnfs_generic_pg_readpages,
+	.pg_cleanup	= pnfs_generic_pg_cleanup,
+};
+
+const struct nfs_pageio_ops bl_pg_write_ops = {
+	.pg_init	= bl_pg_init_write,
+	.pg_test	= bl_pg_test_write,
+	.pg_doio	= pnfs_generic_pg_writepages,
+	.pg_cleanup	= pnfs_generic_pg_cleanup,
+};
