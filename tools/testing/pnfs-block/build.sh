@@ -24,7 +24,7 @@ build_module()
 	mkdir -p "$obj"
 	# The driver includes "../pnfs.h" and friends, as it does in-tree.
 	cp -p "$tree"/fs/nfs/*.h "$PNFSBL_OUT/obj/fs/nfs/"
-	rsync -rlt --checksum --delete \
+	rsync -rl --checksum --delete \
 		--exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
 		--exclude='Module.symvers' --exclude='.tmp_*' \

@@ -16,7 +16,9 @@ if [ ! -f "$dst/.pnfsbl-tree" ]; then
 	touch "$dst/.pnfsbl-tree"
 fi
 
-rsync -rlt --checksum --delete "$PNFSBL_TOP/fs/nfs/blocklayout/" \
+# No -t: a file replaced by an older version must look newer than its
+# object in a warm build directory, or make would keep the stale object.
+rsync -rl --checksum --delete "$PNFSBL_TOP/fs/nfs/blocklayout/" \
 	"$dst/fs/nfs/blocklayout/"
 
 # Re-apply the patches only when they change, so that a warm build does
