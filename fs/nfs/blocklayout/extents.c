@@ -811,49 +811,113 @@ static void bl_ext_commit_entry(void *tmp, u32 i, bool scsi,
 	}
 }
 
-/* Tag up to @max written extents committing, filling @tmp, in file order. */
-static u32 __bl_ext_collect(struct bl_ext_cache *c, void *tmp, u32 max,
-			    bool scsi)
+/* Fill up to @max entries of @tmp from the committing extents, in file order. */
+static u32 __bl_ext_fill_committing(struct bl_ext_cache *c, void *tmp,
+				    u32 max, bool scsi)
 {
 	struct bl_ext_node *n;
 	u32 nr = 0;
 
 	lockdep_assert_held(&c->lock);
 	for (n = bl_ext_node(rb_first(&c->rw_root)); n && nr < max;
-	     n = bl_ext_next(n)) {
-		if (n->ext.tag != BL_EXT_WRITTEN)
-			continue;
-		bl_ext_commit_entry(tmp, nr++, scsi, &n->ext);
-		__bl_ext_set_tag(c, n, BL_EXT_COMMITTING);
-	}
+	     n = bl_ext_next(n))
+		if (n->ext.tag == BL_EXT_COMMITTING)
+			bl_ext_commit_entry(tmp, nr++, scsi, &n->ext);
 	return nr;
 }
 
 /**
- * bl_ext_commit_prepare - build the body of a LAYOUTCOMMIT
+ * bl_ext_commit_collect - choose the extents of the next LAYOUTCOMMIT
+ * @c: the cache
+ * @lwb: if not %NULL, set to one past the last byte written so far (0 if
+ *	unknown): the LAYOUTCOMMIT's last byte written must cover it
+ *
+ * Tags the written extents %BL_EXT_COMMITTING, at most
+ * %BL_EXT_COMMIT_MAX of them, lowest file offsets first; the rest stay
+ * written for the next commit (bl_ext_has_written() stays %true).
+ * Only one commit may be in flight: call bl_ext_commit_done() before
+ * collecting again.
+ *
+ * Return: the number of extents tagged, or %-EBUSY if a commit is in
+ * flight.
+ */
+int bl_ext_commit_collect(struct bl_ext_cache *c, u64 *lwb)
+{
+	struct bl_ext_node *n;
+	int nr = 0;
+
+	spin_lock(&c->lock);
+	if (c->nr_committing) {
+		spin_unlock(&c->lock);
+		return -EBUSY;
+	}
+	for (n = bl_ext_node(rb_first(&c->rw_root));
+	     n && nr < BL_EXT_COMMIT_MAX; n = bl_ext_next(n)) {
+		if (n->ext.tag != BL_EXT_WRITTEN)
+			continue;
+		__bl_ext_set_tag(c, n, BL_EXT_COMMITTING);
+		nr++;
+	}
+	c->commit_lwb = c->lwb;
+	if (lwb)
+		*lwb = c->lwb;
+	spin_unlock(&c->lock);
+	return nr;
+}
+
+/**
+ * bl_ext_commit_forget - drop a device's extents from the commit
+ * @c: the cache
+ * @dev: the device whose written data cannot be called durable
+ *
+ * Takes every extent on @dev tagged %BL_EXT_COMMITTING out of the cache:
+ * the server never hears of them, and until a new LAYOUTGET brings the
+ * range back, reads and writes of it go through the metadata server,
+ * which knows what is there (the old data of a copy-on-write range, or
+ * zeros).  Device references are put after the lock is dropped.
+ *
+ * Return: the number of extents dropped.
+ */
+unsigned int bl_ext_commit_forget(struct bl_ext_cache *c, const void *dev)
+{
+	struct bl_ext_node *n, *next;
+	unsigned int nr = 0;
+	LIST_HEAD(free);
+
+	spin_lock(&c->lock);
+	for (n = bl_ext_node(rb_first(&c->rw_root)); n && c->nr_committing;
+	     n = next) {
+		next = bl_ext_next(n);
+		if (n->ext.tag != BL_EXT_COMMITTING || n->ext.dev != dev)
+			continue;
+		__bl_ext_unlink(c, &c->rw_root, n, &free);
+		nr++;
+	}
+	spin_unlock(&c->lock);
+	bl_ext_release(c, &free);
+	return nr;
+}
+
+/**
+ * bl_ext_commit_encode - encode the body of a LAYOUTCOMMIT
  * @c: the cache
  * @scsi: %true for a SCSI layout (RFC 8154 section 2.4.2: a list of file
  *	ranges), %false for a block layout (RFC 5663 section 2.3.2: a list
  *	of extents sent as READ_WRITE_DATA)
  * @buf: set to the encoded body, allocated with kvmalloc(); the caller
- *	frees it with kvfree() after bl_ext_commit_done()
+ *	frees it with kvfree()
  * @len: set to the length of the body in bytes
- * @lwb: if not %NULL, set to one past the last byte written so far (0 if
- *	unknown): the LAYOUTCOMMIT's last byte written must cover it
  * @gfp: allocation flags (GFP_KERNEL compatible, for kvmalloc())
  *
- * Tags the written extents it lists %BL_EXT_COMMITTING, at most
- * %BL_EXT_COMMIT_MAX of them, lowest file offsets first; the rest stay
- * written for the next commit (bl_ext_has_pending() stays %true).
- * With nothing written the body is a count of zero (4 bytes), which is
- * valid.  Only one commit may be in flight: call bl_ext_commit_done()
- * before preparing another.
+ * Lists the extents tagged %BL_EXT_COMMITTING by bl_ext_commit_collect()
+ * and not forgotten since, in file order.  With none the body is a count
+ * of zero (4 bytes), which is valid.
  *
- * Return: the number of extents listed, %-EBUSY if a commit is in flight,
- * or %-ENOMEM (nothing tagged).
+ * Return: the number of extents listed, or %-ENOMEM (the tags are left
+ * as they are).
  */
-int bl_ext_commit_prepare(struct bl_ext_cache *c, bool scsi, void **buf,
-			  size_t *len, u64 *lwb, gfp_t gfp)
+int bl_ext_commit_encode(struct bl_ext_cache *c, bool scsi, void **buf,
+			 size_t *len, gfp_t gfp)
 {
 	size_t entry = scsi ? sizeof(struct bl_scsi_range) :
 			      sizeof(struct bl_ext_desc);
@@ -862,11 +926,8 @@ int bl_ext_commit_prepare(struct bl_ext_cache *c, bool scsi, void **buf,
 	u32 max, nr;
 
 	spin_lock(&c->lock);
-	max = min_t(unsigned long, c->nr_written, BL_EXT_COMMIT_MAX);
-	nr = c->nr_committing;
+	max = c->nr_committing;
 	spin_unlock(&c->lock);
-	if (nr)
-		return -EBUSY;
 
 	size = scsi ? bl_scsi_layoutupdate_size(max) :
 		      bl_layoutupdate_size(max);
@@ -880,16 +941,7 @@ int bl_ext_commit_prepare(struct bl_ext_cache *c, bool scsi, void **buf,
 	}
 
 	spin_lock(&c->lock);
-	if (c->nr_committing) {
-		spin_unlock(&c->lock);
-		kvfree(tmp);
-		kvfree(body);
-		return -EBUSY;
-	}
-	nr = __bl_ext_collect(c, tmp, max, scsi);
-	c->commit_lwb = c->lwb;
-	if (lwb)
-		*lwb = c->lwb;
+	nr = __bl_ext_fill_committing(c, tmp, max, scsi);
 	spin_unlock(&c->lock);
 
 	if (scsi)
@@ -898,10 +950,8 @@ int bl_ext_commit_prepare(struct bl_ext_cache *c, bool scsi, void **buf,
 		size = bl_encode_layoutupdate(body, size, tmp, nr);
 	kvfree(tmp);
 	/* Cannot happen: nr <= max and the body was sized for max. */
-	if (WARN_ON_ONCE(size < 0)) {
-		bl_ext_commit_done(c, false);
+	if (WARN_ON_ONCE(size < 0))
 		goto out_free_body;
-	}
 	*buf = body;
 	*len = size;
 	return nr;
@@ -918,7 +968,7 @@ out_free_body:
  *
  * On success the committing extents become READ_WRITE_DATA and merge with
  * their neighbours.  On failure they go back to %BL_EXT_WRITTEN so the
- * next bl_ext_commit_prepare() lists them again: they are never taken as
+ * next bl_ext_commit_collect() lists them again: they are never taken as
  * committed on an error.
  */
 void bl_ext_commit_done(struct bl_ext_cache *c, bool ok)
@@ -1000,7 +1050,7 @@ out_drain:
  * @c: the cache
  *
  * Return: %true if an extent is tagged %BL_EXT_WRITTEN: after
- * bl_ext_commit_prepare(), more than one commit could list.
+ * bl_ext_commit_collect(), more than one commit could list.
  */
 bool bl_ext_has_written(struct bl_ext_cache *c)
 {

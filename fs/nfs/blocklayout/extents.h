@@ -124,8 +124,10 @@ bool bl_ext_lookup(struct bl_ext_cache *c, sector_t isect, bool rw,
 void bl_ext_put_snapshot(struct bl_ext_cache *c, struct bl_ext *e);
 int bl_ext_mark_written(struct bl_ext_cache *c, sector_t start, sector_t len,
 			u64 lwb, gfp_t gfp);
-int bl_ext_commit_prepare(struct bl_ext_cache *c, bool scsi, void **buf,
-			  size_t *len, u64 *lwb, gfp_t gfp);
+int bl_ext_commit_collect(struct bl_ext_cache *c, u64 *lwb);
+unsigned int bl_ext_commit_forget(struct bl_ext_cache *c, const void *dev);
+int bl_ext_commit_encode(struct bl_ext_cache *c, bool scsi, void **buf,
+			 size_t *len, gfp_t gfp);
 void bl_ext_commit_done(struct bl_ext_cache *c, bool ok);
 int bl_ext_remove(struct bl_ext_cache *c, sector_t start, sector_t end);
 bool bl_ext_has_pending(struct bl_ext_cache *c);

@@ -106,6 +106,31 @@ static bool bl_io_hold_dev(struct bl_io *io, struct bl_dev *dev)
 	return true;
 }
 
+/*
+ * A write's devices are noted for the next commit's flush before its
+ * extents are tagged written (layout.h says why); a failure here fails
+ * the write, which then goes to the MDS.
+ */
+static void bl_io_write_done(struct bl_io *io, struct bl_layout *bl)
+{
+	struct nfs_pgio_header *hdr = io->hdr;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < io->nr_devs; i++) {
+		err = bl_commit_note_written(&bl->commit, io->devs[i]);
+		if (err) {
+			hdr->pnfs_error = err;
+			return;
+		}
+	}
+	/* Without the mark the range would never be committed. */
+	if (bl_ext_mark_written(&bl->ext, io->start >> SECTOR_SHIFT,
+				(io->end - io->start) >> SECTOR_SHIFT,
+				hdr->args.offset + hdr->args.count, GFP_NOFS))
+		hdr->pnfs_error = -ENOMEM;
+}
+
 static void bl_io_complete_work(struct work_struct *work)
 {
 	struct bl_io *io = container_of(work, struct bl_io, work);
@@ -126,13 +151,8 @@ static void bl_io_complete_work(struct work_struct *work)
 				bl_dev_mark_unavailable(io->devs[i]);
 			pnfs_set_lo_fail(hdr->lseg);
 		}
-	} else if (io->write &&
-		   bl_ext_mark_written(&bl->ext, io->start >> SECTOR_SHIFT,
-				       (io->end - io->start) >> SECTOR_SHIFT,
-				       hdr->args.offset + hdr->args.count,
-				       GFP_NOFS)) {
-		/* Without the mark the range would never be committed. */
-		hdr->pnfs_error = -ENOMEM;
+	} else if (io->write) {
+		bl_io_write_done(io, bl);
 	}
 	for (i = 0; i < io->nr_devs; i++)
 		bl_dev_put(io->devs[i]);
@@ -270,15 +290,6 @@ static s64 bl_map_piece(struct bl_bio_builder *b, const struct bl_ext *e,
 		return ret;
 	if (!bl_io_hold_dev(b->io, dev))
 		return -E2BIG;
-	/*
-	 * A written device must be flushed before LAYOUTCOMMIT; when the
-	 * layout cannot track one more, write through its cache instead.
-	 */
-	if (b->io->write && !(b->opf & REQ_FUA) &&
-	    !bl_note_dirty_dev(b->bl, dev)) {
-		bl_submit(b);
-		b->opf |= REQ_FUA;
-	}
 	len = min(len, map.len);
 	bl_add_pages(b, bl_leaf_bdev(map.handle), bl_vol_map_sector(&map),
 		     pages, pgbase, len);
@@ -412,69 +423,4 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
 	hdr->res.count = hdr->args.count;
 	bl_io_put(b.io);
 	return PNFS_ATTEMPTED;
-}
-
-/**
- * bl_note_dirty_dev - remember a device whose cache LAYOUTCOMMIT must flush
- * @bl: the layout
- * @dev: a device just written to
- *
- * Return: %true if @dev is tracked; %false if the set is full, in which
- * case the caller writes to @dev with FUA.
- */
-bool bl_note_dirty_dev(struct bl_layout *bl, struct bl_dev *dev)
-{
-	unsigned int i;
-	bool ok = true;
-
-	spin_lock(&bl->lock);
-	for (i = 0; i < bl->nr_dirty; i++)
-		if (bl->dirty[i] == dev)
-			goto out_unlock;
-	if (bl->nr_dirty == BL_MAX_DIRTY_DEVS) {
-		ok = false;
-		goto out_unlock;
-	}
-	bl_dev_get(dev);
-	bl->dirty[bl->nr_dirty++] = dev;
-out_unlock:
-	spin_unlock(&bl->lock);
-	return ok;
-}
-
-/**
- * bl_flush_dirty_devs - make written data durable before LAYOUTCOMMIT
- * @bl: the layout
- *
- * RFC 8154 section 2.4.5 (and, for any disk with a volatile write cache,
- * common sense for RFC 5663) requires the written blocks to be on stable
- * storage before the server is told about them.  Flushes every leaf of
- * every device written since the last call.
- *
- * Return: %0, or the first flush error (the devices stay tracked so the
- * next commit flushes them again).
- */
-int bl_flush_dirty_devs(struct bl_layout *bl)
-{
-	struct bl_dev *devs[BL_MAX_DIRTY_DEVS];
-	unsigned int i, nr;
-	int ret = 0;
-
-	spin_lock(&bl->lock);
-	nr = bl->nr_dirty;
-	memcpy(devs, bl->dirty, nr * sizeof(devs[0]));
-	bl->nr_dirty = 0;
-	spin_unlock(&bl->lock);
-
-	for (i = 0; i < nr; i++) {
-		int err = bl_dev_flush(devs[i]);
-
-		if (err) {
-			if (!ret)
-				ret = err;
-			bl_note_dirty_dev(bl, devs[i]);
-		}
-		bl_dev_put(devs[i]);
-	}
-	return ret;
 }

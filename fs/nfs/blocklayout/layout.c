@@ -47,6 +47,7 @@ static struct pnfs_layout_hdr *bl_alloc_layout(struct inode *inode, gfp_t gfp,
 	if (!bl)
 		return NULL;
 	bl_ext_cache_init(&bl->ext, &bl_layout_dev_ops);
+	bl_commit_init(&bl->commit, &bl_commit_dev_ops);
 	spin_lock_init(&bl->lock);
 	bl->scsi = scsi;
 	return &bl->lo;
@@ -90,11 +91,9 @@ struct pnfs_layout_hdr *bl_alloc_scsi_layout_hdr(struct inode *inode,
 void bl_free_layout_hdr(struct pnfs_layout_hdr *lo)
 {
 	struct bl_layout *bl = to_bl_layout(lo);
-	unsigned int i;
 
 	bl_ext_cache_destroy(&bl->ext);
-	for (i = 0; i < bl->nr_dirty; i++)
-		bl_dev_put(bl->dirty[i]);
+	bl_commit_destroy(&bl->commit);
 	kfree_rcu(bl, lo.plh_rcu);
 }
 

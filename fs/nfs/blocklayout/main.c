@@ -4,20 +4,16 @@
  * driver tables the generic pNFS client calls, and module init.
  *
  * layout.c: layout headers, segments, LAYOUTGET sizing, returns;
- * io.c: reads and writes;
+ * commit.c: LAYOUTCOMMIT and fsync; io.c: reads and writes;
  * dev.c, scsi.c, pipe.c: device IDs and the disks behind them;
  * xdr.c, volume.c, extents.c: decoding, volume trees, the extent cache.
  */
-#include <linux/highmem.h>
 #include <linux/log2.h>
 #include <linux/module.h>
-#include <linux/slab.h>
 
 #include "../pnfs.h"
-#include "../internal.h"
 #include "dev.h"
 #include "layout.h"
-#include "trace.h"
 
 static int bl_set_layoutdriver(struct nfs_server *server,
 			       const struct nfs_fh *fh)
@@ -35,125 +31,6 @@ static int bl_set_layoutdriver(struct nfs_server *server,
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* Hand the encoded body to the generic client as whole pages. */
-static int bl_commit_body_to_pages(struct nfs4_layoutcommit_args *arg,
-				   const void *body, size_t len)
-{
-	unsigned int i, nr = DIV_ROUND_UP(len, PAGE_SIZE);
-	struct page **pages;
-
-	pages = kcalloc(nr, sizeof(*pages), GFP_NOFS);
-	if (!pages)
-		return -ENOMEM;
-	for (i = 0; i < nr; i++) {
-		size_t n = min_t(size_t, len - i * PAGE_SIZE, PAGE_SIZE);
-
-		pages[i] = alloc_page(GFP_NOFS);
-		if (!pages[i])
-			goto out_free_pages;
-		memcpy_to_page(pages[i], 0, body + i * PAGE_SIZE, n);
-	}
-	arg->layoutupdate_pages = pages;
-	arg->layoutupdate_len = len;
-	return 0;
-
-out_free_pages:
-	while (i--)
-		__free_page(pages[i]);
-	kfree(pages);
-	return -ENOMEM;
-}
-
-static void bl_commit_free_pages(struct nfs4_layoutcommit_args *arg)
-{
-	unsigned int i, nr = DIV_ROUND_UP(arg->layoutupdate_len, PAGE_SIZE);
-
-	if (!arg->layoutupdate_pages)
-		return;
-	for (i = 0; i < nr; i++)
-		__free_page(arg->layoutupdate_pages[i]);
-	kfree(arg->layoutupdate_pages);
-	arg->layoutupdate_pages = NULL;
-}
-
-static int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
-{
-	struct bl_layout *bl = to_bl_layout(NFS_I(arg->inode)->layout);
-	int count, ret;
-	size_t len;
-	void *body;
-	u64 lwb;
-
-	/* The written blocks must be durable before the server hears of them. */
-	ret = bl_flush_dirty_devs(bl);
-	if (ret)
-		return ret;
-	count = bl_ext_commit_prepare(&bl->ext, bl->scsi, &body, &len, &lwb,
-				      GFP_NOFS);
-	if (count < 0)
-		return count;
-	/*
-	 * The server clips the listed extents to the new size (XFS does), so
-	 * the last byte written must cover every one of them, even those
-	 * whose writes finished after the generic client took its value.
-	 */
-	if (lwb && (arg->lastbytewritten == U64_MAX ||
-		    arg->lastbytewritten < lwb - 1))
-		arg->lastbytewritten = lwb - 1;
-	ret = bl_commit_body_to_pages(arg, body, len);
-	kvfree(body);
-	if (ret)
-		bl_ext_commit_done(&bl->ext, false);
-	trace_pnfs_block_commit(NFS_FILEID(arg->inode), false, count, len, ret);
-	/*
-	 * More written extents than one commit lists: -ENOSPC makes the
-	 * generic client send this one and keep the inode marked for
-	 * another (pnfs_layoutcommit_inode()).
-	 */
-	if (!ret && bl_ext_has_written(&bl->ext))
-		ret = -ENOSPC;
-	return ret;
-}
-
-/*
- * fsync: commit until nothing written is left, not just once, or a file
- * with more written extents than one LAYOUTCOMMIT lists would come back
- * from fsync with blocks the server still calls invalid.  Writes that
- * keep landing meanwhile are the next fsync's business: the loop is
- * bounded.
- */
-static int bl_sync(struct inode *inode, bool datasync)
-{
-	struct pnfs_layout_hdr *lo;
-	bool more;
-	int ret, i;
-
-	for (i = 0; i < 16; i++) {
-		ret = pnfs_layoutcommit_inode(inode, true);
-		if (ret)
-			return ret;
-		/* The layout header cannot go while i_lock is held. */
-		spin_lock(&inode->i_lock);
-		lo = NFS_I(inode)->layout;
-		more = lo && bl_ext_has_written(&to_bl_layout(lo)->ext);
-		spin_unlock(&inode->i_lock);
-		if (!more)
-			break;
-	}
-	return 0;
-}
-
-static void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data)
-{
-	struct nfs4_layoutcommit_args *arg = &data->args;
-	struct bl_layout *bl = to_bl_layout(NFS_I(arg->inode)->layout);
-
-	bl_commit_free_pages(arg);
-	bl_ext_commit_done(&bl->ext, data->res.status == 0);
-	trace_pnfs_block_commit(NFS_FILEID(arg->inode), true, 0,
-				arg->layoutupdate_len, data->res.status);
 }
 
 /*

@@ -179,6 +179,24 @@ TRACE_EVENT(pnfs_block_commit,
 );
 
 /*
+ * A device's cache flush failed before LAYOUTCOMMIT: @extents written
+ * extents on it were left out of the commit and forgotten.
+ */
+TRACE_EVENT(pnfs_block_commit_forget,
+	TP_PROTO(unsigned int extents, int error),
+	TP_ARGS(extents, error),
+	TP_STRUCT__entry(
+		__field(unsigned int, extents)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->extents = extents;
+		__entry->error = error;
+	),
+	TP_printk("extents=%u error=%d", __entry->extents, __entry->error)
+);
+
+/*
  * A range the generic client forgot (a recall it answered with
  * NFS4ERR_NOMATCHING_LAYOUT, or a full return); @pending says written
  * extents not yet committed were kept for the next LAYOUTCOMMIT.

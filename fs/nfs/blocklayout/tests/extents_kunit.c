@@ -386,6 +386,23 @@ static void bl_ext_mark_written_rw_only(struct kunit *test)
 	bl_test_destroy(test);
 }
 
+/*
+ * What a LAYOUTCOMMIT does with the cache: tag the written extents
+ * committing, then encode them; -ENOMEM untags them again.
+ */
+static int bl_test_prepare(struct bl_ext_cache *c, bool scsi, void **buf,
+			   size_t *len, u64 *lwb, gfp_t gfp)
+{
+	int nr = bl_ext_commit_collect(c, lwb);
+
+	if (nr < 0)
+		return nr;
+	nr = bl_ext_commit_encode(c, scsi, buf, len, gfp);
+	if (nr < 0)
+		bl_ext_commit_done(c, false);
+	return nr;
+}
+
 /* Prepare a commit, check its body against @want, and return the count. */
 static int bl_test_commit(struct kunit *test, bool scsi, const u8 *want,
 			  size_t want_len)
@@ -395,7 +412,7 @@ static int bl_test_commit(struct kunit *test, bool scsi, const u8 *want,
 	void *buf = NULL;
 	int nr;
 
-	nr = bl_ext_commit_prepare(&ctx->cache, scsi, &buf, &len, NULL, GFP_KERNEL);
+	nr = bl_test_prepare(&ctx->cache, scsi, &buf, &len, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_GE(test, nr, 0);
 	KUNIT_EXPECT_EQ(test, len, want_len);
 	if (len == want_len)
@@ -465,27 +482,27 @@ static void bl_ext_commit_lwb(struct kunit *test)
 	bl_test_add_mib(test);
 	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 3000,
 						  GFP_KERNEL), 0);
-	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
-						    &len, &lwb, GFP_KERNEL), 1);
+	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
+					      &len, &lwb, GFP_KERNEL), 1);
 	kvfree(buf);
 	KUNIT_EXPECT_EQ(test, lwb, 3000);
 	/* A write completing during the commit raises it again. */
 	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 8, 8, 8192,
 						  GFP_KERNEL), 0);
 	bl_ext_commit_done(&ctx->cache, true);
-	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
-						    &len, &lwb, GFP_KERNEL), 1);
+	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
+					      &len, &lwb, GFP_KERNEL), 1);
 	kvfree(buf);
 	KUNIT_EXPECT_EQ(test, lwb, 8192);
 	/* A failed commit keeps it; a good one that covered it clears it. */
 	bl_ext_commit_done(&ctx->cache, false);
-	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
-						    &len, &lwb, GFP_KERNEL), 1);
+	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
+					      &len, &lwb, GFP_KERNEL), 1);
 	kvfree(buf);
 	KUNIT_EXPECT_EQ(test, lwb, 8192);
 	bl_ext_commit_done(&ctx->cache, true);
-	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
-						    &len, &lwb, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
+					      &len, &lwb, GFP_KERNEL), 0);
 	kvfree(buf);
 	KUNIT_EXPECT_EQ(test, lwb, 0);
 	bl_ext_commit_done(&ctx->cache, true);
@@ -604,8 +621,8 @@ static void bl_ext_commit_done_error(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, false, bl_test_block_one,
 					     sizeof(bl_test_block_one)), 1);
 	/* One commit at a time. */
-	KUNIT_EXPECT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
-						    &len, NULL, GFP_KERNEL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
+					      &len, NULL, GFP_KERNEL), -EBUSY);
 	/* A write landing meanwhile does not change committing sectors. */
 	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 0,
 						  GFP_KERNEL), 0);
@@ -636,8 +653,8 @@ static void bl_ext_commit_cap(struct kunit *test)
 	for (i = 0; i < nr; i++)
 		KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 2 * i, 1, 0,
 							  GFP_KERNEL), 0);
-	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
-						    &len, NULL, GFP_KERNEL),
+	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
+					      &len, NULL, GFP_KERNEL),
 			BL_EXT_COMMIT_MAX);
 	KUNIT_EXPECT_EQ(test, len, 4 + 44 * BL_EXT_COMMIT_MAX);
 	/* One is left for another commit, the driver's cue to ask for it. */
@@ -646,8 +663,8 @@ static void bl_ext_commit_cap(struct kunit *test)
 	bl_ext_commit_done(&ctx->cache, true);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_pending(&ctx->cache));
 	/* The one left over is the last. */
-	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, true, &buf,
-						    &len, NULL, GFP_KERNEL), 1);
+	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, true, &buf,
+					      &len, NULL, GFP_KERNEL), 1);
 	KUNIT_EXPECT_EQ(test, len, 20);
 	KUNIT_EXPECT_EQ(test, get_unaligned_be64((u8 *)buf + 4),
 			(u64)(2 * (nr - 1)) << SECTOR_SHIFT);
@@ -718,8 +735,8 @@ static void bl_ext_remove_written(struct kunit *test)
 	bl_test_expect(test, 8, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_WRITTEN,
 		       0, 8, 8, (SZ_4G >> SECTOR_SHIFT) + 8);
 	/* The same while its LAYOUTCOMMIT is in flight. */
-	KUNIT_ASSERT_EQ(test, bl_ext_commit_prepare(&ctx->cache, false, &buf,
-						    &len, NULL, GFP_KERNEL), 1);
+	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
+					      &len, NULL, GFP_KERNEL), 1);
 	kvfree(buf);
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 0, ~(sector_t)0), 0);
 	bl_test_expect(test, 8, true, PNFS_BLOCK_INVALID_DATA,
@@ -880,7 +897,7 @@ static void bl_model_commit(struct kunit *test, struct bl_model *m)
 	void *buf;
 	u32 s;
 
-	nr = bl_ext_commit_prepare(&ctx->cache, scsi, &buf, &len, NULL, GFP_KERNEL);
+	nr = bl_test_prepare(&ctx->cache, scsi, &buf, &len, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_GE(test, nr, 0);
 	KUNIT_ASSERT_EQ(test, len, 4 + entry * nr);
 	KUNIT_ASSERT_EQ(test, get_unaligned_be32(buf), nr);
