@@ -20,6 +20,7 @@
  * then lets it write, and the server fences it by preempting the key.
  * One disk can be bound by several device nodes at once (a stale node
  * and its replacement, two mounts of one server), all with the same key:
+ * every new node registers the key again (it may have been preempted),
  * registrations are counted, and the key is removed only when the last
  * user releases the disk.
  */
@@ -235,8 +236,14 @@ static int bl_pr_errno(int ret)
  * @key: the key, never zero
  *
  * Registers @key through the disk's pr_ops, ignoring any key this I_T
- * nexus held before, unless this driver already holds it there.  Must be
- * called in process context; sleeps.
+ * nexus held before, and counts one more user of the registration.
+ * The key is registered again even when this driver already holds it
+ * there: the server may have preempted it since (a fence), and a new
+ * device node for a disk is what a client builds after one.
+ * Re-registering a key the nexus still holds changes nothing on the
+ * target.  Registrations are serialised, so no device node is handed out
+ * before the key it relies on is in place.  Must be called in process
+ * context; sleeps.
  *
  * Return: %0, %-EOPNOTSUPP if the disk has no persistent reservations,
  * or another negative errno.
@@ -244,8 +251,8 @@ static int bl_pr_errno(int ret)
 int bl_pr_register(struct block_device *bdev, u64 key)
 {
 	const struct pr_ops *ops = bdev->bd_disk->fops->pr_ops;
-	struct bl_pr_reg *reg, *new;
-	int ret = 0;
+	struct bl_pr_reg *reg, *found = NULL, *new;
+	int ret;
 
 	if (!ops || !ops->pr_register) {
 		pr_warn_ratelimited("pNFS SCSI: disk %pg has no persistent reservations; using the MDS\n",
@@ -259,8 +266,8 @@ int bl_pr_register(struct block_device *bdev, u64 key)
 	mutex_lock(&bl_pr_mutex);
 	list_for_each_entry(reg, &bl_pr_regs, list) {
 		if (reg->dev == bdev->bd_dev && reg->key == key) {
-			reg->users++;
-			goto out_unlock;
+			found = reg;
+			break;
 		}
 	}
 	ret = bl_pr_errno(ops->pr_register(bdev, 0, key, true));
@@ -268,6 +275,10 @@ int bl_pr_register(struct block_device *bdev, u64 key)
 	if (ret) {
 		pr_warn_ratelimited("pNFS SCSI: registering the reservation key on %pg failed (%d); using the MDS\n",
 				    bdev, ret);
+		goto out_unlock;
+	}
+	if (found) {
+		found->users++;
 		goto out_unlock;
 	}
 	new->dev = bdev->bd_dev;

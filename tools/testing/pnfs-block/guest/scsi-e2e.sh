@@ -29,7 +29,7 @@ MDS_KEY=0x100000000000000
 # Mainline's driver does not look the disk up by its multipath name (the
 # map is left unused, measured), so that test is ours alone.
 NTESTS=11
-[ "$PNFSBL_DRIVER" = ours ] && NTESTS=12
+[ "$PNFSBL_DRIVER" = ours ] && NTESTS=14
 ktap_plan $NTESTS
 
 setup_server()
@@ -231,6 +231,81 @@ test_fenced()
 	ktap_result $ok "$name"
 }
 
+# After a fence the key must come back.  The fenced device is avoided for
+# PNFS_DEVICE_RETRY_TIMEOUT (two minutes); then a new file's layout looks
+# the device ID up again, and the new device node must register our key
+# anew, although the old node (still cached, no remount in between) holds
+# a registration that the server has preempted.
+test_reregistered()
+{
+	local name="after a fence and the retry time, the key is back and the layout used"
+	local key ok=0
+
+	remount || ok=1
+	part 62 "$MP/fence2" 0 8 oflag=direct conv=fsync || ok=1
+	key=$(client_key)
+	[ -n "$key" ] || { ktap_diag "no client key before the fence"; ok=1; }
+	t sg_persist --out --preempt-abort --param-rk="$MDS_KEY" \
+		--param-sark="$key" --prout-type=6 "/dev/$SRV_SD" >/dev/null ||
+		{ ktap_diag "preempt failed"; ok=1; }
+	part 62 "$MP/fence2" 8 8 oflag=direct conv=fsync ||
+		{ ktap_diag "write after the fence failed"; ok=1; }
+	ktap_diag "waiting 125 s for the device retry timeout"
+	sleep 125
+	snap "$MP"
+	part 63 "$MP/after-fence" 0 8 oflag=direct conv=fsync || ok=1
+	ktap_diag "new file after the retry time:$(delta_summary "$MP")"
+	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
+		ktap_diag "the new file did not go over the layout"
+		ok=1
+	fi
+	[ -n "$(client_key)" ] ||
+		{ ktap_diag "no client key: $(keys | tr '\n' ' ')"; ok=1; }
+	drop_caches
+	[ "$(prng 62 "$SIZE" | head -c 16M | sha256sum | cut -d' ' -f1)" = \
+	  "$(head -c 16M "$SRV/fence2" | sha256sum | cut -d' ' -f1)" ] ||
+		{ ktap_diag "fence2: server data wrong"; ok=1; }
+	[ "$(prng 63 "$SIZE" | head -c 8M | sha256sum | cut -d' ' -f1)" = \
+	  "$(head -c 8M "$SRV/after-fence" | sha256sum | cut -d' ' -f1)" ] ||
+		{ ktap_diag "after-fence: server data wrong"; ok=1; }
+	ktap_result $ok "$name"
+}
+
+# Four writers start at once on a fresh mount: every first I/O must find
+# the key registered (no reservation conflict) and use the layout.
+test_concurrent_first()
+{
+	local name="4 concurrent first writers: no reservation conflict, no MDS WRITE"
+	local errs i pids=() ok=0
+
+	remount || ok=1
+	snap "$MP"
+	errs=$(events bio_error)
+	for i in 0 1 2 3; do
+		prng $((80 + i)) "$SIZE" |
+			t dd of="$MP/conc$i" bs=2M iflag=fullblock oflag=direct \
+				conv=fsync status=none &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || { ktap_diag "a writer failed"; ok=1; }
+	done
+	ktap_diag "4 writers:$(delta_summary "$MP")"
+	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
+		ktap_diag "the writes did not all go over the layout"
+		ok=1
+	fi
+	if [ "$(events bio_error)" != "$errs" ]; then
+		ktap_diag "bio errors: $(grep ' pnfs_block_bio_error:' /sys/kernel/tracing/trace | tail -3)"
+		ok=1
+	fi
+	for i in 0 1 2 3; do
+		[ "$(server_sum "conc$i")" = "$(expected_sum $((80 + i)))" ] ||
+			{ ktap_diag "conc$i: server checksum wrong"; ok=1; }
+	done
+	ktap_result $ok "$name"
+}
+
 # The client's path to the disk goes away for good.
 test_logout()
 {
@@ -281,6 +356,10 @@ test_key_registered
 test_key_gone
 [ "$PNFSBL_DRIVER" = ours ] && test_multipath
 test_fenced
+if [ "$PNFSBL_DRIVER" = ours ]; then
+	test_reregistered
+	test_concurrent_first
+fi
 test_logout
 umount "$MP"
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
