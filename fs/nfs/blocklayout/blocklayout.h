@@ -188,7 +188,8 @@ struct bl_vol_table {
  * @devid: the volume (device ID) the extent lives on
  * @file_offset: byte offset in the file
  * @len: length in bytes, never zero
- * @storage_offset: byte offset in the volume (meaningless for NONE_DATA)
+ * @storage_offset: byte offset in the volume (for NONE_DATA, 0 whatever the
+ *	server sent: see bl_decode_extent())
  * @state: enum pnfs_block_extent_state
  */
 struct bl_ext_desc {

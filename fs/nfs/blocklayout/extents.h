@@ -61,7 +61,8 @@ enum bl_ext_tag {
  * struct bl_ext - one extent, as cached or as a snapshot
  * @f_offset: first file sector
  * @len: length in sectors, never zero
- * @v_offset: first sector on the volume (meaningless for NONE_DATA)
+ * @v_offset: first sector on the volume (meaningless for NONE_DATA:
+ *	nothing maps a hole to the volume)
  * @state: enum pnfs_block_extent_state
  * @tag: enum bl_ext_tag
  * @dev: the caller's device object, may be %NULL; one reference is held

@@ -523,8 +523,8 @@ static bool bl_multiple_of(u64 val, u32 blksize)
  * RFC 5663 section 2.3: per-extent rules.  Offsets and lengths are in
  * bytes but must be sector multiples; file offsets and lengths must also
  * be multiples of the server's block size when one is known, since the
- * client's read-modify-write works in those blocks.  The storage offset
- * of a NONE_DATA extent has no meaning (section 2.3) and is not checked.
+ * client's read-modify-write works in those blocks.  A hole's storage
+ * offset is 0 by now (bl_decode_extent()), so it passes.
  */
 static int bl_check_extent(const struct bl_ext_desc *e, u32 iomode,
 			   u32 blksize, struct bl_err *err)
@@ -542,12 +542,10 @@ static int bl_check_extent(const struct bl_ext_desc *e, u32 iomode,
 		return bl_reject(err, -EINVAL, BL_WHY_EXT_ALIGN);
 	if (check_add_overflow(e->file_offset, e->len, &end))
 		return bl_reject(err, -EINVAL, BL_WHY_EXT_OVERFLOW);
-	if (e->state != PNFS_BLOCK_NONE_DATA) {
-		if (e->storage_offset & BL_SECTOR_MASK)
-			return bl_reject(err, -EINVAL, BL_WHY_EXT_ALIGN);
-		if (check_add_overflow(e->storage_offset, e->len, &end))
-			return bl_reject(err, -EINVAL, BL_WHY_EXT_OVERFLOW);
-	}
+	if (e->storage_offset & BL_SECTOR_MASK)
+		return bl_reject(err, -EINVAL, BL_WHY_EXT_ALIGN);
+	if (check_add_overflow(e->storage_offset, e->len, &end))
+		return bl_reject(err, -EINVAL, BL_WHY_EXT_OVERFLOW);
 
 	/*
 	 * RFC 5663 section 2.3.1: a read layout describes data to read
@@ -703,6 +701,14 @@ static int bl_check_range(const struct pnfs_layout_range *range,
 	return 0;
 }
 
+/*
+ * The one rule for holes.  A NONE_DATA extent (RFC 5663 section 2.3; only
+ * read layouts hold them, section 2.3.1) has no storage behind it, so its
+ * storage offset means nothing and a server may send any value there
+ * (nfsd sends 0, other servers need not).  It is replaced by 0 here, so
+ * that nothing after this needs a case for holes: bl_check_extent() and
+ * the extent cache check every extent's storage offset alike.
+ */
 static void bl_decode_extent(__be32 *p, struct bl_ext_desc *e)
 {
 	memcpy(e->devid.data, p, NFS4_DEVICEID4_SIZE);
@@ -711,6 +717,8 @@ static void bl_decode_extent(__be32 *p, struct bl_ext_desc *e)
 	p = xdr_decode_hyper(p, &e->len);
 	p = xdr_decode_hyper(p, &e->storage_offset);
 	e->state = be32_to_cpup(p);
+	if (e->state == PNFS_BLOCK_NONE_DATA)
+		e->storage_offset = 0;
 }
 
 static int bl_decode_extents(struct xdr_stream *xdr, struct bl_ext_list *list,
@@ -761,6 +769,8 @@ void bl_free_ext_list(struct bl_ext_list *list)
  * allowed by the iomode, sector (and block) alignment, no overflow,
  * sorted order, exact tiling of the range, and copy-on-write READ_DATA
  * extents only under INVALID_DATA extents of a read/write layout.
+ * Whatever storage offset the server gave a hole, the list holds 0 there.
+ * The list meets every rule bl_ext_cache_add() relies on.
  *
  * Return: %0 with *@listp set (free it with bl_free_ext_list()),
  * %-EBADMSG if the body is truncated or its count exceeds it, %-EINVAL if

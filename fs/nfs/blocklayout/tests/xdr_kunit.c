@@ -690,6 +690,8 @@ static void bl_decode_layout_read_with_hole(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l->exts[0].state, PNFS_BLOCK_READ_DATA);
 	KUNIT_EXPECT_EQ(test, l->exts[0].storage_offset, 0x4000);
 	KUNIT_EXPECT_EQ(test, l->exts[1].state, PNFS_BLOCK_NONE_DATA);
+	/* Sent as 1: a hole's storage offset is kept as 0 whatever it was. */
+	KUNIT_EXPECT_EQ(test, l->exts[1].storage_offset, 0);
 }
 
 /* A range of NFS4_MAX_UINT64 bytes runs to EOF: only its start counts. */
