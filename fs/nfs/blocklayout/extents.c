@@ -364,9 +364,11 @@ static bool bl_ext_desc_ok(const struct bl_ext_desc *d)
 }
 
 /*
- * The decoder already checked the reply; recheck what the all-or-nothing
- * promise relies on: extents going to one tree are sorted and disjoint, so
- * the gaps counted before inserting are exactly the pieces inserted.
+ * What bl_ext_cache_add() relies on: every extent is valid, and extents
+ * going to one tree are sorted and disjoint, so the gaps counted before
+ * inserting are exactly the pieces inserted.  These rules are a subset of
+ * bl_decode_layout()'s (holes included: it gives them storage offset 0),
+ * so no server reply can fail them; the check is for other callers.
  */
 static int bl_ext_check_descs(const struct bl_ext_desc *d, u32 nr)
 {
@@ -454,8 +456,9 @@ static void __bl_ext_fill_gaps(struct bl_ext_cache *c, struct rb_root *root,
 /**
  * bl_ext_cache_add - cache the extents of one LAYOUTGET reply
  * @c: the cache
- * @d: the decoded extents, byte values (RFC 5663 section 2.3), sorted and
- *	disjoint per tree as bl_decode_layout() guarantees
+ * @d: the decoded extents, byte values (RFC 5663 section 2.3), sector
+ *	aligned, sorted and disjoint per tree, as bl_decode_layout() leaves
+ *	them
  * @nr: number of entries in @d and @devs
  * @devs: @devs[i] is the device of @d[i] (may be %NULL, e.g. for holes);
  *	the cache takes its own references, the caller keeps its own
@@ -467,8 +470,8 @@ static void __bl_ext_fill_gaps(struct bl_ext_cache *c, struct rb_root *root,
  * volume, with the same state, tag and device, are merged.
  *
  * Return: %0 on success, %-ENOMEM (nothing cached) if an allocation
- * fails, %-EINVAL (with a warning, nothing cached) if @d breaks the rules
- * above.
+ * fails, %-EINVAL (nothing cached) if @d breaks the rules above, which a
+ * list from bl_decode_layout() never does.
  */
 int bl_ext_cache_add(struct bl_ext_cache *c, const struct bl_ext_desc *d,
 		     u32 nr, void *const *devs, gfp_t gfp)
@@ -480,8 +483,9 @@ int bl_ext_cache_add(struct bl_ext_cache *c, const struct bl_ext_desc *d,
 	int err;
 	u32 i;
 
-	if (WARN_ON_ONCE(bl_ext_check_descs(d, nr)))
-		return -EINVAL;
+	err = bl_ext_check_descs(d, nr);
+	if (err)
+		return err;
 	/* Usually every new extent lands in one gap: allocate that much. */
 	err = bl_ext_pool_fill(&pool, nr, gfp);
 	if (err)
