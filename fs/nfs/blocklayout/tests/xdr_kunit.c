@@ -14,6 +14,7 @@
 #include <linux/string.h>
 
 #include "../blocklayout.h"
+#include "../extents.h"
 
 #define DEV	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 /* A SIMPLE volume with one 4-byte signature at offset 0. */
@@ -184,11 +185,36 @@ static const struct bl_hex bl_vec_layout_cow = { {
 	DEV " 0000000000001000 0000000000001000 0000000000300000 00000002",
 } };
 
+/* The same pair with INVALID_DATA first, as some servers send it. */
+static const struct bl_hex bl_vec_layout_cow_invalid_first = { {
+	"00000003 ",
+	DEV " 0000000000000000 0000000000001000 0000000000200000 00000002 ",
+	DEV " 0000000000000000 0000000000002000 0000000000100000 00000001 ",
+	DEV " 0000000000001000 0000000000001000 0000000000300000 00000002",
+} };
+
 /* Read layout: data then a hole (whose storage offset means nothing). */
 static const struct bl_hex bl_vec_layout_read = { {
 	"00000002 ",
 	DEV " 0000000000000000 0000000000001000 0000000000004000 00000001 ",
 	DEV " 0000000000001000 0000000000001000 0000000000000001 00000003",
+} };
+
+/*
+ * Read layout: a hole between two data extents, its storage offset
+ * unaligned and wrapping past 2^64 with its length.
+ */
+static const struct bl_hex bl_vec_layout_read_mid_hole = { {
+	"00000003 ",
+	DEV " 0000000000000000 0000000000001000 0000000000004000 00000001 ",
+	DEV " 0000000000001000 0000000000002000 fffffffffffffe01 00000003 ",
+	DEV " 0000000000003000 0000000000001000 0000000000008000 00000001",
+} };
+
+/* A read/write layout of one extent at 4 KiB, for a range to EOF. */
+static const struct bl_hex bl_vec_layout_to_eof = { {
+	"00000001 " DEV " 0000000000001000",
+	"0000000000001000 0000000000000000 00000000",
 } };
 
 /* Protocol notes: block layoutupdate, one 4 KiB extent, READ_WRITE. */
@@ -546,34 +572,134 @@ static void bl_decode_deviceaddr_rejects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err.index, c->index);
 }
 
-struct bl_vec {
-	const char	*name;
-	const struct bl_hex *hex;
-	u32		layout_type;
-	bool		is_layout;
-	struct pnfs_layout_range range;
+/**
+ * struct bl_vec_lookup - what the extent cache must answer for one byte
+ * @what: the check, for messages; %NULL ends a list
+ * @offset: file byte, sector aligned
+ * @rw: look up for writing
+ * @found: an extent answers
+ * @state: its state
+ * @storage: the volume byte holding @offset (not checked for NONE_DATA)
+ * @cow: for @rw, a copy-on-write source answers too
+ * @cow_storage: the volume byte of the source holding @offset
+ */
+struct bl_vec_lookup {
+	const char	*what;
+	u64		offset;
+	bool		rw;
+	bool		found;
+	u32		state;
+	u64		storage;
+	bool		cow;
+	u64		cow_storage;
 };
+
+#define BL_VEC_MAX_LOOKUPS	5
+
+/**
+ * struct bl_vec - a body every decoder must accept
+ * @name: for messages
+ * @hex: the body
+ * @layout_type: for a device address, %LAYOUT_BLOCK_VOLUME or %LAYOUT_SCSI
+ * @is_layout: a LAYOUTGET body (loc_body), not a device address
+ * @range: for a layout, the segment it came with
+ * @blksize: for a layout, the server's block size
+ * @lookups: for a layout, what the extent cache answers once it holds
+ *	the decoded extents; at least one, ended by an entry without @what
+ */
+struct bl_vec {
+	const char		*name;
+	const struct bl_hex	*hex;
+	u32			layout_type;
+	bool			is_layout;
+	struct pnfs_layout_range range;
+	u32			blksize;
+	struct bl_vec_lookup	lookups[BL_VEC_MAX_LOOKUPS];
+};
+
+#define BL_VEC_LAYOUT(mode, off, n)	\
+	.is_layout = true,		\
+	.range = { .iomode = (mode), .offset = (off), .length = (n) }, \
+	.blksize = 4096
+
+/* Lookups that find an extent, without and with a copy-on-write source. */
+#define BL_FOUND(w, off, rw, st, soff)	\
+	{ (w), (off), (rw), true, PNFS_BLOCK_##st, (soff) }
+#define BL_COW(w, off, st, soff, csoff)	\
+	{ (w), (off), true, true, PNFS_BLOCK_##st, (soff), true, (csoff) }
+#define BL_MISS(w, off, rw)	{ (w), (off), (rw), false }
 
 static const struct bl_vec bl_valid_vecs[] = {
 	{ "simple vector", &bl_vec_simple, LAYOUT_BLOCK_VOLUME },
 	{ "scsi vector", &bl_vec_scsi, LAYOUT_SCSI },
 	{ "block tree", &bl_vec_block_tree, LAYOUT_BLOCK_VOLUME },
 	{ "scsi tree", &bl_vec_scsi_tree, LAYOUT_SCSI },
-	{ "layout vector", &bl_vec_layout, 0, true,
-	  { IOMODE_RW, 0, 0x100000 } },
-	{ "layout cow", &bl_vec_layout_cow, 0, true, { IOMODE_RW, 0, 0x2000 } },
-	{ "layout read", &bl_vec_layout_read, 0, true,
-	  { IOMODE_READ, 0, 0x2000 } },
+	{ "layout vector", &bl_vec_layout,
+	  BL_VEC_LAYOUT(IOMODE_RW, 0, 0x100000),
+	  .lookups = {
+		BL_FOUND("write at 0", 0, true, INVALID_DATA, 0x100000000ULL),
+		BL_FOUND("write at the last sector", 0xffe00, true,
+			 INVALID_DATA, 0x1000ffe00ULL),
+		BL_FOUND("read at 512 KiB", 0x80000, false, INVALID_DATA,
+			 0x100080000ULL),
+		BL_MISS("write past the layout", 0x100000, true),
+	  } },
+	{ "layout cow", &bl_vec_layout_cow,
+	  BL_VEC_LAYOUT(IOMODE_RW, 0, 0x2000),
+	  .lookups = {
+		BL_COW("write at 0", 0, INVALID_DATA, 0x200000, 0x100000),
+		BL_COW("write at 4 KiB", 0x1000, INVALID_DATA, 0x300000,
+		       0x101000),
+		BL_FOUND("read at 0", 0, false, READ_DATA, 0x100000),
+		BL_FOUND("read at 6 KiB", 0x1800, false, READ_DATA, 0x101800),
+	  } },
+	{ "layout cow, INVALID_DATA first", &bl_vec_layout_cow_invalid_first,
+	  BL_VEC_LAYOUT(IOMODE_RW, 0, 0x2000),
+	  .lookups = {
+		BL_COW("write at 0", 0, INVALID_DATA, 0x200000, 0x100000),
+		BL_COW("write at 4 KiB", 0x1000, INVALID_DATA, 0x300000,
+		       0x101000),
+		BL_FOUND("read at 6 KiB", 0x1800, false, READ_DATA, 0x101800),
+	  } },
+	{ "layout read", &bl_vec_layout_read,
+	  BL_VEC_LAYOUT(IOMODE_READ, 0, 0x2000),
+	  .lookups = {
+		BL_FOUND("read at 0", 0, false, READ_DATA, 0x4000),
+		BL_FOUND("read of the hole", 0x1000, false, NONE_DATA, 0),
+		BL_FOUND("read at the last sector", 0x1e00, false, NONE_DATA,
+			 0),
+		BL_MISS("write at 0", 0, true),
+	  } },
+	{ "layout read, hole in the middle", &bl_vec_layout_read_mid_hole,
+	  BL_VEC_LAYOUT(IOMODE_READ, 0, 0x4000),
+	  .lookups = {
+		BL_FOUND("read at 0", 0, false, READ_DATA, 0x4000),
+		BL_FOUND("read of the hole", 0x2000, false, NONE_DATA, 0),
+		BL_FOUND("read after the hole", 0x3000, false, READ_DATA,
+			 0x8000),
+		BL_FOUND("read at the last sector", 0x3e00, false, READ_DATA,
+			 0x8e00),
+	  } },
+	{ "layout to EOF", &bl_vec_layout_to_eof,
+	  BL_VEC_LAYOUT(IOMODE_RW, 0x1000, NFS4_MAX_UINT64),
+	  .lookups = {
+		BL_FOUND("write at 4 KiB", 0x1000, true, READWRITE_DATA, 0),
+		BL_FOUND("read at 6 KiB", 0x1800, false, READWRITE_DATA,
+			 0x800),
+		BL_MISS("write before the layout", 0, true),
+		BL_MISS("write past the extent", 0x2000, true),
+	  } },
 };
 
 KUNIT_ARRAY_PARAM_DESC(bl_valid_vecs, bl_valid_vecs, name);
 
 static int bl_test_decode_vec(struct kunit *test, const struct bl_vec *v,
-			      const u8 *bytes, size_t len, struct bl_err *err)
+			      const u8 *bytes, size_t len,
+			      struct bl_ext_list **listp, struct bl_err *err)
 {
 	if (v->is_layout)
-		return bl_test_decode_layout(test, bytes, len, &v->range, 0,
-					     NULL, err);
+		return bl_test_decode_layout(test, bytes, len, &v->range,
+					     v->blksize, listp, err);
 	return bl_test_decode_dev(test, bytes, len, v->layout_type, NULL, err);
 }
 
@@ -589,14 +715,106 @@ static void bl_decode_truncated(struct kunit *test)
 	u8 *bytes;
 
 	bytes = bl_test_hex(test, v->hex, &len);
-	KUNIT_ASSERT_EQ(test, bl_test_decode_vec(test, v, bytes, len, &err), 0);
+	KUNIT_ASSERT_EQ(test, bl_test_decode_vec(test, v, bytes, len, NULL,
+						 &err),
+			0);
 	for (n = 0; n < len; n++) {
 		KUNIT_EXPECT_EQ_MSG(test, bl_test_decode_vec(test, v, bytes, n,
-							     &err),
+							     NULL, &err),
 				    -EBADMSG, "prefix of %zu bytes", n);
 		KUNIT_EXPECT_STREQ_MSG(test, err.reason, BL_WHY_TRUNCATED,
 				       "prefix of %zu bytes", n);
 	}
+}
+
+/* The layout vectors of bl_valid_vecs[]. */
+static const void *bl_layout_vecs_gen_params(const void *prev, char *desc)
+{
+	const struct bl_vec *v = prev ? (const struct bl_vec *)prev + 1 :
+					bl_valid_vecs;
+
+	for (; v < bl_valid_vecs + ARRAY_SIZE(bl_valid_vecs); v++) {
+		if (v->is_layout) {
+			strscpy(desc, v->name, KUNIT_PARAM_DESC_SIZE);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(bl_test_destroy_cache, bl_ext_cache_destroy,
+			    struct bl_ext_cache *);
+
+/* The volume byte of snapshot @e that holds file byte @offset. */
+static u64 bl_test_vol_byte(const struct bl_ext *e, u64 offset)
+{
+	return ((u64)e->v_offset << SECTOR_SHIFT) +
+	       (offset - ((u64)e->f_offset << SECTOR_SHIFT));
+}
+
+static void bl_test_cache_lookup(struct kunit *test, struct bl_ext_cache *c,
+				 const struct bl_vec_lookup *want)
+{
+	sector_t isect = want->offset >> SECTOR_SHIFT;
+	struct bl_ext e, cow;
+	bool found;
+
+	found = bl_ext_lookup(c, isect, want->rw, &e, want->rw ? &cow : NULL);
+	KUNIT_ASSERT_EQ_MSG(test, found, want->found, "%s", want->what);
+	if (!found)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, e.state, want->state, "%s", want->what);
+	KUNIT_EXPECT_LE_MSG(test, e.f_offset, isect, "%s", want->what);
+	KUNIT_EXPECT_GT_MSG(test, e.f_offset + e.len, isect, "%s", want->what);
+	if (want->state != PNFS_BLOCK_NONE_DATA)
+		KUNIT_EXPECT_EQ_MSG(test, bl_test_vol_byte(&e, want->offset),
+				    want->storage, "%s", want->what);
+	bl_ext_put_snapshot(c, &e);
+	if (!want->rw)
+		return;
+	KUNIT_EXPECT_EQ_MSG(test, cow.len != 0, want->cow, "%s", want->what);
+	if (want->cow && cow.len)
+		KUNIT_EXPECT_EQ_MSG(test, bl_test_vol_byte(&cow, want->offset),
+				    want->cow_storage, "%s", want->what);
+	bl_ext_put_snapshot(c, &cow);
+}
+
+/*
+ * What the decoder accepts, the extent cache takes as it is: every layout
+ * vector, decoded, goes into a cache (no device objects, which the cache
+ * treats as opaque; holes never have one), and the cache then answers
+ * each of the vector's lookups as listed.
+ */
+static void bl_decode_layout_then_cache(struct kunit *test)
+{
+	const struct bl_vec *v = test->param_value;
+	const struct bl_vec_lookup *want;
+	struct bl_ext_cache *c;
+	struct bl_ext_list *l;
+	struct bl_err err;
+	void **devs;
+	size_t len;
+	u8 *bytes;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, v->lookups[0].what);
+	bytes = bl_test_hex(test, v->hex, &len);
+	KUNIT_ASSERT_EQ(test, bl_test_decode_vec(test, v, bytes, len, &l, &err),
+			0);
+	devs = kunit_kcalloc(test, l->nr, sizeof(*devs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, devs);
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	bl_ext_cache_init(c, NULL);
+	ret = kunit_add_action_or_reset(test, bl_test_destroy_cache, c);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	ret = bl_ext_cache_add(c, l->exts, l->nr, devs, GFP_KERNEL);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "bl_ext_cache_add() of %u extents",
+			    l->nr);
+	for (want = v->lookups;
+	     want < v->lookups + BL_VEC_MAX_LOOKUPS && want->what; want++)
+		bl_test_cache_lookup(test, c, want);
 }
 
 static void bl_decode_layout_vector(struct kunit *test)
@@ -658,12 +876,7 @@ static void bl_decode_layout_cow_invalid_first(struct kunit *test)
 	size_t len;
 	u8 *bytes;
 
-	bytes = bl_test_hex(test, &(struct bl_hex){ {
-		"00000003 ",
-		DEV " 0000000000000000 0000000000001000 0000000000200000 00000002 ",
-		DEV " 0000000000000000 0000000000002000 0000000000100000 00000001 ",
-		DEV " 0000000000001000 0000000000001000 0000000000300000 00000002",
-	} }, &len);
+	bytes = bl_test_hex(test, &bl_vec_layout_cow_invalid_first, &len);
 	KUNIT_ASSERT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
 						    0, &l, &err),
 			0);
@@ -705,9 +918,7 @@ static void bl_decode_layout_to_eof(struct kunit *test)
 	size_t len;
 	u8 *bytes;
 
-	bytes = bl_test_hex(test, &(struct bl_hex){ {
-		"00000001 " DEV " 0000000000001000",
-		"0000000000001000 0000000000000000 00000000" } }, &len);
+	bytes = bl_test_hex(test, &bl_vec_layout_to_eof, &len);
 	KUNIT_EXPECT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
 						    0, NULL, &err),
 			0);
@@ -958,6 +1169,8 @@ static struct kunit_case bl_xdr_cases[] = {
 	KUNIT_CASE_PARAM(bl_decode_layout_rejects,
 			 bl_layout_cases_gen_params),
 	KUNIT_CASE_PARAM(bl_decode_truncated, bl_valid_vecs_gen_params),
+	KUNIT_CASE_PARAM(bl_decode_layout_then_cache,
+			 bl_layout_vecs_gen_params),
 	KUNIT_CASE(bl_encode_layoutupdate_vector),
 	KUNIT_CASE(bl_encode_layoutupdate_two),
 	KUNIT_CASE(bl_encode_scsi_layoutupdate_vector),
