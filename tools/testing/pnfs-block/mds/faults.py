@@ -5,6 +5,11 @@ arm(server, op, kind) installs a one-shot hook: the next successful reply
 to op has its layout or device body rewritten the named way (the hostile
 cases of the project's protocol notes).  The COMPOUND framing stays valid
 XDR, so the client's layout-driver decoder is what gets tested.
+
+One kind is legal, not malformed: 'hole-storage-offset' gives every hole
+of a READ layout a storage offset no server of ours would send, which a
+client must ignore (LEGAL lists it).  A reply with nothing the armed kind
+can rewrite (no hole) goes out unchanged and leaves the fault armed.
 """
 
 from xdr import Packer, Unpacker
@@ -69,6 +74,24 @@ def _truncated(exts):
     return bl.encode_layout(exts)[:-4]
 
 
+class NotApplicable(Exception):
+    """The reply has nothing this kind rewrites."""
+
+
+# Unaligned, far past any volume, and wrapping past 2^64 with the length.
+HOLE_STORAGE_OFFSET = (1 << 64) - 511
+
+
+def _hole_storage_offset(exts):
+    """RFC 5663 section 2.3: a NONE_DATA extent's storage offset means
+    nothing, so any value is legal there (nfsd and this server send 0)."""
+    holes = [e for e in exts if e.state == c.PNFS_BLOCK_NONE_DATA]
+    if not holes:
+        raise NotApplicable
+    for e in holes:
+        e.soff = HOLE_STORAGE_OFFSET
+
+
 LAYOUTGET = {
     'bad-state': _lg(_set(0, state=7)),
     'unaligned': _lg(_set(0, foff=lambda v: v + 1)),
@@ -80,6 +103,7 @@ LAYOUTGET = {
     'zero-extents': _lg(lambda exts: exts.clear()),
     'truncated': _lg(_truncated),
     'unknown-device': _lg(_set(0, devid=b'\x5a' * 16)),
+    'hole-storage-offset': _lg(_hole_storage_offset),
 }
 
 
@@ -131,6 +155,9 @@ GETDEVICEINFO = {
 
 TABLES = {'LAYOUTGET': LAYOUTGET, 'GETDEVICEINFO': GETDEVICEINFO}
 
+# The kinds whose replies are legal: a client must use them, not refuse.
+LEGAL = {'LAYOUTGET': ['hole-storage-offset'], 'GETDEVICEINFO': []}
+
 
 def kinds():
     return {op: sorted(t) for op, t in TABLES.items()}
@@ -144,12 +171,16 @@ def arm(server, op, kind, count=1):
     def hook(cx, status, body):
         if status != c.NFS4_OK or left[0] <= 0:
             return body
+        try:
+            out = fn(body)
+        except NotApplicable:
+            return body
         left[0] -= 1
         if left[0] == 0:
             server.hooks.pop(op, None)
         server.log('fault %s %s injected' % (op, kind))
         server.faults_injected.append((op, kind))
-        return fn(body)
+        return out
     hook.fault = (kind, left)
     server.hooks[op] = hook
 
