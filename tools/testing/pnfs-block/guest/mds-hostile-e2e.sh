@@ -5,8 +5,10 @@
 # (../mds/) malforms exactly one LAYOUTGET or GETDEVICEINFO reply at a
 # time (every kind in faults.py), and the client must refuse it, say so
 # through the pnfs_block_reject tracepoint, send the I/O to the MDS
-# instead and lose no byte.  The server runs on the whole disk
-# pnfsbl-data1; its files are expected in /t/mds/.
+# instead and lose no byte.  The one legal kind (a hole's storage offset
+# that no server of ours sends) must be used instead: a sparse file is
+# read over the layout, holes as zeros, nothing refused.  The server runs
+# on the whole disk pnfsbl-data1; its files are expected in /t/mds/.
 . /t/common.sh
 . /t/mds-common.sh
 
@@ -17,10 +19,13 @@ LG_KINDS="bad-state hole none-in-rw overlap past-volume truncated unaligned
 	  unknown-device unordered zero-extents"
 GDI_KINDS="bad-volume-type child-index self-reference sig-past-end
 	   sig-too-long stripe-unit-zero too-many-sigs truncated zero-volumes"
+# Legal replies (faults.LEGAL): the driver must use them.
+LEGAL_LG_KINDS="hole-storage-offset"
 
-# 1 setup + 1 control + 10 LAYOUTGET + 9 GETDEVICEINFO + 1 fault list
-# + 1 control after the faults + 3 teardown + 1 kernel log
-ktap_plan 27
+# 1 setup + 1 control + 10 LAYOUTGET + 9 GETDEVICEINFO + 1 legal
+# LAYOUTGET + 1 fault list + 1 control after the faults + 3 teardown
+# + 1 kernel log
+ktap_plan 28
 
 mount_mds()
 {
@@ -104,7 +109,7 @@ t_control()
 # the data is right on the server and read back on the client.
 t_hostile()
 {
-	local op=$1 kind=$2 seed=$3 name=h-$1-$2 rc=0 armed used noent
+	local op=$1 kind=$2 seed=$3 name=h-$1-$2 rc=0 noent
 
 	if [ "$op" = GETDEVICEINFO ]; then
 		remount || { ktap_diag "remount failed"; return 1; }
@@ -115,12 +120,7 @@ t_hostile()
 	snap $MP
 	write_file direct "$MP/$name" "$seed" || { ktap_diag "write failed"; rc=1; }
 	ktap_diag "$op $kind:$(delta_summary $MP)"
-	armed=$(ctl fault armed)
-	used=$(ctl fault injected | python3 -c 'import json, sys; f = json.load(sys.stdin); print(" ".join(f[-1]) if f else "")')
-	if [ "$armed" != "{}" ] || [ "$used" != "$op $kind" ]; then
-		ktap_diag "fault not consumed: armed $armed, last injected '$used'"
-		rc=1
-	fi
+	fault_used "$op" "$kind" || rc=1
 	if [ "$kind" = unknown-device ]; then
 		# The extents name a device ID the server does not know: it
 		# answers GETDEVICEINFO with NFS4ERR_NOENT, so the generic
@@ -149,6 +149,91 @@ t_hostile()
 	return $rc
 }
 
+# fault_used OP KIND: the armed fault was sent, and was the last one.
+fault_used()
+{
+	local armed used
+
+	armed=$(ctl fault armed)
+	used=$(ctl fault injected | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+print(" ".join(f[-1]) if f else "")')
+	[ "$armed" = "{}" ] && [ "$used" = "$1 $2" ] && return 0
+	ktap_diag "fault not consumed: armed $armed, last injected '$used'"
+	return 1
+}
+
+# hole_part SEED FILE MIB: write MiB number MIB of the prng stream SEED
+# into FILE at the same offset, O_DIRECT, and fsync (LAYOUTCOMMIT).
+hole_part()
+{
+	prng "$1" 4m |
+		t dd of="$2" bs=1M iflag=fullblock skip="$3" seek="$3" count=1 \
+			oflag=direct conv=notrunc,fsync status=none
+}
+
+# hole_sum SEED: checksum of the 4 MiB sparse file t_legal_hole writes:
+# the prng stream SEED in the first and the last MiB, zeros between.
+hole_sum()
+{
+	{
+		prng "$1" 4m | head -c 1M
+		head -c 2M /dev/zero
+		prng "$1" 4m | tail -c 1M
+	} | sha256sum | cut -d' ' -f1
+}
+
+# server_hole NAME: no written block in MiB 1-2 of the file on the MDS.
+server_hole()
+{
+	ctl stat "/$1" | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+lo, hi = 1 << 20, 3 << 20
+sys.exit(any(s == "rw" and f < hi and f + n > lo
+	     for f, n, _, s in st["extents"] or []))'
+}
+
+# t_legal_hole NAME SEED: RFC 5663 section 2.3 gives the storage offset of
+# a hole (NONE_DATA) no meaning, so a READ layout whose holes carry one
+# that is unaligned, past the volume and wrapping past 2^64 is legal, and
+# must be used.  A sparse file (data, a 2 MiB hole, data) is read back
+# O_DIRECT on a fresh mount (no layout cached) with the fault armed: the
+# server must have sent the holes so (only a layout holding a hole takes
+# this fault, and only READ layouts hold holes), the read must go over
+# the layout (LAYOUTGET, no MDS READ), nothing may be refused and no
+# warning logged, and the bytes must be the data and zeros.
+t_legal_hole()
+{
+	local name=$1 seed=$2 f=$MP/$1 rc=0 want got
+
+	t truncate -s 4M "$f" && hole_part "$seed" "$f" 0 &&
+		hole_part "$seed" "$f" 3 || { ktap_diag "write failed"; return 1; }
+	want=$(hole_sum "$seed")
+	server_hole "$name" || { ktap_diag "the server has data in the hole"; rc=1; }
+	got=$(ctl sha256 "/$name")
+	[ "$got" = "$want" ] || { ktap_diag "MDS sha256 $got, want $want"; rc=1; }
+
+	remount || { ktap_diag "remount failed"; return 1; }
+	echo >$TRACE/trace
+	[ "$(ctl fault LAYOUTGET hole-storage-offset)" = ok ] ||
+		{ ktap_diag "cannot arm LAYOUTGET hole-storage-offset"; return 1; }
+	snap $MP
+	got=$(read_sum direct "$f")
+	ktap_diag "LAYOUTGET hole-storage-offset:$(delta_summary $MP)"
+	fault_used LAYOUTGET hole-storage-offset || rc=1
+	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(mds_reads $MP)" -eq 0 ] ||
+		{ ktap_diag "the read did not go over the layout"; rc=1; }
+	if grep -q ' pnfs_block_reject:' $TRACE/trace; then
+		grep ' pnfs_block_reject:' $TRACE/trace | head -3 | sed 's/^/# trace: /'
+		rc=1
+	fi
+	[ "$got" = "$want" ] || { ktap_diag "client sha256 $got, want $want"; rc=1; }
+	kernel_log_clean || rc=1
+	return $rc
+}
+
 if setup; then
 	ktap_pass "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, tracepoints on"
 else
@@ -174,6 +259,12 @@ for kind in $GDI_KINDS; do
 		t_hostile GETDEVICEINFO "$kind" $seed
 done
 
+for kind in $LEGAL_LG_KINDS; do
+	seed=$((seed + 1))
+	ktap_check "LAYOUTGET $kind (legal): sparse file read over the layout" \
+		t_legal_hole "l-$kind" $seed
+done
+
 # Every kind the server knows was tested above.
 t_all_kinds()
 {
@@ -184,7 +275,8 @@ import json, sys
 k = json.load(sys.stdin)
 print(" ".join("%s:%s" % (op, x) for op in sorted(k) for x in k[op]))')
 	want=$( (for k in $GDI_KINDS; do echo "GETDEVICEINFO:$k"; done
-		 for k in $LG_KINDS; do echo "LAYOUTGET:$k"; done) | sort | xargs)
+		 for k in $LG_KINDS $LEGAL_LG_KINDS; do echo "LAYOUTGET:$k"; done) |
+		sort | xargs)
 	[ "$(echo "$known" | tr ' ' '\n' | sort | xargs)" = "$want" ] ||
 		{ ktap_diag "server knows: $known"; return 1; }
 }
