@@ -131,60 +131,138 @@ static void bl_io_write_done(struct bl_io *io, struct bl_layout *bl)
 		hdr->pnfs_error = -ENOMEM;
 }
 
+/* Release the request's device references and free it. */
+static void bl_io_free(struct bl_io *io)
+{
+	unsigned int i;
+
+	for (i = 0; i < io->nr_devs; i++)
+		bl_dev_put(io->devs[i]);
+	kfree(io);
+}
+
+static void bl_io_trace_done(struct nfs_pgio_header *hdr, bool write)
+{
+	if (hdr->pnfs_error)
+		trace_pnfs_block_mds_fallback(NFS_FILEID(hdr->inode),
+					      hdr->args.offset, hdr->args.count,
+					      write, hdr->pnfs_error);
+	else
+		trace_pnfs_block_io(NFS_FILEID(hdr->inode), hdr->args.offset,
+				    hdr->args.count, write, 0);
+}
+
+/*
+ * A write that succeeded: tag its extents and let the generic client pin
+ * its segment for LAYOUTCOMMIT, both under bl_layout.error_sem shared, so
+ * that a failed request's commit-and-return (bl_io_failed()) never falls
+ * between the two.  Return: %false if tagging failed and the request
+ * must be handled as failed instead.
+ */
+static bool bl_io_write_succeeded(struct bl_io *io)
+{
+	struct nfs_pgio_header *hdr = io->hdr;
+	struct bl_layout *bl = hdr_layout(hdr);
+	struct pnfs_layout_segment *lseg;
+	struct inode *inode = NULL;
+
+	down_read(&bl->error_sem);
+	bl_io_write_done(io, bl);
+	if (hdr->pnfs_error) {
+		up_read(&bl->error_sem);
+		return false;
+	}
+	/*
+	 * pnfs_ld_write_done() may free the request and put the last
+	 * reference of its segment, and with it of the layout: keep one.
+	 */
+	lseg = pnfs_get_lseg(hdr->lseg);
+	bl_io_free(io);
+	bl_io_trace_done(hdr, true);
+	/*
+	 * A recalled segment goes back to the server only after the
+	 * LAYOUTCOMMIT that lists its writes.  One that finished after the
+	 * recall's own commit was sent would pin the segment until the
+	 * inode's next writeback: commit it now.
+	 */
+	if (!test_bit(NFS_LSEG_VALID, &hdr->lseg->pls_flags))
+		inode = igrab(hdr->inode);
+	hdr->task.tk_status = 0;
+	hdr->verf.committed = NFS_FILE_SYNC;
+	pnfs_ld_write_done(hdr);
+	up_read(&bl->error_sem);
+	pnfs_put_lseg(lseg);
+	if (inode) {
+		pnfs_layoutcommit_inode(inode, false);
+		iput(inode);
+	}
+	return true;
+}
+
+/*
+ * A request that failed is resent through the MDS.  A WRITE there would
+ * make the server recall the layout this client still holds, and nfsd
+ * blocks the WRITE's thread until the layout comes back: with enough of
+ * them every nfsd thread waits, and the LAYOUTCOMMIT and LAYOUTRETURN
+ * that would free them are never served.  So the layout goes back first:
+ * PNFS_LAYOUTRET_ON_ERROR makes the generic client return it, at once
+ * and synchronously, before it resends.  That return drops the pending
+ * LAYOUTCOMMIT, so everything written so far is committed here first,
+ * with bl_layout.error_sem held exclusive: no successful write can pin a
+ * segment between this commit and the return.
+ */
+static void bl_io_failed(struct bl_io *io)
+{
+	struct nfs_pgio_header *hdr = io->hdr;
+	struct bl_layout *bl = hdr_layout(hdr);
+	struct pnfs_layout_segment *lseg;
+	bool write = io->write;
+	unsigned int i;
+
+	/* As in bl_io_write_succeeded(), keep the layout until unlocked. */
+	lseg = pnfs_get_lseg(hdr->lseg);
+	down_write(&bl->error_sem);
+	if (io->error)
+		hdr->pnfs_error = io->error;
+	/*
+	 * A disk that failed is avoided for a while; a request that merely
+	 * found no usable extent just goes to the MDS.
+	 */
+	if (READ_ONCE(io->dev_error)) {
+		for (i = 0; i < io->nr_devs; i++)
+			bl_dev_mark_unavailable(io->devs[i]);
+		pnfs_set_lo_fail(hdr->lseg);
+	}
+	bl_io_free(io);
+	bl_io_trace_done(hdr, write);
+	pnfs_layoutcommit_inode(hdr->inode, true);
+	hdr->task.tk_status = hdr->pnfs_error;
+	if (write)
+		pnfs_ld_write_done(hdr);
+	else
+		pnfs_ld_read_done(hdr);
+	up_write(&bl->error_sem);
+	pnfs_put_lseg(lseg);
+}
+
 static void bl_io_complete_work(struct work_struct *work)
 {
 	struct bl_io *io = container_of(work, struct bl_io, work);
 	struct nfs_pgio_header *hdr = io->hdr;
-	struct bl_layout *bl = hdr_layout(hdr);
-	struct inode *inode = NULL;
-	bool io_write = io->write;
-	unsigned int i;
 
-	if (io->error) {
-		hdr->pnfs_error = io->error;
-		/*
-		 * A disk that failed is avoided for a while; a request that
-		 * merely found no usable extent just goes to the MDS.
-		 */
-		if (READ_ONCE(io->dev_error)) {
-			for (i = 0; i < io->nr_devs; i++)
-				bl_dev_mark_unavailable(io->devs[i]);
-			pnfs_set_lo_fail(hdr->lseg);
+	if (!io->error) {
+		if (io->write) {
+			if (bl_io_write_succeeded(io))
+				return;
+		} else {
+			bl_io_free(io);
+			bl_io_trace_done(hdr, false);
+			hdr->task.tk_status = 0;
+			pnfs_ld_read_done(hdr);
+			return;
 		}
-	} else if (io->write) {
-		bl_io_write_done(io, bl);
 	}
-	for (i = 0; i < io->nr_devs; i++)
-		bl_dev_put(io->devs[i]);
-	kfree(io);
-
-	if (hdr->pnfs_error)
-		trace_pnfs_block_mds_fallback(NFS_FILEID(hdr->inode),
-					      hdr->args.offset, hdr->args.count,
-					      io_write, hdr->pnfs_error);
-	else
-		trace_pnfs_block_io(NFS_FILEID(hdr->inode), hdr->args.offset,
-				    hdr->args.count, io_write, 0);
-	hdr->task.tk_status = hdr->pnfs_error;
-	if (io_write) {
-		/*
-		 * A recalled segment goes back to the server only after the
-		 * LAYOUTCOMMIT that lists its writes.  One that finished after
-		 * the recall's own commit was sent would pin the segment until
-		 * the inode's next writeback: commit it now.
-		 */
-		if (!hdr->pnfs_error &&
-		    !test_bit(NFS_LSEG_VALID, &hdr->lseg->pls_flags))
-			inode = igrab(hdr->inode);
-		hdr->verf.committed = NFS_FILE_SYNC;
-		pnfs_ld_write_done(hdr);
-		if (inode) {
-			pnfs_layoutcommit_inode(inode, false);
-			iput(inode);
-		}
-	} else {
-		pnfs_ld_read_done(hdr);
-	}
+	bl_io_failed(io);
 }
 
 static void bl_io_put(struct bl_io *io)

@@ -48,6 +48,7 @@ static struct pnfs_layout_hdr *bl_alloc_layout(struct inode *inode, gfp_t gfp,
 		return NULL;
 	bl_ext_cache_init(&bl->ext, &bl_layout_dev_ops);
 	bl_commit_init(&bl->commit, &bl_commit_dev_ops);
+	init_rwsem(&bl->error_sem);
 	spin_lock_init(&bl->lock);
 	bl->scsi = scsi;
 	return &bl->lo;

@@ -23,6 +23,7 @@
 #ifndef _FS_NFS_BLOCKLAYOUT_LAYOUT_H
 #define _FS_NFS_BLOCKLAYOUT_LAYOUT_H
 
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -74,6 +75,10 @@ struct bl_commit {
  * @ext: extents handed out by the server for this inode
  * @commit: devices to flush and errors to report for LAYOUTCOMMIT
  * @scsi: this is a SCSI layout (RFC 8154), not a block layout
+ * @error_sem: held shared by a successful write's completion, from
+ *	tagging its extents to pinning its segment for LAYOUTCOMMIT; held
+ *	exclusive by a failed request's completion, from the LAYOUTCOMMIT
+ *	of everything written so far to the layout's return (io.c)
  * @lock: protects @seq_start, @next_offset and @window; nests inside the
  *	inode's i_lock
  * @seq_start: where the current run of sequential writes started
@@ -85,6 +90,7 @@ struct bl_layout {
 	struct bl_ext_cache	ext;
 	struct bl_commit	commit;
 	bool			scsi;
+	struct rw_semaphore	error_sem;
 
 	spinlock_t		lock;	/* see above */
 	u64			seq_start;

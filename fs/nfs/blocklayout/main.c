@@ -37,18 +37,19 @@ static int bl_set_layoutdriver(struct nfs_server *server,
  * The two layout types share every method but the header allocation,
  * which remembers the type (bl_layout.scsi).
  *
- * No PNFS_LAYOUTRET_ON_ERROR: the generic client would then drop the
- * pending LAYOUTCOMMIT and return the layout on the first failed bio, and
- * every block written over the layout before the failure would stay
- * INVALID on the server, reading back as zeros.  A failed device is
- * avoided for a while instead (bl_dev_mark_unavailable()), the failed
- * request goes to the MDS and the written extents are still committed.
+ * PNFS_LAYOUTRET_ON_ERROR: a failed request makes the generic client
+ * return the whole layout, synchronously, before it resends the request
+ * through the MDS, whose WRITE would otherwise recall the layout we hold
+ * and block an nfsd thread on it.  That return drops the pending
+ * LAYOUTCOMMIT; the driver commits everything written so far just before
+ * (bl_io_failed()), so no block written over the layout is lost.
  */
 static struct pnfs_layoutdriver_type bl_block_layout_type = {
 	.id			= LAYOUT_BLOCK_VOLUME,
 	.name			= "LAYOUT_BLOCK_VOLUME",
 	.owner			= THIS_MODULE,
 	.flags			= PNFS_LAYOUTRET_ON_SETATTR |
+				  PNFS_LAYOUTRET_ON_ERROR |
 				  PNFS_READ_WHOLE_PAGE,
 	.set_layoutdriver	= bl_set_layoutdriver,
 	.alloc_layout_hdr	= bl_alloc_layout_hdr,
@@ -72,6 +73,7 @@ static struct pnfs_layoutdriver_type bl_scsi_layout_type = {
 	.name			= "LAYOUT_SCSI",
 	.owner			= THIS_MODULE,
 	.flags			= PNFS_LAYOUTRET_ON_SETATTR |
+				  PNFS_LAYOUTRET_ON_ERROR |
 				  PNFS_READ_WHOLE_PAGE,
 	.set_layoutdriver	= bl_set_layoutdriver,
 	.alloc_layout_hdr	= bl_alloc_scsi_layout_hdr,

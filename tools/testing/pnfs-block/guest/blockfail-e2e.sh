@@ -10,10 +10,10 @@
 # dm-error makes every later bio of the client fail while the server's
 # path keeps working, which is what a failed path to a SAN looks like.
 #
-# Not covered yet: buffered writeback that meets the failed device (dirty
-# pages written back after the failure).  That case hangs fsync in
-# writeback with our driver today (the failed bios' request never
-# completes); it stays out of the suite until it is fixed.
+# Buffered writeback that meets the failed device (tests 5 and 6) must
+# not hang fsync: the pages go to the server, and the server must never
+# have to break our layout to take them (an nfsd thread waiting in a
+# layout break is what hung fsync before).
 #
 # Each test starts from a fresh mount (unmounting the last mount drops the
 # device cache, so no negative entry survives), writes or reads part of a
@@ -29,7 +29,7 @@ SIZE=64m
 DISK=
 SECTORS=
 
-ktap_plan 5
+ktap_plan 7
 
 # table TARGET: load pnfsbl-cli with TARGET ("linear" or "error").
 table()
@@ -91,11 +91,6 @@ check_data()
 		ok=1
 	fi
 	return $ok
-}
-
-events()	# EVENT: how many times a pnfs_block tracepoint fired so far
-{
-	grep -c " pnfs_block_$1:" /sys/kernel/tracing/trace 2>/dev/null
 }
 
 # 1. The client resolved the signature to pnfsbl-cli, not to the server's
@@ -194,9 +189,130 @@ test_direct_read()
 	ktap_result $ok "$name"
 }
 
+# nfsd_in_layout_break: list nfsd threads now waiting for a layout to
+# come back (XFS breaks layouts from its write path).
+nfsd_in_layout_break()
+{
+	local p
+
+	for p in $(pgrep -x nfsd); do
+		grep -qE 'break_layout|__break_lease' "/proc/$p/stack" 2>/dev/null &&
+			echo "$p"
+	done
+}
+
+# /tmp/hold-fsync.py FILE READY GO: write MiB 1 to the end of the prng
+# stream on stdin into FILE (MiB 0 of stdin is skipped) through one open
+# file, create READY, wait for GO, then fsync and close.  NFS writes dirty
+# pages back at close, so the file must stay open until after the
+# failure, and the fsync is what writes the pages back.
+cat >/tmp/hold-fsync.py <<'EOP'
+import os, sys, time
+f = os.open(sys.argv[1], os.O_WRONLY)
+src = sys.stdin.buffer
+src.read(1 << 20)
+os.lseek(f, 1 << 20, os.SEEK_SET)
+while True:
+    b = src.read(1 << 20)
+    if not b:
+        break
+    os.write(f, b)
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.1)
+os.fsync(f)
+os.close(f)
+EOP
+
+# buffered_fail NAME SEED FILE...: write the first MiB of each FILE and
+# fsync it (the client now holds an RW layout), dirty the rest of each
+# in the page cache through a file kept open, fail the device, then
+# fsync all files at once.  Every fsync must return within 60 s, no nfsd
+# thread may be seen in a layout break meanwhile, and every byte must be
+# right afterwards.
+buffered_fail()
+{
+	local name=$1 seed=$2 f pids=() t0 t1 seen=0 ok=0 dirty
+
+	shift 2
+	fresh_mount || ok=1
+	snap "$MP"
+	for f in "$@"; do
+		part "$seed" "$MP/$f" 0 1 conv=fsync || ok=1
+	done
+	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
+		ktap_diag "first MiB did not go over the layout:$(delta_summary "$MP")"
+		ok=1
+	fi
+	# Keep the flusher away: the fsyncs must do the writeback.
+	echo $((1 << 30)) >/proc/sys/vm/dirty_background_bytes
+	echo $((3 << 29)) >/proc/sys/vm/dirty_bytes
+	echo 60000 >/proc/sys/vm/dirty_expire_centisecs
+	rm -f /tmp/bf-*
+	for f in "$@"; do
+		prng "$seed" "$SIZE" |
+			CMD_TIMEOUT=120 t python3 /tmp/hold-fsync.py "$MP/$f" \
+				"/tmp/bf-ready-$f" /tmp/bf-go &
+		pids+=($!)
+	done
+	for f in "$@"; do
+		while [ ! -e "/tmp/bf-ready-$f" ] && kill -0 "${pids[@]}" 2>/dev/null; do
+			sleep 0.2
+		done
+	done
+	dirty=$(awk '/^Dirty:/ { print $2 }' /proc/meminfo)
+	ktap_diag "dirty before the failure: $dirty kB"
+	table error || ok=1
+	t0=$(now)
+	touch /tmp/bf-go
+	while kill -0 "${pids[@]}" 2>/dev/null; do
+		[ -n "$(nfsd_in_layout_break)" ] && seen=1
+		sleep 0.2
+	done
+	for f in "${pids[@]}"; do
+		wait "$f" || { ktap_diag "a writer failed or timed out"; ok=1; }
+	done
+	t1=$(now)
+	sysctl -q -w vm.dirty_background_ratio=10 vm.dirty_ratio=20 \
+		vm.dirty_expire_centisecs=3000
+	ktap_diag "fsync of $# file(s) took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s:$(delta_summary "$MP")"
+	if awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a > 60) }'; then
+		ktap_diag "fsync took more than 60 s"
+		ok=1
+	fi
+	if [ "$seen" = 1 ]; then
+		ktap_diag "an nfsd thread waited in a layout break"
+		ok=1
+	fi
+	for f in "$@"; do
+		check_data "$name $f" "$f" "$seed" || ok=1
+	done
+	return $ok
+}
+
+# 5. Buffered: the device fails while dirty pages wait for writeback.
+test_buffered_write()
+{
+	local name="buffered write: device fails before writeback, fsync returns, intact"
+	local ok=0
+
+	buffered_fail buffered 51 buffered || ok=1
+	ktap_result $ok "$name"
+}
+
+# 6. The same with four files written back at once.
+test_buffered_four()
+{
+	local name="buffered write, 4 files: device fails before writeback, intact"
+	local ok=0
+
+	buffered_fail four 61 four0 four1 four2 four3 || ok=1
+	ktap_result $ok "$name"
+}
+
 if ! setup; then
 	ktap_diag "setup failed"
-	for n in 1 2 3 4 5; do ktap_fail "setup"; done
+	for n in 1 2 3 4 5 6 7; do ktap_fail "setup"; done
 	ktap_finish
 	exit 1
 fi
@@ -204,6 +320,8 @@ test_resolved_cli
 test_direct_write
 test_racing_write
 test_direct_read
+test_buffered_write
+test_buffered_four
 umount "$MP"
 table linear
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null

@@ -196,6 +196,12 @@ delta_summary()
 	echo "$s"
 }
 
+# events EVENT: how many times a pnfs_block tracepoint fired so far.
+events()
+{
+	grep -c " pnfs_block_$1:" /sys/kernel/tracing/trace 2>/dev/null
+}
+
 # now: seconds since boot, with fractions.
 now()
 {
