@@ -9,10 +9,10 @@ TCP; file data lives on --disk, the namespace and block maps in --meta.
 """
 
 import argparse
+import faulthandler
 import os
 import signal
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -22,6 +22,18 @@ from control import ControlServer       # noqa: E402
 from topology import Topology           # noqa: E402
 from pnfs import scsi_designator_from_vpd  # noqa: E402
 import rpc                              # noqa: E402
+
+# SIGTERM and SIGINT stop the server.  They are blocked in every thread and
+# taken synchronously by the main thread with sigtimedwait(): no Python
+# signal handler runs at all.  A handler would run in the main thread at
+# whatever bytecode boundary the signal found, and one that took a lock
+# (threading.Event.set() takes the Event's Condition lock) deadlocked when
+# the main thread already held that lock: inside stop.wait(1.0), which
+# holds it around its own timed wait.  The server then never stopped.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# What the last save on the way out waits for the server lock before it
+# gives up, dumps every thread's stack and exits non-zero.
+SHUTDOWN_LOCK_WAIT = 20.0
 
 
 def main(argv=None):
@@ -43,6 +55,8 @@ def main(argv=None):
                     "disk's VPD page 0x83 in sysfs)")
     ap.add_argument('--pr-key', type=lambda v: int(v, 0), default=0x5046_5342_4d44_5301,
                     help='reservation key the client registers (SCSI layouts)')
+    ap.add_argument('--save-interval', type=float, default=1.0, metavar='SECONDS',
+                    help='how often changed metadata is saved (default 1)')
     ap.add_argument('--verbose', '-v', action='store_true')
     args = ap.parse_args(argv)
 
@@ -53,6 +67,11 @@ def main(argv=None):
 
     if bool(args.disk) == bool(args.topology):
         ap.error('give exactly one of --disk and --topology')
+    # Before any thread exists, so that every thread inherits the mask.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    # kill -USR1: every thread's stack on stderr (the harness asks for it
+    # when the server does not stop).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     topo = Topology.load(args.topology, not args.no_direct) if args.topology else None
     fs = FileSystem(args.disk, args.meta, args.blksize, not args.no_direct,
                     topology=topo)
@@ -72,25 +91,38 @@ def main(argv=None):
     if args.control:
         ctl = ControlServer(args.control, nfs)
         ctl.start()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    signal.signal(signal.SIGINT, lambda *a: stop.set())
     srv.start()
     sys.stderr.write('mds: serving %s on port %d (disk %s, %s I/O)\n'
                      % (args.host, srv.port, args.disk or args.topology,
                         'direct' if fs.disk.direct else 'buffered'))
     sys.stderr.flush()
-    while not stop.wait(1.0):
+    while True:
+        sig = signal.sigtimedwait(STOP_SIGNALS, args.save_interval)
+        if sig is not None:
+            break
         if fs.dirty:
             with nfs.lock:
                 fs.save()
+    log('signal %d: stopping' % sig.si_signo)
     srv.shutdown()
-    with nfs.lock:
-        fs.flush()
-        fs.save()
     if ctl:
         ctl.close()
-    return 0
+    rc = 0
+    if nfs.lock.acquire(timeout=SHUTDOWN_LOCK_WAIT):
+        try:
+            fs.flush()
+            fs.save()
+        finally:
+            nfs.lock.release()
+    else:
+        sys.stderr.write('mds: the server lock is still held after %gs: '
+                         'metadata not saved; threads:\n' % SHUTDOWN_LOCK_WAIT)
+        sys.stderr.flush()
+        faulthandler.dump_traceback(all_threads=True)
+        rc = 1
+    sys.stderr.write('mds: stopped\n')
+    sys.stderr.flush()
+    return rc
 
 
 if __name__ == '__main__':
