@@ -2,14 +2,20 @@
 #
 # Shared by the guest suites that run the test metadata server (../mds/,
 # copied to /t/mds/ by e2e.sh): its paths, its control client, starting
-# it on the whole disk pnfsbl-data1, and reading a file through a dm
-# table built over the same disks.
+# it on the whole disk pnfsbl-data1, stopping it, and reading a file
+# through a dm table built over the same disks.
+#
+# Whoever starts a server in the background sets MDS_PID to its pid and
+# MDS_LOG to the file its stderr goes to (under /results); stop_mds uses
+# both.
 
 MDS_DIR=/t/mds
 MDS_PORT=20490
 MDS_SOCK=/run/pnfs-mds.sock
 MDS_META=/run/pnfs-mds.json
 MP=/mnt/mds
+MDS_LOG=/results/mds.log
+MDS_STOP_WAIT=30	# seconds from SIGTERM to SIGUSR1 and SIGKILL
 
 ctl()
 {
@@ -22,11 +28,65 @@ start_mds()
 
 	disk=$(disk_by_serial pnfsbl-data1) || return 1
 	[ -f "$MDS_DIR/mds.py" ] || { ktap_diag "no $MDS_DIR/mds.py"; return 1; }
+	MDS_LOG=/results/mds.log
 	python3 "$MDS_DIR/mds.py" --disk "$disk" --port $MDS_PORT \
 		--meta "$MDS_META" --control "$MDS_SOCK" --lease 10 -v \
-		2>>/results/mds.log &
+		2>>"$MDS_LOG" &
 	MDS_PID=$!
 	ctl --wait 30
+}
+
+# mds_alive PID: the process exists and is not a zombie.
+mds_alive()
+{
+	local st
+
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# stop_mds: SIGTERM the server and wait up to MDS_STOP_WAIT seconds for
+# it to exit with status 0.  One still running then gets SIGUSR1 (mds.py
+# has faulthandler write every thread's stack to its stderr, MDS_LOG),
+# the dump goes out as diagnostics, and SIGKILL: the check fails and the
+# suite goes on, instead of hanging the guest until its timeout.  The log
+# stays in /results either way.
+stop_mds()
+{
+	local pid=$MDS_PID log=$MDS_LOG i rc size
+
+	MDS_PID=
+	[ -n "$pid" ] || { ktap_diag "stop_mds: no server was started"; return 1; }
+	if ! kill "$pid" 2>/dev/null; then
+		{ wait "$pid"; } 2>/dev/null
+		rc=$?
+		ktap_diag "stop_mds: server $pid was already gone (status $rc)"
+		tail -n 20 "$log" | sed 's/^/# mds: /'
+		return 1
+	fi
+	for ((i = 0; i < MDS_STOP_WAIT * 10; i++)); do
+		mds_alive "$pid" || break
+		sleep 0.1
+	done
+	if mds_alive "$pid"; then
+		ktap_diag "server $pid still running ${MDS_STOP_WAIT}s after SIGTERM; last lines of $log:"
+		tail -n 10 "$log" | sed 's/^/# mds: /'
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		kill -USR1 "$pid" 2>/dev/null
+		sleep 2
+		ktap_diag "its threads (SIGUSR1):"
+		tail -c +$((size + 1)) "$log" | head -n 200 | sed 's/^/# mds: /'
+		kill -KILL "$pid" 2>/dev/null
+		{ wait "$pid"; } 2>/dev/null
+		ktap_diag "server $pid killed (SIGKILL)"
+		return 1
+	fi
+	{ wait "$pid"; } 2>/dev/null
+	rc=$?
+	[ "$rc" = 0 ] && return 0
+	ktap_diag "server $pid exited with status $rc after SIGTERM; last lines of $log:"
+	tail -n 20 "$log" | sed 's/^/# mds: /'
+	return 1
 }
 
 # dm_sum NAME DEV: the file read through DEV, following the block map the

@@ -351,13 +351,8 @@ t_umount()
 	t umount $MP && ! mountpoint -q $MP
 }
 
-t_stop_mds()
-{
-	kill "$MDS_PID" && wait "$MDS_PID"
-}
-
 ktap_check "unmount" t_umount
-ktap_check "server exits cleanly on SIGTERM" t_stop_mds
+ktap_check "server exits cleanly on SIGTERM" stop_mds
 cp "$MDS_META" /results/ 2>/dev/null
 
 # ---- a second server: a 64 KiB stripe over both data disks ----
@@ -375,9 +370,10 @@ start_stripe_mds()
 	             {"type": "simple", "disk": "$d1"},
 	             {"type": "stripe", "unit": 65536, "volumes": [0, 1]}]}
 	EOT
+	MDS_LOG=/results/mds-stripe.log
 	python3 "$MDS_DIR/mds.py" --topology /run/mds-topo.json --port $MDS_PORT \
 		--meta /run/pnfs-mds-stripe.json --control "$MDS_SOCK" --lease 10 -v \
-		2>>/results/mds-stripe.log &
+		2>>"$MDS_LOG" &
 	MDS_PID=$!
 	ctl --wait 30 || return 1
 	# The same stripe built independently: each disk past the server's
@@ -426,7 +422,7 @@ t_stripe_data()
 if start_stripe_mds; then
 	ktap_pass "stripe topology: server up, mount negotiates the block layout"
 	ktap_check "stripe topology: $SIZE over the layout, same bytes via MDS and dm-striped" t_stripe_data
-	ktap_check "stripe topology: unmount and stop" eval 't_umount && t_stop_mds'
+	ktap_check "stripe topology: unmount and stop" eval 't_umount && stop_mds'
 else
 	ktap_fail "stripe topology: server up, mount negotiates the block layout"
 	tail -5 /results/mds-stripe.log | sed 's/^/# mds: /'

@@ -301,14 +301,9 @@ t_umount()
 	t umount $MP && ! mountpoint -q $MP
 }
 
-t_stop_mds()
-{
-	kill "$MDS_PID" && wait "$MDS_PID"
-}
-
 ktap_check "server hit no internal fault" t_no_server_faults
 ktap_check "unmount" t_umount
-ktap_check "server exits cleanly on SIGTERM" t_stop_mds
+ktap_check "server exits cleanly on SIGTERM" stop_mds
 kill "$BLKMAPD_PID" 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish

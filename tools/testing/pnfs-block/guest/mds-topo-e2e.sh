@@ -54,11 +54,12 @@ dm()
 start_topo()
 {
 	echo "$2" >"/run/topo-$1.json"
+	MDS_LOG=/results/mds-$1.log
 	python3 "$MDS_DIR/mds.py" --topology "/run/topo-$1.json" --port $MDS_PORT \
 		--meta "/run/pnfs-mds-$1.json" --control "$MDS_SOCK" --lease 10 -v \
-		2>>"/results/mds-$1.log" &
+		2>>"$MDS_LOG" &
 	MDS_PID=$!
-	ctl --wait 30 || { tail -5 "/results/mds-$1.log" | sed 's/^/# mds: /'; return 1; }
+	ctl --wait 30 || { tail -5 "$MDS_LOG" | sed 's/^/# mds: /'; return 1; }
 	mount_mds && [ "$(pnfs_type $MP)" = LAYOUT_BLOCK_VOLUME ] ||
 		{ ktap_diag "mount or pnfs=$(pnfs_type $MP)"; return 1; }
 }
@@ -70,7 +71,7 @@ stop_topo()
 	faults=$(ctl faults)
 	[ "$faults" = 0 ] || ktap_diag "server faults: $faults"
 	t umount $MP && ! mountpoint -q $MP || return 1
-	kill "$MDS_PID" && wait "$MDS_PID" && [ "$faults" = 0 ]
+	stop_mds && [ "$faults" = 0 ]
 }
 
 # t_topo NAME SEED DEV: SIZE bytes written O_DIRECT over the layout; the
