@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Userspace stand-in for <linux/string.h>: the C library's. */
+#ifndef _FUZZ_SHIM_LINUX_STRING_H
+#define _FUZZ_SHIM_LINUX_STRING_H
+
+#include <string.h>
+
+#include <linux/types.h>
+
+#endif /* _FUZZ_SHIM_LINUX_STRING_H */
