@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <linux/hex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sunrpc/xdr.h>
@@ -152,6 +153,43 @@ void *kmemdup(const void *src, size_t len, gfp_t gfp)
 	if (p)
 		memcpy(p, src, len);
 	return p;
+}
+
+void *memchr_inv(const void *start, int c, size_t bytes)
+{
+	const u8 *p = start;
+	size_t i;
+
+	for (i = 0; i < bytes; i++)
+		if (p[i] != (u8)c)
+			return (void *)&p[i];
+	return NULL;
+}
+
+static int fuzz_hex_to_bin(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch |= 0x20;
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+int hex2bin(u8 *dst, const char *src, size_t count)
+{
+	int hi, lo;
+
+	while (count--) {
+		hi = fuzz_hex_to_bin(*src++);
+		if (hi < 0)
+			return -EINVAL;
+		lo = fuzz_hex_to_bin(*src++);
+		if (lo < 0)
+			return -EINVAL;
+		*dst++ = (hi << 4) | lo;
+	}
+	return 0;
 }
 
 /* As net/sunrpc/xdr.c with only a head kvec: pages and tail are empty. */
