@@ -7,9 +7,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+# clang-14 alone cannot link -fsanitize=fuzzer: libFuzzer and the ASan
+# and UBSan runtimes are in libclang-rt-14-dev, which it only recommends;
+# llvm-14 has llvm-symbolizer for the fuzz targets' stack traces.
 HOST_PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
 	   sparse python3 cpio xz-utils zstd kmod debootstrap
-	   qemu-system-x86 e2fsprogs util-linux rsync gnuplot-nox)
+	   qemu-system-x86 e2fsprogs util-linux rsync gnuplot-nox
+	   clang-14 libclang-rt-14-dev llvm-14)
 KERNEL_PKGS=("linux-image-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "linux-headers-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "$PNFSBL_KSRC_PKG=$PNFSBL_KPKGVER")
