@@ -9,6 +9,10 @@
 #   make check       static checks, KUnit (UML), end-to-end tests (QEMU)
 #   make bench       benchmark ours vs mainline vs plain NFS vs raw disk
 #                    (QEMU; not part of make check)
+#   make fuzz        fuzz the decoders, volume trees and extent cache on
+#                    the host, FUZZ_SECONDS (60) per target; the short
+#                    run is check.sh's fuzz step (not in make check while
+#                    it finds a driver WARN, see README)
 #   make install     install the module under updates/ of KDIR's release
 # make check runs the end-to-end suites with both mainline's driver and
 # ours; make demo uses ours (PNFSBL_DRIVER=mainline for the other).
@@ -23,7 +27,7 @@ T := tools/testing/pnfs-block
 
 export PNFSBL_KHDR := $(KDIR)
 
-.PHONY: all modules deps demo check static kunit e2e bench install clean
+.PHONY: all modules deps demo check static kunit e2e bench fuzz install clean
 all: modules
 
 deps:
@@ -52,6 +56,9 @@ e2e: deps
 
 bench: deps
 	$(T)/bench.sh
+
+fuzz: deps
+	$(T)/fuzz.sh run
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/.out/obj/fs/nfs/blocklayout \
