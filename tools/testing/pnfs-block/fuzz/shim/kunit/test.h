@@ -100,6 +100,12 @@ static inline void *kunit_kmalloc_array(struct kunit *test, size_t n,
 	return kunit_kmalloc(test, bytes, gfp);
 }
 
+static inline void *kunit_kcalloc(struct kunit *test, size_t n, size_t size,
+				  gfp_t gfp)
+{
+	return kunit_kmalloc_array(test, n, size, gfp | __GFP_ZERO);
+}
+
 void kunit_fail(struct kunit *test, bool assert, const char *file, int line,
 		const char *what);
 
@@ -124,6 +130,10 @@ void kunit_fail(struct kunit *test, bool assert, const char *file, int line,
 #define KUNIT_ASSERT_EQ(test, a, b)	KUNIT_BINARY(test, true, a, ==, b)
 #define KUNIT_EXPECT_EQ_MSG(test, a, b, ...) KUNIT_EXPECT_EQ(test, a, b)
 #define KUNIT_ASSERT_EQ_MSG(test, a, b, ...) KUNIT_ASSERT_EQ(test, a, b)
+#define KUNIT_EXPECT_LE(test, a, b)	KUNIT_BINARY(test, false, a, <=, b)
+#define KUNIT_EXPECT_LE_MSG(test, a, b, ...) KUNIT_EXPECT_LE(test, a, b)
+#define KUNIT_EXPECT_GT(test, a, b)	KUNIT_BINARY(test, false, a, >, b)
+#define KUNIT_EXPECT_GT_MSG(test, a, b, ...) KUNIT_EXPECT_GT(test, a, b)
 #define KUNIT_EXPECT_PTR_EQ(test, a, b)	KUNIT_EXPECT_EQ(test, a, b)
 #define KUNIT_EXPECT_PTR_EQ_MSG(test, a, b, ...) KUNIT_EXPECT_EQ(test, a, b)
 #define KUNIT_EXPECT_TRUE(test, c)	KUNIT_CHECK(test, false, c, #c)
