@@ -179,8 +179,10 @@ class ShutdownCase(unittest.TestCase):
     def test_sigusr1_dumps_every_thread_and_the_server_goes_on(self):
         srv = self.start()
         srv.proc.send_signal(signal.SIGUSR1)
+        # faulthandler writes thread after thread: wait for the frame
+        # looked for, not just for the dump to begin.
         deadline = time.monotonic() + 10
-        while 'most recent call first' not in srv.text() and time.monotonic() < deadline:
+        while 'serve_forever' not in srv.text() and time.monotonic() < deadline:
             time.sleep(0.05)
         text = srv.text()
         self.assertIn('most recent call first', text)
