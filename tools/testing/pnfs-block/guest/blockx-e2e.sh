@@ -4,7 +4,8 @@
 # More end-to-end tests of the pNFS block layout client against Linux
 # nfsd on guest loopback (NFSv4.2): the LAYOUTGET window of a sequential
 # O_DIRECT writer, sparse files, truncate and extension, sub-page writes,
-# concurrent writers, offsets beyond 4 GiB, fio with verification, and
+# concurrent writers, offsets beyond 4 GiB, fio with verification, the
+# server space taken by small appenders and by a write into a hole, and
 # the fallback to the metadata server when blkmapd is not running.
 #
 # Every test checks the data: against the prng stream, or against a model
@@ -20,7 +21,7 @@ M=/tmp/model
 MIB=$((1 << 20))
 GIB=$((1 << 30))
 
-ktap_plan 12
+ktap_plan 14
 
 # put SEED LEN FILE OFFSET [DD-OPERAND...]: write LEN bytes of the prng
 # stream SEED at byte OFFSET of FILE, leaving the rest of FILE alone.
@@ -377,6 +378,180 @@ test_fio()
 	ktap_result $ok "$name"
 }
 
+# srv_used: bytes in use on the server's own XFS mount of the export,
+# after a sync (XFS's statfs flushes queued inode inactivation first).
+srv_used()
+{
+	sync
+	df -B1 --output=used "$SRV" | tail -1 | tr -d ' '
+}
+
+# srv_alloc NAME: bytes the server's XFS has allocated to $SRV/NAME.
+srv_alloc()
+{
+	sync
+	stat -c '%b %B' "$SRV/$1" | awk '{ print $1 * $2 }'
+}
+
+# appends MODE DIR NFILES NAPP [STEP]: the small-appender workload.
+# MODE write: NFILES files in DIR, each grown by NAPP appends of 4 KiB
+# (O_APPEND), each append followed by fsync, two worker processes.
+# MODE sum: read every STEP-th file of DIR.  MODE expect: no I/O.
+# Every mode prints the sha256 of the contents of every STEP-th file in
+# order (file i holds the stream Random(i) of NAPP * 4 KiB), or a line
+# starting "error" on the first failure.
+appends()
+{
+	t python3 - "$@" <<-'EOPY'
+	import hashlib, os, random, sys
+
+	mode, d, nfiles, napp = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	step = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+
+	def data(i):
+	    return random.Random(i).randbytes(4096 * napp)
+
+	def name(i):
+	    return os.path.join(d, "f%05d" % i)
+
+	def write(first):
+	    for i in range(first, nfiles, 2):
+	        buf = data(i)
+	        fd = os.open(name(i), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+	        for j in range(napp):
+	            if os.write(fd, buf[j * 4096:(j + 1) * 4096]) != 4096:
+	                sys.exit("error: short write to %s" % name(i))
+	            os.fsync(fd)
+	        os.close(fd)
+
+	if mode == "write":
+	    pids = []
+	    for first in (0, 1):
+	        pid = os.fork()
+	        if pid == 0:
+	            try:
+	                write(first)
+	            except OSError as e:
+	                print("error: %s" % e)
+	                os._exit(1)
+	            os._exit(0)
+	        pids.append(pid)
+	    if any(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids):
+	        print("error: a writer failed")
+	        sys.exit(1)
+	h = hashlib.sha256()
+	for i in range(0, nfiles, step):
+	    if mode == "sum":
+	        try:
+	            with open(name(i), "rb") as f:
+	                got = f.read()
+	        except OSError as e:
+	            print("error: %s" % e)
+	            sys.exit(1)
+	        if got != data(i):
+	            print("error: %s: %d bytes, differs from the model" % (name(i), len(got)))
+	            sys.exit(1)
+	    h.update(data(i))
+	print(h.hexdigest())
+	EOPY
+}
+
+# 8. Many small appenders (issue: an 8 GiB export filled up under
+# ordinary file work).  2,000 files each grown by three 4 KiB appends
+# with an fsync after each (a file's first write has no layout yet, the
+# second starts a stream, the third used to be given a 1 MiB window): the
+# server's space in use, measured on its own XFS mount after the client
+# unmounted, may grow by at most twice the data written plus 8 MiB for
+# inodes and directory blocks.  Every file is checked on the server,
+# every 50th read back on the client.
+test_small_appends()
+{
+	local name="2,000 files of three 4 KiB appends + fsync: server space grows <= 2 x data + 8 MiB"
+	local n=2000 napp=3 data used0 used1 grow want got lg ok=0 t0
+
+	data=$((n * napp * 4096))
+	mkdir -p "$MP/small" || ok=1
+	used0=$(srv_used)
+	snap "$MP"
+	t0=$(now)
+	want=$(appends write "$MP/small" $n $napp) || ok=1
+	ktap_diag "small appends: $(rate "$data" "$t0" "$(now)")"
+	case $want in
+	error* | "") ktap_diag "writers: ${want:-no output}"; ok=1 ;;
+	esac
+	lg=$(delta "$MP" LAYOUTGET)
+	ktap_diag "LAYOUTGETs for $n files x $napp appends: $lg"
+	proof "small appends" 1 WRITE || ok=1
+	umount "$MP" || ok=1
+	used1=$(srv_used)
+	grow=$((used1 - used0))
+	ktap_diag "server space in use grew by $grow bytes ($((grow >> 20)) MiB) for $data bytes written;" \
+		"du of the directory: $(du -sk "$SRV/small" | cut -f1) KiB"
+	if [ "$grow" -gt $((2 * data + 8 * MIB)) ]; then
+		ktap_diag "grew by more than $((2 * data + 8 * MIB)) bytes"
+		ok=1
+	fi
+	drop_caches
+	got=$(appends sum "$SRV/small" $n $napp)
+	[ "$got" = "$want" ] || { ktap_diag "server: $got, want $want"; ok=1; }
+	mnt 4.2 "$MP" || ok=1
+	snap "$MP"
+	want=$(appends expect "$MP/small" $n $napp 50)
+	got=$(appends sum "$MP/small" $n $napp 50)
+	[ "$got" = "$want" ] || { ktap_diag "client: $got, want $want"; ok=1; }
+	proof "small appends read" 1 READ || ok=1
+	umount "$MP" || ok=1
+	rm -rf "$SRV/small"
+	mnt 4.2 "$MP" || ok=1
+	ktap_result $ok "$name"
+}
+
+# 9. One buffered 4 KiB write at 1 GiB into a sparse 8 GiB file, then
+# fsync and unmount: the server may allocate at most one 4 KiB layout
+# block plus 60 KiB for it, not the hole behind it.
+test_hole_write()
+{
+	local name="4 KiB buffered at 1 GiB in a sparse 8 GiB file: server allocates <= 64 KiB"
+	local r a b alloc ok=0 ranges
+
+	rm -f "$M/hole8g"
+	t truncate -s 8G "$M/hole8g" && put 901 4096 "$M/hole8g" "$GIB" ||
+		{ ktap_diag "writing the model failed"; ok=1; }
+	snap "$MP"
+	t truncate -s 8G "$MP/hole8g" &&
+	put 901 4096 "$MP/hole8g" "$GIB" conv=fsync ||
+		{ ktap_diag "client write failed"; ok=1; }
+	proof "hole write" 1 WRITE || ok=1
+	umount "$MP" || ok=1
+	alloc=$(srv_alloc hole8g)
+	ktap_diag "server allocated $alloc bytes ($((alloc >> 20)) MiB) for 4096 written"
+	if [ "$alloc" -gt $((64 << 10)) ]; then
+		ktap_diag "more than 65536 bytes allocated"
+		ok=1
+	fi
+	[ "$(fsize "$SRV/hole8g")" = $((8 * GIB)) ] ||
+		{ ktap_diag "size on the server $(fsize "$SRV/hole8g")"; ok=1; }
+	ranges="$((GIB - MIB)):$((2 * MIB)) 0:$MIB $((8 * GIB - MIB)):$MIB"
+	drop_caches
+	for r in $ranges; do
+		a=$(rsum "$M/hole8g" "${r%:*}" "${r#*:}")
+		b=$(rsum "$SRV/hole8g" "${r%:*}" "${r#*:}")
+		[ "$a" = "$b" ] ||
+			{ ktap_diag "server range $r differs from the model"; ok=1; }
+	done
+	mnt 4.2 "$MP" || ok=1
+	snap "$MP"
+	for r in $ranges; do
+		a=$(rsum "$M/hole8g" "${r%:*}" "${r#*:}")
+		b=$(rsum "$MP/hole8g" "${r%:*}" "${r#*:}")
+		[ "$a" = "$b" ] ||
+			{ ktap_diag "client range $r differs from the model"; ok=1; }
+	done
+	proof "hole read" 1 READ || ok=1
+	rm -f "$MP/hole8g" "$M/hole8g"
+	ktap_result $ok "$name"
+}
+
 # no_nfs_mounts: nothing of type nfs or nfs4 is mounted.
 no_nfs_mounts()
 {
@@ -384,7 +559,7 @@ no_nfs_mounts()
 	       END { exit !f }' /proc/mounts
 }
 
-# 8. blkmapd not running: a fresh client falls back to the MDS, the data
+# 10. blkmapd not running: a fresh client falls back to the MDS, the data
 # is right, and the driver says once, clearly, that blkmapd is missing.
 # Runs last: the unreachable device is negatively cached for 120 s.
 test_no_blkmapd()
@@ -453,7 +628,7 @@ fi
 
 for tst in test_seq_direct_window test_sparse test_truncate_extend \
 	   test_subpage test_concurrent test_beyond_4g test_fio \
-	   test_no_blkmapd; do
+	   test_small_appends test_hole_write test_no_blkmapd; do
 	t0=$(now)
 	$tst
 	ktap_diag "$tst took $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
