@@ -8,6 +8,7 @@
  * range leaves behind.
  */
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sunrpc/xdr.h>
@@ -19,10 +20,6 @@
 #include "dev.h"
 #include "layout.h"
 #include "trace.h"
-
-/* Sequential writers get layouts for up to this much past the request. */
-#define BL_LAYOUTGET_WINDOW_MAX	((u64)SZ_64M)
-#define BL_LAYOUTGET_WINDOW_MIN	((u64)SZ_1M)
 
 static void bl_layout_dev_get(void *dev)
 {
@@ -307,50 +304,124 @@ static size_t bl_pg_test_read(struct nfs_pageio_descriptor *pgio,
 	return pnfs_generic_pg_test(pgio, prev, req);
 }
 
+/* A stream must have written this much before LAYOUTGET asks ahead... */
+#define BL_STREAM_MIN	((u64)SZ_1M)
+/* ...and then asks at most this far past what is being written. */
+#define BL_AHEAD_MAX	((u64)SZ_64M)
+
+/**
+ * bl_wb_run - how many pages from @index on are being written back
+ * @mapping: the file's pages
+ * @index: the first page, the request's own
+ * @max: scan at most this many pages
+ *
+ * Counts the run of folios from @index that are dirty or under
+ * writeback, up to the first page that is missing or clean.  Lockless, so
+ * only an estimate: a folio can be written, truncated or reused while we
+ * look, and the run is used only to size a LAYOUTGET.
+ *
+ * Return: the length of the run in pages, at most @max.
+ */
+static pgoff_t bl_wb_run(struct address_space *mapping, pgoff_t index,
+			 pgoff_t max)
+{
+	XA_STATE(xas, &mapping->i_pages, index);
+	pgoff_t next = index, end;
+	struct folio *folio;
+
+	rcu_read_lock();
+	while (next - index < max) {
+		xas_set(&xas, next);
+		folio = xas_load(&xas);
+		if (xas_retry(&xas, folio))
+			continue;
+		if (!folio || xa_is_value(folio))
+			break;
+		if (!folio_test_dirty(folio) && !folio_test_writeback(folio))
+			break;
+		end = folio->index + folio_nr_pages(folio);
+		if (end <= next)
+			break;	/* reused under us */
+		next = end;
+	}
+	rcu_read_unlock();
+	return min(next - index, max);
+}
+
+/* What the request's I/O is writing, from the request on, in bytes. */
+static u64 bl_wb_len(struct nfs_pageio_descriptor *pgio, struct nfs_page *req)
+{
+	u64 offset = req_offset(req);
+	pgoff_t index = offset >> PAGE_SHIFT;
+	pgoff_t run;
+
+	if (pgio->pg_dreq)
+		return nfs_dreq_bytes_left(pgio->pg_dreq, offset);
+	run = bl_wb_run(pgio->pg_inode->i_mapping, index,
+			BL_AHEAD_MAX >> PAGE_SHIFT);
+	return max_t(u64, ((u64)(index + run) << PAGE_SHIFT) - offset,
+		     req->wb_bytes);
+}
+
 /*
- * How much to ask LAYOUTGET for: the request, or for a sequential writer
- * a window that doubles up to BL_LAYOUTGET_WINDOW_MAX, so that a stream of
- * 1 MiB direct writes needs a handful of LAYOUTGETs, not one each.
+ * Add a write of @len bytes at @offset to the layout's stream: it goes on
+ * when the write starts inside what the stream has covered, else a new
+ * stream starts here.  Returns how far the stream had come before @offset.
+ */
+static u64 bl_stream_note(struct bl_layout *bl, u64 offset, u64 len)
+{
+	u64 done = 0;
+
+	spin_lock(&bl->lock);
+	if (offset >= bl->seq_start && offset <= bl->next_offset) {
+		done = offset - bl->seq_start;
+		bl->next_offset = max(bl->next_offset, offset + len);
+	} else {
+		bl->seq_start = offset;
+		bl->next_offset = offset + len;
+	}
+	spin_unlock(&bl->lock);
+	return done;
+}
+
+/**
+ * bl_layoutget_size - how much a write asks LAYOUTGET for
+ * @pgio: the I/O descriptor
+ * @req: its first request, which needs a layout
+ *
+ * For an RW layout the server allocates the whole range asked (XFS does,
+ * in xfs_fs_map_blocks()), and what the client never writes stays
+ * allocated, unwritten, after close.  So a write asks for what it is
+ * writing, rounded out to the server's layout blocks.  It asks for more
+ * only when it extends the file as part of a stream that has already
+ * written BL_STREAM_MIN sequentially: then as far ahead as the stream has
+ * written, at most BL_AHEAD_MAX.  Space allocated and never written thus
+ * stays below the data written, and a stream of 1 MiB direct writes still
+ * needs only a handful of LAYOUTGETs (the window doubles with each).
+ *
+ * Return: the length to ask for from req_offset(@req), in bytes.
  */
 static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
 			     struct nfs_page *req)
 {
 	struct inode *inode = pgio->pg_inode;
-	u64 isize = i_size_read(inode);
+	u32 bs = NFS_SERVER(inode)->pnfs_blksize;
 	u64 offset = req_offset(req);
-	struct bl_layout *bl;
-	u64 want;
-
-	if (pgio->pg_dreq)
-		want = nfs_dreq_bytes_left(pgio->pg_dreq, offset);
-	else
-		want = isize > offset ? isize - offset : req->wb_bytes;
+	u64 len = bl_wb_len(pgio, req);
+	u64 done = 0, ahead = 0, want;
 
 	/* i_lock keeps the layout header from being detached and freed. */
 	spin_lock(&inode->i_lock);
-	if (!NFS_I(inode)->layout)
-		goto out_unlock;
-	bl = to_bl_layout(NFS_I(inode)->layout);
-	spin_lock(&bl->lock);
-	if (offset >= bl->seq_start && offset <= bl->next_offset) {
-		bl->window = clamp(bl->window * 2, BL_LAYOUTGET_WINDOW_MIN,
-				   BL_LAYOUTGET_WINDOW_MAX);
-		bl->next_offset = max(bl->next_offset, offset + want);
-	} else {
-		bl->window = 0;
-		bl->seq_start = offset;
-		bl->next_offset = offset + want;
-	}
-	/*
-	 * Only a writer that extends the file gets more than it asked for:
-	 * inside the file, the extra would allocate the file's holes.
-	 */
-	if (offset + want >= isize)
-		want = max(want, bl->window);
-	spin_unlock(&bl->lock);
-out_unlock:
+	if (NFS_I(inode)->layout)
+		done = bl_stream_note(to_bl_layout(NFS_I(inode)->layout),
+				      offset, len);
 	spin_unlock(&inode->i_lock);
-	trace_pnfs_block_layoutget_size(NFS_FILEID(inode), offset, want, true);
+	/* Inside the file, asking ahead would allocate the file's holes. */
+	if (done >= BL_STREAM_MIN && offset + len >= i_size_read(inode))
+		ahead = round_down(min(done, BL_AHEAD_MAX), bs);
+	want = round_up(offset + len + ahead, bs) - offset;
+	trace_pnfs_block_layoutget_size(NFS_FILEID(inode), offset, len, done,
+					ahead, want, !!pgio->pg_dreq);
 	return want;
 }
 
@@ -361,7 +432,10 @@ static void bl_pg_init_write(struct nfs_pageio_descriptor *pgio,
 		nfs_pageio_reset_write_mds(pgio);
 		return;
 	}
-	pnfs_generic_pg_init_write(pgio, req, bl_layoutget_size(pgio, req));
+	/* A segment that still covers the request needs no LAYOUTGET. */
+	pnfs_generic_pg_check_layout(pgio, req);
+	pnfs_generic_pg_init_write(pgio, req, pgio->pg_lseg ? 0 :
+				   bl_layoutget_size(pgio, req));
 	bl_check_unavailable(pgio, true);
 }
 

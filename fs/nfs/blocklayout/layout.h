@@ -79,11 +79,10 @@ struct bl_commit {
  *	tagging its extents to pinning its segment for LAYOUTCOMMIT; held
  *	exclusive by a failed request's completion, from the LAYOUTCOMMIT
  *	of everything written so far to the layout's return (io.c)
- * @lock: protects @seq_start, @next_offset and @window; nests inside the
- *	inode's i_lock
- * @seq_start: where the current run of sequential writes started
- * @next_offset: where a sequential writer is expected next
- * @window: how far past the current request LAYOUTGET asks, in bytes
+ * @lock: protects @seq_start and @next_offset; nests inside the inode's
+ *	i_lock
+ * @seq_start: where the current stream of sequential writes started
+ * @next_offset: the end of what that stream has written so far
  */
 struct bl_layout {
 	struct pnfs_layout_hdr	lo;
@@ -95,7 +94,6 @@ struct bl_layout {
 	spinlock_t		lock;	/* see above */
 	u64			seq_start;
 	u64			next_offset;
-	u64			window;
 };
 
 static inline struct bl_layout *to_bl_layout(struct pnfs_layout_hdr *lo)

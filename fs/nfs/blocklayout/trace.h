@@ -221,25 +221,39 @@ TRACE_EVENT(pnfs_block_return_range,
 		  __entry->pending ? "kept" : "none")
 );
 
-/* How far past the request a LAYOUTGET asked. */
+/*
+ * How much a write with no layout segment in hand asks LAYOUTGET for
+ * (the generic client sends none if it has a cached segment covering the
+ * write): @written bytes being written from @offset, @ahead more for a
+ * stream that had written @stream bytes sequentially before @offset,
+ * @length in all (rounded to layout blocks).
+ */
 TRACE_EVENT(pnfs_block_layoutget_size,
-	TP_PROTO(u64 fileid, u64 offset, u64 want, bool write),
-	TP_ARGS(fileid, offset, want, write),
+	TP_PROTO(u64 fileid, u64 offset, u64 written, u64 stream, u64 ahead,
+		 u64 length, bool direct),
+	TP_ARGS(fileid, offset, written, stream, ahead, length, direct),
 	TP_STRUCT__entry(
 		__field(u64, fileid)
 		__field(u64, offset)
-		__field(u64, want)
-		__field(bool, write)
+		__field(u64, written)
+		__field(u64, stream)
+		__field(u64, ahead)
+		__field(u64, length)
+		__field(bool, direct)
 	),
 	TP_fast_assign(
 		__entry->fileid = fileid;
 		__entry->offset = offset;
-		__entry->want = want;
-		__entry->write = write;
+		__entry->written = written;
+		__entry->stream = stream;
+		__entry->ahead = ahead;
+		__entry->length = length;
+		__entry->direct = direct;
 	),
-	TP_printk("fileid=%llu %s offset=%llu length=%llu", __entry->fileid,
-		  __entry->write ? "rw" : "read", __entry->offset,
-		  __entry->want)
+	TP_printk("fileid=%llu %s offset=%llu written=%llu stream=%llu ahead=%llu length=%llu",
+		  __entry->fileid, __entry->direct ? "direct" : "buffered",
+		  __entry->offset, __entry->written, __entry->stream,
+		  __entry->ahead, __entry->length)
 );
 
 #endif /* _TRACE_PNFS_BLOCK_H */
