@@ -21,7 +21,7 @@ M=/tmp/model
 MIB=$((1 << 20))
 GIB=$((1 << 30))
 
-ktap_plan 14
+ktap_plan 15
 
 # put SEED LEN FILE OFFSET [DD-OPERAND...]: write LEN bytes of the prng
 # stream SEED at byte OFFSET of FILE, leaving the rest of FILE alone.
@@ -552,6 +552,128 @@ test_hole_write()
 	ktap_result $ok "$name"
 }
 
+# churn DIR MODEL NFILES NOPS: NOPS random operations over NFILES files in
+# DIR, each done the same way on the same-named file in MODEL: appends
+# (4 KiB to 256 KiB, or 2 MiB in 1 MiB writes), buffered writes at random
+# offsets below 16 MiB, page-aligned O_DIRECT writes, truncates down and
+# up; an fsync after each.  Prints "done N" or, on the first failure,
+# "error" with the operation and errno.
+churn()
+{
+	t python3 - "$@" <<-'EOPY'
+	import mmap, os, random, sys
+
+	d, m, nfiles, nops = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	rng = random.Random(1001)
+	lim = 16 << 20
+	fds = []
+	for i in range(nfiles):
+	    a = os.open(os.path.join(d, "c%02d" % i), os.O_RDWR | os.O_CREAT, 0o644)
+	    b = os.open(os.path.join(m, "c%02d" % i), os.O_RDWR | os.O_CREAT, 0o644)
+	    fds.append((a, b))
+	dio = mmap.mmap(-1, 1 << 20)
+
+	def both(i, fn):
+	    for fd in fds[i]:
+	        fn(fd)
+
+	for n in range(nops):
+	    i = rng.randrange(nfiles)
+	    size = os.fstat(fds[i][1]).st_size
+	    op = rng.choice(["append"] * 5 + ["write"] * 3 + ["trunc"] * 2 +
+	                    ["direct", "burst"])
+	    try:
+	        if op == "append":
+	            buf = rng.randbytes(rng.randrange(1, 65) * 4096)
+	            both(i, lambda fd: os.pwrite(fd, buf, size))
+	        elif op == "burst":
+	            for k in range(2):
+	                buf = rng.randbytes(1 << 20)
+	                both(i, lambda fd: os.pwrite(fd, buf, size + (k << 20)))
+	        elif op == "write":
+	            buf = rng.randbytes(rng.randrange(1, 128 << 10))
+	            off = rng.randrange(lim)
+	            both(i, lambda fd: os.pwrite(fd, buf, off))
+	        elif op == "direct":
+	            length = rng.randrange(1, 257) * 4096
+	            off = rng.randrange(lim >> 12) << 12
+	            dio[:length] = rng.randbytes(length)
+	            fd = os.open(os.path.join(d, "c%02d" % i), os.O_WRONLY | os.O_DIRECT)
+	            os.pwrite(fd, memoryview(dio)[:length], off)
+	            os.close(fd)
+	            os.pwrite(fds[i][1], dio[:length], off)
+	        else:
+	            new = rng.randrange(size + 1) if rng.random() < 0.7 else rng.randrange(lim)
+	            both(i, lambda fd: os.ftruncate(fd, new))
+	        os.fsync(fds[i][0])
+	    except OSError as e:
+	        print("error: operation %d (%s on c%02d): %s" % (n, op, i, e))
+	        sys.exit(1)
+	for a, b in fds:
+	    os.close(a)
+	    os.close(b)
+	print("done %d" % nops)
+	EOPY
+}
+
+# 10. Churn on a small export: the export's free space is cut to 1 GiB
+# by a file fallocated on the server, then 1,000 random appends, writes,
+# O_DIRECT writes and truncates over 32 files (each with an fsync; about
+# a minute under TCG) must meet no ENOSPC, grow the server's space in use
+# by at most twice the model's (du of the same files on tmpfs) plus 8 MiB,
+# and leave every file equal to its model on the server and on the
+# client.  After the files are deleted and the client has unmounted, the
+# server's space in use is back within 4 MiB of where it was before
+# (inode chunks may stay allocated).
+test_small_export_churn()
+{
+	local name="1 GiB free: 1,000 random writes/truncates over 32 files, no ENOSPC, space <= 2 x model + 8 MiB, back after delete"
+	local avail used0 used1 grow model out f i ok=0 t0
+
+	avail=$(df -B1 --output=avail "$SRV" | tail -1 | tr -d ' ')
+	t fallocate -l $((avail - GIB)) "$SRV/filler" ||
+		{ ktap_diag "fallocate of the filler failed"; ok=1; }
+	ktap_diag "free on the export: $(df -B1 --output=avail "$SRV" | tail -1) bytes"
+	mkdir -p "$MP/churn" "$M/churn" || ok=1
+	used0=$(srv_used)
+	snap "$MP"
+	t0=$(now)
+	out=$(churn "$MP/churn" "$M/churn" 32 1000)
+	ktap_diag "churn: $out, $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
+	[ "$out" = "done 1000" ] || ok=1
+	proof churn 1 WRITE || ok=1
+	grow=$(( $(srv_used) - used0 ))
+	model=$(du -sB1 "$M/churn" | cut -f1)
+	ktap_diag "server space in use grew by $grow bytes for $model bytes" \
+		"in the model (du); du of the files: $(du -sB1 "$SRV/churn" | cut -f1)"
+	if [ "$grow" -gt $((2 * model + 8 * MIB)) ]; then
+		ktap_diag "grew by more than $((2 * model + 8 * MIB)) bytes"
+		ok=1
+	fi
+	for f in "$M"/churn/*; do
+		server_same "churn/${f##*/}" "$f" || ok=1
+	done
+	remount || ok=1
+	snap "$MP"
+	for f in "$M"/churn/*; do
+		same client "$MP/churn/${f##*/}" "$f" || ok=1
+	done
+	proof "churn read" 1 READ || ok=1
+	rm -rf "$MP/churn" "$M/churn"
+	umount "$MP" || ok=1
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		used1=$(srv_used)
+		[ $((used1 - used0)) -le $((4 * MIB)) ] && break
+		sleep 1
+	done
+	ktap_diag "after the delete: space in use $((used1 - used0)) bytes from the start"
+	[ $((used1 - used0)) -le $((4 * MIB)) ] ||
+		{ ktap_diag "more than 4 MiB not given back"; ok=1; }
+	rm -f "$SRV/filler"
+	mnt 4.2 "$MP" || ok=1
+	ktap_result $ok "$name"
+}
+
 # no_nfs_mounts: nothing of type nfs or nfs4 is mounted.
 no_nfs_mounts()
 {
@@ -559,7 +681,7 @@ no_nfs_mounts()
 	       END { exit !f }' /proc/mounts
 }
 
-# 10. blkmapd not running: a fresh client falls back to the MDS, the data
+# 11. blkmapd not running: a fresh client falls back to the MDS, the data
 # is right, and the driver says once, clearly, that blkmapd is missing.
 # Runs last: the unreachable device is negatively cached for 120 s.
 test_no_blkmapd()
@@ -628,7 +750,8 @@ fi
 
 for tst in test_seq_direct_window test_sparse test_truncate_extend \
 	   test_subpage test_concurrent test_beyond_4g test_fio \
-	   test_small_appends test_hole_write test_no_blkmapd; do
+	   test_small_appends test_hole_write test_small_export_churn \
+	   test_no_blkmapd; do
 	t0=$(now)
 	$tst
 	ktap_diag "$tst took $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
