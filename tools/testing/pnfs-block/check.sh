@@ -8,7 +8,9 @@
 #   fuzz     the libFuzzer targets over xdr.c, volume.c and extents.c,
 #            FUZZ_RUNS (50000) inputs each (host, clang; fuzz.sh)
 #   e2e-SUITE-DRIVER   a QEMU end-to-end suite (guest/SUITE.sh) with
-#            mainline's blocklayoutdriver or ours
+#            mainline's blocklayoutdriver or ours, on Debian's generic
+#            client; e2e-SUITE-ours-patched: ours on the generic client
+#            built from fs/nfs/pnfs/series
 # Ends with "N passed, N failed" and exits non-zero on any failure.
 # Usage: check.sh [STEP...]   (default: all steps)
 set -uo pipefail
@@ -19,7 +21,7 @@ steps=("$@")
 	steps=(static kunit-plain kunit-kasan mds-unit fuzz e2e-block-mainline
 	       e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
 	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
-	       e2e-mds-hostile-ours e2e-mds-topo-ours)
+	       e2e-mds-hostile-ours e2e-mds-topo-ours e2e-generic-ours-patched)
 logdir=$PNFSBL_OUT/check
 mkdir -p "$logdir"
 passed=0
@@ -107,12 +109,18 @@ run_step()
 		count_unittest "$log" "$st"
 		tail -3 "$log"
 		;;
-	e2e-*-mainline|e2e-*-ours)
-		local suite=${step#e2e-}
+	e2e-*-mainline|e2e-*-ours|e2e-*-ours-patched)
+		local suite=${step#e2e-} generic=stock
+
+		if [ "${suite%-patched}" != "$suite" ]; then
+			generic=patched
+			suite=${suite%-patched}
+		fi
+		local driver=${suite##*-}
 
 		suite=${suite%-*}-e2e
-		PNFSBL_DRIVER=${step##*-} "$PNFSBL_TDIR/e2e.sh" "$suite" \
-			>"$log" 2>&1 || st=$?
+		PNFSBL_DRIVER=$driver PNFSBL_GENERIC=$generic \
+			"$PNFSBL_TDIR/e2e.sh" "$suite" >"$log" 2>&1 || st=$?
 		grep -E '^(ok|not ok) ' "$log"
 		[ "$st" = 0 ] || tail -50 "$log"
 		count_ktap "$log"

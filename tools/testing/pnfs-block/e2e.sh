@@ -3,8 +3,11 @@
 #
 # Run one guest suite in QEMU and print its KTAP output.
 # Usage: e2e.sh SUITE          (SUITE is a guest/SUITE.sh, e.g. block-e2e)
-# Environment: PNFSBL_DRIVER=mainline|ours (default mainline), PNFSBL_SIZE
-# (file size for the data tests, default 256m), and run-guest.sh's knobs.
+# Environment: PNFSBL_DRIVER=mainline|ours (default mainline),
+# PNFSBL_GENERIC=stock|patched (default stock: Debian's nfs.ko and
+# nfsv4.ko; patched: ours, built from fs/nfs/pnfs/series, with our driver
+# built against them), PNFSBL_SIZE (file size for the data tests, default
+# 256m), and run-guest.sh's knobs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -12,7 +15,14 @@ suite=${1:?usage: e2e.sh SUITE}
 driver=${PNFSBL_DRIVER:-mainline}
 [ -f "$PNFSBL_TDIR/guest/$suite.sh" ] || pnfsbl_die "no such suite: $suite"
 
+generic=${PNFSBL_GENERIC:-stock}
+case $driver-$generic in
+mainline-stock|ours-stock|ours-patched) ;;
+*)	pnfsbl_die "no such combination: PNFSBL_DRIVER=$driver PNFSBL_GENERIC=$generic" ;;
+esac
+
 tdir=$PNFSBL_OUT/e2e/$suite-$driver
+[ "$generic" = stock ] || tdir=$tdir-$generic
 rm -rf "$tdir" && mkdir -p "$tdir/t"
 cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR/guest-main.sh" "$tdir/t/"
 # The test metadata server (guest/mds-e2e.sh runs it from /t/mds).
@@ -23,16 +33,24 @@ case $driver in
 mainline)
 	;;
 ours)
-	ko=$("$PNFSBL_TDIR/build.sh" module)
+	ko=$(PNFSBL_GENERIC=$generic "$PNFSBL_TDIR/build.sh" module)
 	cp "$ko" "$tdir/t/blocklayoutdriver.ko"
 	;;
 *)
 	pnfsbl_die "PNFSBL_DRIVER must be mainline or ours"
 	;;
 esac
+if [ "$generic" = patched ]; then
+	gdir=$("$PNFSBL_TDIR/build.sh" generic)
+	mkdir -p "$tdir/t/generic"
+	cp "$gdir/nfs.ko" "$gdir/nfsv4.ko" "$gdir/version" "$tdir/t/generic/"
+fi
+ko=$("$PNFSBL_TDIR/build.sh" fault)
+cp "$ko" "$tdir/t/"
 cat >"$tdir/t/env" <<EOV
 PNFSBL_SUITE=$suite
 PNFSBL_DRIVER=$driver
+PNFSBL_GENERIC=$generic
 PNFSBL_SIZE=${PNFSBL_SIZE:-256m}
 EOV
 

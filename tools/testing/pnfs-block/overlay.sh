@@ -3,7 +3,7 @@
 #
 # Make (or refresh) a working kernel tree: a hard-linked copy of the
 # pristine extracted source, with our fs/nfs/blocklayout/ in place of
-# mainline's and our fs/nfs/pnfs/*.patch applied.  Files are replaced,
+# mainline's and our fs/nfs/pnfs/ series applied.  Files are replaced,
 # never written in place, so the pristine tree is never modified.
 # Usage: overlay.sh DIR
 set -euo pipefail
@@ -23,19 +23,25 @@ rsync -rl --checksum --delete "$PNFSBL_TOP/fs/nfs/blocklayout/" \
 
 # Re-apply the patches only when they change, so that a warm build does
 # not see new mtimes on the files they touch.
-want=$(cat "$PNFSBL_TOP"/fs/nfs/pnfs/*.patch 2>/dev/null | sha256sum | cut -c1-16)
+# The patches in the order of fs/nfs/pnfs/series.
+patches=()
+while read -r p; do
+	case $p in ''|'#'*) continue ;; esac
+	patches+=("$PNFSBL_TOP/fs/nfs/pnfs/$p")
+done <"$PNFSBL_TOP/fs/nfs/pnfs/series"
+want=$(cat "${patches[@]}" /dev/null | sha256sum | cut -c1-16)
 have=$(cat "$dst/.pnfsbl-patches" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
 	# Undo the previous set: restore the files it touched.
 	if [ -f "$dst/.pnfsbl-patched-files" ]; then
 		while read -r f; do
 			rm -f "$dst/$f"
-			[ -e "$PNFSBL_KSRC/$f" ] && cp -a "$PNFSBL_KSRC/$f" "$dst/$f"
+			# A new mtime: the objects of the patched file are stale.
+			[ -e "$PNFSBL_KSRC/$f" ] && cp "$PNFSBL_KSRC/$f" "$dst/$f"
 		done <"$dst/.pnfsbl-patched-files"
 	fi
 	: >"$dst/.pnfsbl-patched-files"
-	for p in "$PNFSBL_TOP"/fs/nfs/pnfs/*.patch; do
-		[ -e "$p" ] || continue
+	for p in "${patches[@]}"; do
 		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p" |
 			tee -a "$dst/.pnfsbl-patched-files" |
 			while read -r f; do

@@ -85,10 +85,37 @@ start_rpc_pipefs()
 		mount -t rpc_pipefs rpc_pipefs /run/rpc_pipefs
 }
 
+# load_generic: with PNFSBL_GENERIC=patched, load our build of nfs.ko
+# and nfsv4.ko (from fs/nfs/pnfs/series) in place of Debian's, and prove
+# it: each must report the series' version stamp.  Must run before the
+# first NFS mount.
+load_generic()
+{
+	local m want have dep
+
+	[ "${PNFSBL_GENERIC:-stock}" = patched ] || return 0
+	want=$(cat /t/generic/version)
+	for m in nfs nfsv4; do
+		if [ ! -d /sys/module/$m ]; then
+			for dep in $(modinfo -F depends /t/generic/$m.ko | tr , ' '); do
+				modprobe "$dep" || return 1
+			done
+			insmod /t/generic/$m.ko || return 1
+		fi
+		have=$(cat /sys/module/$m/version 2>/dev/null)
+		if [ "$have" != "$want" ]; then
+			ktap_diag "generic client: $m is '$have', not our '$want'"
+			return 1
+		fi
+	done
+	ktap_diag "generic client: patched nfs and nfsv4 loaded ($want)"
+}
+
 # load_driver: make sure exactly the selected block layout driver is
 # registered before any mount asks for it.
 load_driver()
 {
+	load_generic || return 1
 	modprobe nfsv4 || return 1
 	if [ -d /sys/module/blocklayoutdriver ]; then
 		rmmod blocklayoutdriver || return 1
