@@ -14,7 +14,9 @@
  * frees the commit without putting the layout segments it had pinned for
  * it, so the layout header is never freed and unmount waits for ever.
  * Every failure here therefore still gives a valid body (at worst one
- * listing nothing) and %-ENOSPC.
+ * listing nothing) and %-ENOSPC.  A generic client that gives those
+ * segments back (PNFS_PREPARE_LAYOUTCOMMIT_MAY_FAIL, fs/nfs/pnfs/) is
+ * told the error instead, and sends nothing.
  */
 #include <linux/highmem.h>
 #include <linux/lockdep.h>
@@ -296,8 +298,9 @@ const struct bl_commit_ops bl_commit_dev_ops = {
  *
  * Return: %0, or %-ENOSPC when written extents are left for another
  * commit (more than one commit lists, or this one could list nothing):
- * the generic client sends this one and keeps the inode marked.  Never
- * anything else (see the top of this file).
+ * the generic client sends this one and keeps the inode marked.  On a
+ * stock 6.12 generic client never anything else (see the top of this
+ * file); on one that allows it, the error that left the body empty.
  */
 int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
 {
@@ -316,6 +319,14 @@ int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
 		arg->lastbytewritten = lwb - 1;
 	trace_pnfs_block_commit(NFS_FILEID(arg->inode), false, nr,
 				arg->layoutupdate_len, min(nr, 0));
+#ifdef PNFS_PREPARE_LAYOUTCOMMIT_MAY_FAIL
+	/* Not sent: the empty body needs no cleanup_layoutcommit. */
+	if (nr < 0) {
+		arg->layoutupdate_pages = NULL;
+		arg->layoutupdate_len = 0;
+		return nr;
+	}
+#endif
 	if (nr < 0 || bl_ext_has_written(&bl->ext))
 		return -ENOSPC;
 	return 0;

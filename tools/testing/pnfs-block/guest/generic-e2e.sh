@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What the generic client series (fs/nfs/pnfs/) changes, on the patched
+# nfs.ko and nfsv4.ko with our driver built against them
+# (PNFSBL_GENERIC=patched; check.sh step e2e-generic-ours-patched).
+#
+# Failures the server cannot cause on demand are injected with
+# /t/pnfsbl_fault.ko: a kprobe that makes one kernel function return an
+# error without running it.  The same tests on Debian's nfs.ko hang in
+# umount (test 2) or send an empty LAYOUTCOMMIT (test 3): that is what
+# the patches fix, so the suite runs on the patched client only.
+. /t/common.sh
+
+CMD_TIMEOUT=120
+MP=/mnt/g
+SIZE=8m
+
+ktap_plan 4
+
+# fault FUNCTION ERRNO: the next call of FUNCTION returns ERRNO.
+fault()
+{
+	rmmod pnfsbl_fault 2>/dev/null
+	insmod /t/pnfsbl_fault.ko func="$1" err="$2" times=1
+}
+
+# fault_hits: how many calls the fault module failed.
+fault_hits()
+{
+	cat /sys/module/pnfsbl_fault/parameters/hits
+}
+
+# write_two_fsyncs FILE SEED: write $SIZE of the prng stream SEED into
+# FILE and fsync it twice, keeping it open (closing writes it back).
+# Prints each fsync's result, "ok" or the errno name.
+write_two_fsyncs()
+{
+	prng "$2" "$SIZE" >/tmp/data
+	t python3 - "$1" <<-'EOPY'
+	import errno, os, sys
+	fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+	with open("/tmp/data", "rb") as f:
+	    os.write(fd, f.read())
+	for i in range(2):
+	    try:
+	        os.fsync(fd)
+	        print("ok")
+	    except OSError as e:
+	        print(errno.errorcode[e.errno])
+	os.close(fd)
+	EOPY
+}
+
+# umount_within SECONDS: unmount $MP, or give up waiting (a leaked layout
+# segment makes umount wait for ever, unkillably).
+umount_within()
+{
+	local i
+
+	umount "$MP" &
+	for ((i = 0; i < $1 * 10; i++)); do
+		mountpoint -q "$MP" || return 0
+		sleep 0.1
+	done
+	ktap_diag "umount still waiting after $1 s:"
+	blocked_stacks
+	return 1
+}
+
+# 1. The client under test is ours: load_driver checked the stamps.
+test_patched_loaded()
+{
+	local name="the patched nfs.ko and nfsv4.ko are loaded"
+	local ok=0 m want
+
+	want=$(cat /t/generic/version)
+	for m in nfs nfsv4; do
+		[ "$(cat /sys/module/$m/version 2>/dev/null)" = "$want" ] ||
+			{ ktap_diag "$m: '$(cat /sys/module/$m/version 2>/dev/null)'"; ok=1; }
+	done
+	ktap_result $ok "$name"
+}
+
+# 2. pNFS: put the lsegs of a LAYOUTCOMMIT that is not sent.  The
+# driver's ->prepare_layoutcommit fails once (not run at all): the first
+# fsync reports it, the second commits, the data is on the server, and
+# umount finishes (the stock client leaks the pinned segment and umount
+# waits in pnfs_destroy_layout_final() for good).
+test_prepare_fails()
+{
+	local name="prepare_layoutcommit fails once: next commit lists the data, umount finishes"
+	local out want ok=0
+
+	want=$(expected_sum 71)
+	mnt 4.2 "$MP" || ok=1
+	snap "$MP"
+	fault bl_prepare_layoutcommit -12 || ok=1
+	out=$(write_two_fsyncs "$MP/prep" 71 | tr '\n' ' ')
+	ktap_diag "fsyncs: $out; hits $(fault_hits);$(delta_summary "$MP")"
+	[ "$out" = "ENOMEM ok " ] || { ktap_diag "want: ENOMEM ok"; ok=1; }
+	[ "$(fault_hits)" = 1 ] || ok=1
+	[ "$(delta "$MP" WRITE)" = 0 ] || { ktap_diag "data went to the MDS"; ok=1; }
+	[ "$(server_sum prep)" = "$want" ] ||
+		{ ktap_diag "server data wrong"; diff_ranges 71 "$SRV/prep"; ok=1; }
+	umount_within 30 || ok=1
+	ktap_result $ok "$name"
+}
+
+# 3. Our driver on the patched client reports a commit it cannot build
+# instead of sending an empty one: its extent collection fails once
+# (-ENOMEM); the first fsync reports it with no LAYOUTCOMMIT sent, the
+# second sends the one that lists the data.
+test_driver_error()
+{
+	local name="driver's commit fails to build: error to fsync, no empty LAYOUTCOMMIT, then the data"
+	local out want ok=0
+
+	want=$(expected_sum 72)
+	mnt 4.2 "$MP" || ok=1
+	snap "$MP"
+	fault bl_ext_commit_collect -12 || ok=1
+	out=$(write_two_fsyncs "$MP/drv" 72 | tr '\n' ' ')
+	ktap_diag "fsyncs: $out; hits $(fault_hits);$(delta_summary "$MP")"
+	[ "$out" = "ENOMEM ok " ] || { ktap_diag "want: ENOMEM ok"; ok=1; }
+	[ "$(delta "$MP" LAYOUTCOMMIT)" = 1 ] ||
+		{ ktap_diag "want exactly one LAYOUTCOMMIT"; ok=1; }
+	[ "$(delta "$MP" WRITE)" = 0 ] || { ktap_diag "data went to the MDS"; ok=1; }
+	[ "$(server_sum drv)" = "$want" ] ||
+		{ ktap_diag "server data wrong"; diff_ranges 72 "$SRV/drv"; ok=1; }
+	umount_within 30 || ok=1
+	ktap_result $ok "$name"
+}
+
+if ! setup_block_server; then
+	ktap_diag "setup failed"
+	for n in 1 2 3 4; do ktap_fail "setup"; done
+	ktap_finish
+	exit 1
+fi
+test_patched_loaded
+test_prepare_fails
+test_driver_error
+rmmod pnfsbl_fault 2>/dev/null
+cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
+ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+ktap_finish
