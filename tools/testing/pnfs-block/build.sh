@@ -151,7 +151,8 @@ build_fault()
 
 our_sources()
 {
-	find "$PNFSBL_TOP/fs/nfs/blocklayout" -name '*.[ch]' | sort
+	find "$PNFSBL_TOP/fs/nfs/blocklayout" "$PNFSBL_TDIR/fault" \
+		-name '*.[ch]' | sort
 }
 
 static_checks()
