@@ -5,8 +5,8 @@
  * Devices are counting fakes: every case ends by destroying its cache and
  * checking that every reference taken was put exactly once.  Expected
  * LAYOUTCOMMIT bodies are built by hand from RFC 5663 section 2.3.2 and
- * RFC 8154 section 2.4.2; the first of each matches the vectors in the
- * team's protocol notes.  The last case drives the cache with a few
+ * RFC 8154 section 2.4.2; the first of each is the body nfsd's decoder
+ * expects for one extent.  The last case drives the cache with a few
  * thousand random operations and compares it, sector by sector, with a
  * plain array model.
  */
@@ -421,7 +421,7 @@ static int bl_test_commit(struct kunit *test, bool scsi, const u8 *want,
 	return nr;
 }
 
-/* The protocol notes' vector: 4 KiB at file offset 0, storage 4 GiB. */
+/* One 4 KiB extent at file offset 0, storage 4 GiB. */
 static const u8 bl_test_block_one[] = {
 	0x00, 0x00, 0x00, 0x01,
 	0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,
@@ -438,7 +438,7 @@ static const u8 bl_test_scsi_one[] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00,
 };
 
-/* One INVALID MiB at storage 4 GiB, as in the protocol notes. */
+/* One INVALID MiB at storage 4 GiB, as in the xdr_kunit.c vectors. */
 static void bl_test_add_mib(struct kunit *test)
 {
 	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, SZ_1M >> SECTOR_SHIFT,

@@ -3,8 +3,8 @@
  * KUnit tests for the blkmapd upcall encoding (pipe.c).
  *
  * The expected payloads are the RFC 5663 pnfs_block_deviceaddr4 of one
- * SIMPLE volume, written out by hand; the first one is the test vector
- * of the protocol notes.
+ * SIMPLE volume, written out by hand; the first one is the device
+ * address of xdr_kunit.c's SIMPLE vector.
  */
 
 #include <kunit/test.h>

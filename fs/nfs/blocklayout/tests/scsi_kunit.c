@@ -36,7 +36,7 @@ static int bl_names(struct kunit *test, const struct bl_vol_desc *v,
 	return n;
 }
 
-/* The NAA designator of the protocol notes' SCSI test vector. */
+/* The NAA designator of xdr_kunit.c's SCSI device address vector. */
 static void bl_scsi_names_naa(struct kunit *test)
 {
 	static const u8 naa[16] = {

@@ -130,13 +130,13 @@ static int bl_test_decode_layout(struct kunit *test, const u8 *bytes,
 	return 0;
 }
 
-/* Protocol notes: SIMPLE deviceaddr, one 16-byte signature at offset 32. */
+/* RFC 5663 section 2.2: SIMPLE deviceaddr, one 16-byte signature at offset 32. */
 static const struct bl_hex bl_vec_simple = { {
 	"00000001 00000000 00000001 0000000000000020 00000010 ",
 	"101112131415161718191a1b1c1d1e1f",
 } };
 
-/* Protocol notes: SCSI deviceaddr, one BASE volume, NAA, 16 bytes. */
+/* RFC 8154 section 2.3: SCSI deviceaddr, one BASE volume, NAA, 16 bytes. */
 static const struct bl_hex bl_vec_scsi = { {
 	"00000001 00000004 00000001 00000003 00000010 ",
 	"6001405abcdef0123456789abcdef012 0000000165a0b1c2",
@@ -171,7 +171,7 @@ static const struct bl_hex bl_vec_scsi_tree = { {
 	"00000002 00000003 00000000 00000001 00000002",
 } };
 
-/* Protocol notes: one INVALID extent, 1 MiB at file 0, storage 4 GiB. */
+/* RFC 5663 section 2.3: one INVALID extent, 1 MiB at file 0, storage 4 GiB. */
 static const struct bl_hex bl_vec_layout = { {
 	"00000001 " DEV " 0000000000000000 0000000000100000 ",
 	"0000000100000000 00000002",
@@ -217,13 +217,13 @@ static const struct bl_hex bl_vec_layout_to_eof = { {
 	"0000000000001000 0000000000000000 00000000",
 } };
 
-/* Protocol notes: block layoutupdate, one 4 KiB extent, READ_WRITE. */
+/* RFC 5663 section 2.3.2: block layoutupdate, one 4 KiB extent, READ_WRITE. */
 static const struct bl_hex bl_vec_update = { {
 	"00000001 " DEV " 0000000000000000 0000000000001000 ",
 	"0000000100000000 00000000",
 } };
 
-/* Protocol notes: SCSI layoutupdate, one range 0..4 KiB. */
+/* RFC 8154 section 2.4.2: SCSI layoutupdate, one range 0..4 KiB. */
 static const struct bl_hex bl_vec_scsi_update = { {
 	"00000001 0000000000000000 0000000000001000",
 } };
