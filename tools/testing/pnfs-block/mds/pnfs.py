@@ -26,6 +26,15 @@ class BlockLayoutProvider:
     def __init__(self, fs):
         self.fs = fs
         self.devid = fs.volume_id[:c.NFS4_DEVICEID4_SIZE]
+        self.topo = fs.topo
+        ndev = fs.topo.device_count() if fs.topo is not None else 1
+        if ndev > 1:
+            # One device ID per device volume (topology.py "devices").
+            self.devids = [fs.volume_id[:c.NFS4_DEVICEID4_SIZE - 1] + bytes([0x80 + k])
+                           for k in range(ndev)]
+            self.devid = self.devids[0]
+        else:
+            self.devids = [self.devid]
         if fs.topo is not None:
             self.volumes = fs.topo.proto
         else:
@@ -34,13 +43,49 @@ class BlockLayoutProvider:
         self.cow_read_first = False
 
     def device_ids(self):
-        return [self.devid]
+        return list(self.devids)
 
     def device_addr(self, devid):
         """da_addr_body for devid, or FSError(NOENT)."""
-        if devid != self.devid:
+        if devid not in self.devids:
             raise FSError(c.NFS4ERR_NOENT)
+        if len(self.devids) > 1:
+            return encode_deviceaddr(self.topo.device_volumes(self.devids.index(devid)))
         return encode_deviceaddr(self.volumes)
+
+    def _split_devs(self, exts):
+        """With several device IDs, cut every extent that has storage at
+        the device units of the address space, each piece on its own
+        device ID with its offset on that device."""
+        if len(self.devids) == 1:
+            return exts
+        out = []
+        for e in exts:
+            if e.state == c.PNFS_BLOCK_NONE_DATA:
+                out.append(e)
+                continue
+            foff, n, soff = e.foff, e.length, e.soff
+            while n:
+                dev, doff, room = self.topo.dev_map(soff)
+                k = min(n, room)
+                out.append(Extent(self.devids[dev], foff, k, doff, e.state))
+                foff, n, soff = foff + k, n - k, soff + k
+        return out
+
+    def _commit_soff(self, e):
+        """The address-space offset a committed extent names, or None
+        when it names none (storage offset 0, as Linux's client sends)."""
+        if e.devid not in self.devids:
+            raise FSError(c.NFS4ERR_BADLAYOUT)
+        if not e.soff and len(self.devids) == 1:
+            return None
+        if len(self.devids) == 1:
+            return e.soff
+        dev = self.devids.index(e.devid)
+        _, doff, room = self.topo.dev_map(self.topo.dev_unmap(dev, e.soff))
+        if e.length > room:
+            raise FSError(c.NFS4ERR_BADLAYOUT)    # crosses a device unit
+        return self.topo.dev_unmap(dev, e.soff)
 
     def _state(self, st, iomode):
         if st == ST_COW:
@@ -92,6 +137,7 @@ class BlockLayoutProvider:
                 exts[-1].length += n
                 continue
             exts.append(Extent(self.devid, foff, n, soff, state))
+        exts = self._split_devs(exts)
         if len(exts) > max_extents:
             if max_extents < 1:
                 raise FSError(c.NFS4ERR_TOOSMALL)
@@ -154,10 +200,9 @@ class BlockLayoutProvider:
         """Apply a LAYOUTCOMMIT list: INVALID -> written (RFC 5663 2.3.2)."""
         bs = self.fs.blksize
         for e in extents:
-            if e.devid != self.devid:
-                raise FSError(c.NFS4ERR_BADLAYOUT)
             if e.foff % bs or e.length % bs or e.soff % bs or e.length == 0:
                 raise FSError(c.NFS4ERR_BADLAYOUT)
+            want = self._commit_soff(e)
             segs = ino.extents.segments(e.foff, e.length)
             for foff, n, soff, st in segs:
                 if st == ST_HOLE:
@@ -167,7 +212,7 @@ class BlockLayoutProvider:
                 # Linux's client (6.12 blocklayout encode_block_extent())
                 # always sends storage offset 0, and nfsd ignores it; a
                 # non-zero one must match what we handed out.
-                if e.soff and soff != e.soff + (foff - e.foff):
+                if want is not None and soff != want + (foff - e.foff):
                     raise FSError(c.NFS4ERR_BADLAYOUT)
         for e in extents:
             self.commit_range(ino, e.foff, e.length)

@@ -13,6 +13,7 @@ from nfs4server import NFS4Server
 from storage import StorageError
 from topology import RESERVED, Topology, VConcat, VSlice, VStripe
 from xdr import Unpacker
+import blocklayout as bl
 import nfs4const as c
 
 MB = 1 << 20
@@ -143,6 +144,126 @@ class TopologyFSTest(unittest.TestCase):
                     {'volumes': [{'type': 'mirror'}]}):
             with self.assertRaises((StorageError, IndexError, KeyError)):
                 Topology(bad, direct=False)
+
+
+class DevicesTest(unittest.TestCase):
+    """"devices": six device IDs, each a slice, the address space
+    interleaving them in 64 KiB units; a file's extents alternate."""
+
+    UNIT = 65536
+    SLICE = 2 * MB
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.paths = []
+        for i in range(2):
+            p = os.path.join(tmp.name, 'd%d' % i)
+            with open(p, 'wb') as f:
+                f.truncate(9 * MB)
+            self.paths.append(p)
+        vols = [{'type': 'simple', 'disk': self.paths[0]},
+                {'type': 'simple', 'disk': self.paths[1]}]
+        # Slice k: disk k % 2, from (k // 2) * 2 MiB on.
+        for k in range(6):
+            vols.append({'type': 'slice', 'volume': k % 2,
+                         'start': (k // 2) * self.SLICE, 'length': self.SLICE})
+        self.spec = {'volumes': vols,
+                     'devices': {'unit': self.UNIT, 'volumes': [2, 3, 4, 5, 6, 7]}}
+        self.topo = Topology(self.spec, direct=False)
+        self.fs = FileSystem(None, os.path.join(tmp.name, 'meta'), direct=False,
+                             topology=self.topo)
+        self.srv = NFS4Server(self.fs)
+        self.cl = C.NFS4Client(self.srv)
+        self.cl.setup()
+
+    def dev_where(self, k, doff):
+        """Independent arithmetic: (disk path, byte offset) of doff on
+        device k (the slice's automatic 1 MiB reserve on its disk)."""
+        return self.paths[k % 2], RESERVED + (k // 2) * self.SLICE + doff
+
+    def test_device_ids_and_volume_lists(self):
+        devs = self.srv.layouts.device_ids()
+        self.assertEqual(len(set(devs)), 6)
+        for devid in devs:
+            st, res = self.cl.session_compound([C.getdeviceinfo(devid)])
+            self.assertEqual(st, c.NFS4_OK)
+            u = Unpacker(res[1][2][1])
+            self.assertEqual(u.u32(), 3)        # simple, auto slice, slice
+            self.assertEqual(u.u32(), 0)
+            self.assertEqual(u.array(lambda: (u.i64(), u.opaque()))[0][0], SIG_OFFSET)
+            self.assertEqual((u.u32(), u.u64(), u.u64(), u.u32()),
+                             (1, RESERVED, 9 * MB - RESERVED, 0))
+            k = devs.index(devid)
+            self.assertEqual((u.u32(), u.u64(), u.u64(), u.u32()),
+                             (1, (k // 2) * self.SLICE, self.SLICE, 1))
+            u.done()
+        st, _ = self.cl.session_compound([C.getdeviceinfo(b'\x5a' * 16)])
+        self.assertEqual(st, c.NFS4ERR_NOENT)
+
+    def test_extents_alternate_and_data_lands_on_each_device(self):
+        st, res = self.cl.session_compound([
+            C.putrootfh(), C.open_create(self.cl.clientid, b'o', b'f'), C.getfh()])
+        sid, fh = res[2][2]['stateid'], res[3][2]
+        data = os.urandom(MB)
+        st, res = self.cl.session_compound([C.putfh(fh), C.write(sid, 0, data)])
+        self.assertEqual(st, c.NFS4_OK)
+        st, res = self.cl.session_compound([
+            C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_READ, 0, MB)])
+        self.assertEqual(st, c.NFS4_OK)
+        exts = [e for e in bl.decode_layout(res[2][2]['layouts'][0][4])
+                if e.state != c.PNFS_BLOCK_NONE_DATA]
+        devs = self.srv.layouts.device_ids()
+        self.assertEqual(len({e.devid for e in exts}), 6)
+        self.assertEqual(sum(e.length for e in exts), MB)
+        for a, b in zip(exts, exts[1:]):
+            self.assertNotEqual(a.devid, b.devid)
+        for e in exts:
+            self.assertLessEqual(e.length, self.UNIT)
+            path, off = self.dev_where(devs.index(e.devid), e.soff)
+            with open(path, 'rb') as f:
+                f.seek(off)
+                self.assertEqual(f.read(e.length), data[e.foff:e.foff + e.length])
+
+    def test_commit_names_device_offsets(self):
+        st, res = self.cl.session_compound([
+            C.putrootfh(), C.open_create(self.cl.clientid, b'o', b'g'), C.getfh()])
+        sid, fh = res[2][2]['stateid'], res[3][2]
+        st, res = self.cl.session_compound([
+            C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 4 * self.UNIT,
+                                     4 * self.UNIT)])
+        self.assertEqual(st, c.NFS4_OK)
+        lsid = res[2][2]['stateid']
+        exts = bl.decode_layout(res[2][2]['layouts'][0][4])
+        self.assertEqual(len({e.devid for e in exts}), 4)
+        data = os.urandom(4 * self.UNIT)
+        devs = self.srv.layouts.device_ids()
+        for e in exts:
+            path, off = self.dev_where(devs.index(e.devid), e.soff)
+            with open(path, 'r+b') as f:
+                f.seek(off)
+                f.write(data[e.foff:e.foff + e.length])
+        bad = bl.Extent(exts[1].devid, exts[0].foff, exts[0].length, exts[0].soff, 0)
+        st, _ = self.cl.session_compound([C.putfh(fh), C.layoutcommit(
+            lsid, 0, self.UNIT, self.UNIT - 1, bl.encode_layoutupdate([bad]))])
+        self.assertEqual(st, c.NFS4ERR_BADLAYOUT)
+        upd = bl.encode_layoutupdate([bl.Extent(e.devid, e.foff, e.length, e.soff, 0)
+                                      for e in exts])
+        st, _ = self.cl.session_compound([C.putfh(fh), C.layoutcommit(
+            lsid, 0, 4 * self.UNIT, 4 * self.UNIT - 1, upd)])
+        self.assertEqual(st, c.NFS4_OK)
+        st, res = self.cl.session_compound([C.putfh(fh), C.read(sid, 0, 4 * self.UNIT)])
+        self.assertEqual(res[2][2], (True, data))
+
+    def test_bad_device_specs(self):
+        vols = self.spec['volumes']
+        for bad in ({'unit': self.UNIT, 'volumes': []},
+                    {'unit': self.UNIT, 'volumes': [2, 2]},
+                    {'unit': self.UNIT, 'volumes': [2, 0]},    # unequal sizes
+                    {'unit': self.UNIT, 'volumes': [2, 99]},
+                    {'unit': 0, 'volumes': [2, 3]}):
+            with self.assertRaises((StorageError, IndexError, KeyError)):
+                Topology({'volumes': vols, 'devices': bad}, direct=False)
 
 
 if __name__ == '__main__':

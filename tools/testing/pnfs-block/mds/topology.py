@@ -18,6 +18,18 @@ The last volume is the top one; children refer to earlier entries.  Every
 server puts each one behind an automatic SLICE starting at 1 MiB and
 children that name a simple volume get that slice: the whole address
 space of the top volume holds file data.
+
+With a "devices" key the server hands out one device ID per listed
+volume instead of one for the top volume:
+
+    "devices": {"unit": 131072, "volumes": [2, 3, 4, 5, 6, 7]}
+
+Its address space then interleaves those volumes in units of "unit"
+bytes (like a stripe that is never described to the client: unit u of
+the address space is unit u // N of device u % N), so that the extents
+of any file larger than a unit alternate between the device IDs.  Each
+device ID's GETDEVICEINFO describes its volume alone (the volumes it
+refers to, renumbered); the last volume of the list need not be used.
 """
 
 import json
@@ -176,7 +188,78 @@ class Topology:
         top, ti = maps[-1]
         if ti != len(self.proto) - 1:
             raise StorageError('the top volume must be the last')
+        self.dev_roots = None    # proto index of each device's volume
+        self.dev_unit = 0
+        if 'devices' in spec:
+            top = self._devices(spec['devices'], maps)
         self.device = VolumeDevice(top, self.disks)
+
+    def _devices(self, d, maps):
+        """The address space of a "devices" topology: an interleave of
+        the listed volumes (a VStripe the client never sees)."""
+        vols = d['volumes']
+        if not vols or len(vols) > 255 or any(j < 0 or j >= len(maps) for j in vols):
+            raise StorageError('bad device volume list')
+        if len(set(vols)) != len(vols):
+            raise StorageError('a volume listed twice as a device')
+        members = [maps[j][0] for j in vols]
+        if len({m.size for m in members}) != 1:
+            raise StorageError('device volumes must be of one size')
+        self.dev_roots = [maps[j][1] for j in vols]
+        top = VStripe(members, d['unit'])
+        self.dev_unit = top.unit
+        return top
+
+    def device_count(self):
+        """Device IDs the server hands out (1 without "devices")."""
+        return len(self.dev_roots) if self.dev_roots else 1
+
+    def dev_map(self, off):
+        """(device number, offset on its volume) of address-space offset
+        off, and the bytes from off to the end of its unit."""
+        if not self.dev_roots:
+            return 0, off, self.device.size - off
+        k = len(self.dev_roots)
+        su, within = divmod(off, self.dev_unit)
+        return su % k, (su // k) * self.dev_unit + within, self.dev_unit - within
+
+    def dev_unmap(self, dev, doff):
+        """The address-space offset of offset doff on device dev."""
+        if not self.dev_roots:
+            return doff
+        k = len(self.dev_roots)
+        row, within = divmod(doff, self.dev_unit)
+        return (row * k + dev) * self.dev_unit + within
+
+    def device_volumes(self, dev):
+        """The volume list describing device dev: its volume and every
+        volume it refers to, in order, with child indices renumbered."""
+        if not self.dev_roots:
+            return self.proto
+        need, todo = set(), [self.dev_roots[dev]]
+        while todo:
+            i = todo.pop()
+            if i in need:
+                continue
+            need.add(i)
+            v = self.proto[i]
+            if isinstance(v, bl.SliceVolume):
+                todo.append(v.child)
+            elif isinstance(v, (bl.ConcatVolume, bl.StripeVolume)):
+                todo += v.children
+        order = sorted(need)
+        new = {old: n for n, old in enumerate(order)}
+        out = []
+        for i in order:
+            v = self.proto[i]
+            if isinstance(v, bl.SliceVolume):
+                v = bl.SliceVolume(v.start, v.length, new[v.child])
+            elif isinstance(v, bl.ConcatVolume):
+                v = bl.ConcatVolume([new[j] for j in v.children])
+            elif isinstance(v, bl.StripeVolume):
+                v = bl.StripeVolume(v.unit, [new[j] for j in v.children])
+            out.append(v)
+        return out
 
     @classmethod
     def load(cls, path, direct=True):
