@@ -6,7 +6,12 @@
 # CONCATs of SLICEs over the two data disks; the client writes through
 # the layout, and the bytes must read back the same through the MDS, on
 # the client after a remount, and through a device-mapper table built
-# independently (dm-linear, dm-striped) over the same disks.  The
+# independently (dm-linear, dm-striped) over the same disks.  A fourth
+# server hands out six device IDs, six slices of the two disks, and
+# interleaves its files over them in 128 KiB units: every 1 MiB write
+# and read touches all six device IDs and must still go over the layout.
+# Last, a disk that failed under one file's write must get no more bios
+# from another file's layout already held on the same device ID.  The
 # server's files are expected in /t/mds/.
 . /t/common.sh
 . /t/mds-common.sh
@@ -14,7 +19,7 @@
 SIZE=${PNFSBL_TOPO_SIZE:-32m}
 MIB=2048	# sectors
 
-ktap_plan 9
+ktap_plan 13
 
 mount_mds()
 {
@@ -87,6 +92,9 @@ t_topo()
 	ktap_diag "$name write:$(delta_summary $MP)"
 	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(delta $MP WRITE)" -eq 0 ] ||
 		{ ktap_diag "$name: the write did not go over the layout"; rc=1; }
+	# A fresh mount looks up every device ID the file's extents name.
+	[ -z "$WANT_DEVS" ] || [ "$(delta $MP GETDEVICEINFO)" -eq "$WANT_DEVS" ] ||
+		{ ktap_diag "$name: want $WANT_DEVS GETDEVICEINFO"; rc=1; }
 	ktap_diag "$name extents: $(ctl stat "/$name" | head -c 300)"
 	got=$(ctl sha256 "/$name")
 	[ "$got" = "$want" ] || { ktap_diag "MDS view $got, want $want"; rc=1; }
@@ -170,6 +178,108 @@ nested_json()
 	{"type": "stripe", "unit": 65536, "volumes": [6, 7]}]}'
 }
 
+# Six 48 MiB slices, alternating between the disks (slice k on disk
+# k % 2, (k / 2) * 48 MiB into its data area), each its own device ID;
+# the server's address space interleaves them in 128 KiB units, as a
+# six-way dm-striped table with 256-sector chunks does.
+DEV_SLICE=48	# MiB
+devices_dm()
+{
+	local k members=
+
+	for k in 0 1 2 3 4 5; do
+		eval "d=\$D$((k % 2))"
+		dm "topo-d$k" "0 $((DEV_SLICE * MIB)) linear $d $((MIB + k / 2 * DEV_SLICE * MIB))" \
+			>/dev/null || return 1
+		members="$members /dev/mapper/topo-d$k 0"
+	done
+	dm topo-devices "0 $((6 * DEV_SLICE * MIB)) striped 6 256$members"
+}
+devices_json()
+{
+	local k sep=
+
+	echo '{"volumes": [{"type": "simple", "disk": "'"$D0"'"},'
+	echo '{"type": "simple", "disk": "'"$D1"'"}'
+	for k in 0 1 2 3 4 5; do
+		echo ', {"type": "slice", "volume": '$((k % 2))', "start": '$((k / 2 * DEV_SLICE << 20))', "length": '$((DEV_SLICE << 20))'}'
+	done
+	echo '], "devices": {"unit": 131072, "volumes": [2, 3, 4, 5, 6, 7]}}'
+}
+
+# The client's path to disk 1 for the failed-disk test: a linear map of
+# the whole disk (signature included), which blkmapd picks over the
+# disk itself, swapped for dm-error to fail the disk under the client.
+cli_table()
+{
+	local sz tbl
+
+	sz=$(blockdev --getsz "$D1") || return 1
+	tbl="0 $sz linear $D1 0"
+	[ "$1" = error ] && tbl="0 $sz error"
+	t dmsetup suspend topo-cli && t dmsetup load topo-cli --table "$tbl" &&
+		t dmsetup resume topo-cli
+}
+
+# t_unavail: file held writes 4 MiB over the layout and keeps its layout;
+# the disk fails under a write of file failed (bio errors, the device ID
+# is marked unavailable, that write goes to the MDS); then 1 MiB of held
+# is rewritten.  Its layout is still cached, but it names the device that
+# failed: no bio may go to the disk, the write must go to the MDS
+# (tracepoint pnfs_block_io_refused), and the bytes must be right.
+t_unavail()
+{
+	local want got errs dm rc=0
+
+	echo >/sys/kernel/tracing/trace
+	want=$({ prng 42 4m | head -c 1M; prng 41 4m | tail -c +1048577; } |
+		sha256sum | cut -d' ' -f1)
+	snap $MP
+	prng 41 4m | t dd of=$MP/held bs=4M iflag=fullblock oflag=direct \
+		conv=fsync status=none || { ktap_diag "held: write failed"; return 1; }
+	dm=dm-$(dmsetup info -c --noheadings -o minor topo-cli)
+	grep -q "using device /dev/$dm\$" /results/syslog.txt ||
+		{ ktap_diag "blkmapd did not pick /dev/$dm"; return 1; }
+	[ "$(delta $MP WRITE)" -eq 0 ] ||
+		{ ktap_diag "held: not over the layout:$(delta_summary $MP)"; return 1; }
+	cli_table error || return 1
+	errs=$(events bio_error)
+	prng 43 1m | t dd of=$MP/failed bs=1M iflag=fullblock oflag=direct conv=fsync status=none ||
+		{ ktap_diag "failed: dd failed"; rc=1; }
+	[ "$(events bio_error)" -gt "$errs" ] ||
+		{ ktap_diag "failed: no bio error: the disk did not fail"; rc=1; }
+	errs=$(events bio_error)
+	snap $MP
+	prng 42 4m | t dd of=$MP/held bs=1M count=1 iflag=fullblock oflag=direct \
+		conv=notrunc,fsync status=none || { ktap_diag "held: rewrite failed"; rc=1; }
+	ktap_diag "held rewrite:$(delta_summary $MP) bio errors: $(( $(events bio_error) - errs ))"
+	grep ' pnfs_block_io_refused:' /sys/kernel/tracing/trace | tail -2 | sed 's/^/# /'
+	[ "$(events bio_error)" -eq "$errs" ] ||
+		{ ktap_diag "held: bios went to the disk that had failed"; rc=1; }
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "held: no WRITE reached the MDS"; rc=1; }
+	got=$(ctl sha256 /held)
+	[ "$got" = "$want" ] || { ktap_diag "held: MDS view $got, want $want"; rc=1; }
+	cli_table linear || rc=1
+	return $rc
+}
+
+run_unavail()
+{
+	local name="a failed disk gets no bios from another file's cached layout"
+
+	if start_topo unavail '{"volumes": [{"type": "simple", "disk": "'"$D1"'"}]}' &&
+	   t dmsetup create topo-cli --noudevsync \
+		--table "0 $(blockdev --getsz "$D1") linear $D1 0" &&
+	   dmsetup mknodes topo-cli; then
+		ktap_check "$name" t_unavail
+	else
+		ktap_fail "$name"
+	fi
+	ktap_check "unavail: unmount and stop the server" stop_topo
+	dmsetup remove_all --noudevsync 2>/dev/null
+}
+
 if setup; then
 	ktap_pass "setup: $PNFSBL_DRIVER driver, blkmapd, device-mapper"
 else
@@ -182,6 +292,7 @@ echo >/sys/kernel/tracing/trace
 run_topo concat 31 "$(concat_json)" concat_dm
 run_topo slice 32 "$(slice_json)" slice_dm
 run_topo stripe-of-concats-of-slices 33 "$(nested_json)" nested_dm
+WANT_DEVS=6 run_topo six-devices 34 "$(devices_json)" devices_dm
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
 
 # A well-formed topology must never be refused.
@@ -193,6 +304,7 @@ t_no_rejects()
 	fi
 }
 ktap_check "no GETDEVICEINFO or LAYOUTGET reply was rejected" t_no_rejects
+run_unavail
 kill "$BLKMAPD_PID" 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish
