@@ -2,12 +2,16 @@
 /*
  * pNFS block and SCSI layout client: the I/O path.
  *
- * A pNFS read or write (one struct nfs_pgio_header) is walked extent by
- * extent: each piece is mapped through its device's volume tree to a leaf
- * block device and a sector, and the pages go out in bios as large as the
- * mapping stays contiguous.  Holes and unwritten extents read as zeros.
+ * A pNFS read or write (one struct nfs_pgio_header) is walked twice.
+ * First extent by extent, submitting nothing: every extent must be
+ * usable, and each device the request touches gets a reference.
+ * Then piece by piece: each piece of an extent is mapped
+ * through its device's volume tree to a leaf block device and a sector,
+ * and the pages go out in bios as large as the mapping stays contiguous.
+ * Holes and unwritten extents read as zeros.
  * Any failure completes the header with an error, and the generic client
- * resends the whole request through the metadata server.
+ * resends the whole request through the metadata server; a request the
+ * first walk refuses has sent no bio.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -22,8 +26,16 @@
 #include "layout.h"
 #include "trace.h"
 
-/* Distinct device IDs one request may touch before it is cut short. */
-#define BL_IO_MAX_DEVS		4
+/*
+ * Device IDs a request holds without allocating; beyond, the list is
+ * allocated (and grown) before any bio is submitted.
+ */
+#define BL_IO_INLINE_DEVS	4
+
+/* Why bl_io_prepare() refused a request (tracepoint pnfs_block_io_refused). */
+#define BL_IO_WHY_NO_EXTENT	"no extent covers the range"
+#define BL_IO_WHY_READ_ONLY	"extent not writable"
+#define BL_IO_WHY_NOMEM		"no memory for the device list"
 
 /**
  * struct bl_io - one pNFS read or write in flight
@@ -36,8 +48,14 @@
  * @start: first byte the bios cover
  * @end: byte after the last one the bios cover
  * @nr_devs: entries in @devs
- * @devs: device IDs the bios went to, each with a reference held until
- *	the request completes (they keep the block devices open)
+ * @max_devs: room in @devs
+ * @devs: device IDs the bios go to, each with a reference held until the
+ *	request completes (they keep the block devices open); @inline_devs
+ *	or an array allocated by bl_io_hold_dev()
+ * @inline_devs: room for the first %BL_IO_INLINE_DEVS devices
+ *
+ * Only the submitter touches @nr_devs, @max_devs and @devs until the last
+ * bio ends; then only the completion work does.
  */
 struct bl_io {
 	struct nfs_pgio_header	*hdr;
@@ -49,7 +67,9 @@ struct bl_io {
 	u64			start;
 	u64			end;
 	unsigned int		nr_devs;
-	struct bl_dev		*devs[BL_IO_MAX_DEVS];
+	unsigned int		max_devs;
+	struct bl_dev		**devs;
+	struct bl_dev		*inline_devs[BL_IO_INLINE_DEVS];
 };
 
 /**
@@ -91,19 +111,32 @@ static void bl_io_set_error(struct bl_io *io, int error)
 	cmpxchg(&io->error, 0, error);
 }
 
-/* Keep a device alive until the request completes; false when full. */
-static bool bl_io_hold_dev(struct bl_io *io, struct bl_dev *dev)
+/*
+ * Keep a device alive until the request completes.  The list doubles when
+ * full; GFP_NOIO, as the request may be writeback.  Returns 0 or -ENOMEM.
+ */
+static int bl_io_hold_dev(struct bl_io *io, struct bl_dev *dev)
 {
-	unsigned int i;
+	struct bl_dev **devs;
+	unsigned int i, max;
 
 	for (i = 0; i < io->nr_devs; i++)
 		if (io->devs[i] == dev)
-			return true;
-	if (io->nr_devs == BL_IO_MAX_DEVS)
-		return false;
+			return 0;
+	if (io->nr_devs == io->max_devs) {
+		max = io->max_devs * 2;
+		devs = kmalloc_array(max, sizeof(*devs), GFP_NOIO);
+		if (!devs)
+			return -ENOMEM;
+		memcpy(devs, io->devs, io->nr_devs * sizeof(*devs));
+		if (io->devs != io->inline_devs)
+			kfree(io->devs);
+		io->devs = devs;
+		io->max_devs = max;
+	}
 	bl_dev_get(dev);
 	io->devs[io->nr_devs++] = dev;
-	return true;
+	return 0;
 }
 
 /*
@@ -138,6 +171,8 @@ static void bl_io_free(struct bl_io *io)
 
 	for (i = 0; i < io->nr_devs; i++)
 		bl_dev_put(io->devs[i]);
+	if (io->devs != io->inline_devs)
+		kfree(io->devs);
 	kfree(io);
 }
 
@@ -349,28 +384,37 @@ static void bl_zero_pages(struct page **pages, unsigned int pgbase, u64 len)
 
 /*
  * Map @len bytes at file offset @pos, which lie in extent @e, and add them
- * to bios.  Returns the number of bytes handled (up to the next boundary of
- * the volume tree) or a negative errno.
+ * to bios, piece by piece: each piece ends at the next boundary of the
+ * volume tree.  Returns @len or a negative errno.
  */
-static s64 bl_map_piece(struct bl_bio_builder *b, const struct bl_ext *e,
-			u64 pos, struct page **pages, unsigned int pgbase,
-			u64 len)
+static s64 bl_map_ext(struct bl_bio_builder *b, const struct bl_ext *e,
+		      u64 pos, struct page **pages, unsigned int pgbase,
+		      u64 len)
 {
 	struct bl_dev *dev = e->dev;
 	struct bl_vol_map map;
-	u64 voff;
+	u64 voff, left, n;
 	int ret;
 
-	voff = ((u64)e->v_offset << SECTOR_SHIFT) +
-	       (pos - ((u64)e->f_offset << SECTOR_SHIFT));
-	ret = bl_vol_map(dev->tree, voff, &map);
+	/*
+	 * bl_io_prepare() took this device already, unless the extent
+	 * cache changed since; then it may have to allocate.
+	 */
+	ret = bl_io_hold_dev(b->io, dev);
 	if (ret)
 		return ret;
-	if (!bl_io_hold_dev(b->io, dev))
-		return -E2BIG;
-	len = min(len, map.len);
-	bl_add_pages(b, bl_leaf_bdev(map.handle), bl_vol_map_sector(&map),
-		     pages, pgbase, len);
+	voff = ((u64)e->v_offset << SECTOR_SHIFT) +
+	       (pos - ((u64)e->f_offset << SECTOR_SHIFT));
+	for (left = len; left; left -= n) {
+		ret = bl_vol_map(dev->tree, voff, &map);
+		if (ret)
+			return ret;
+		n = min(left, map.len);
+		bl_add_pages(b, bl_leaf_bdev(map.handle),
+			     bl_vol_map_sector(&map), pages, pgbase, n);
+		voff += n;
+		pgbase += n;
+	}
 	return len;
 }
 
@@ -382,8 +426,73 @@ static struct bl_io *bl_io_alloc(struct nfs_pgio_header *hdr, bool write)
 		return NULL;
 	io->hdr = hdr;
 	io->write = write;
+	io->devs = io->inline_devs;
+	io->max_devs = BL_IO_INLINE_DEVS;
 	atomic_set(&io->pending, 1);
 	return io;
+}
+
+/* One extent of bl_io_prepare(); returns %NULL or why it is refused. */
+static const char *bl_io_prepare_ext(struct bl_io *io, const struct bl_ext *e,
+				     int *err)
+{
+	if (!io->write && bl_ext_reads_zeros(e))
+		return NULL;
+	if (io->write && !bl_ext_writable(e)) {
+		*err = -EIO;
+		return BL_IO_WHY_READ_ONLY;
+	}
+	*err = bl_io_hold_dev(io, e->dev);
+	return *err ? BL_IO_WHY_NOMEM : NULL;
+}
+
+/**
+ * bl_io_prepare - check a request before any of its bios is submitted
+ * @io: the request
+ * @bl: its layout
+ * @pos: first byte of the file it covers
+ * @len: its length in bytes
+ *
+ * Walks [@pos, @pos + @len) extent by extent (one lookup per extent):
+ * every byte must lie in an extent usable for the request, and every
+ * device gets a reference in @io.
+ * A refusal is recorded in @io and traced, and no bio goes out: the
+ * request then goes to the MDS as a whole, with nothing written over the
+ * layout that the MDS would write again.
+ *
+ * Return: %true if the request may go ahead.
+ */
+static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl, u64 pos,
+			  u64 len)
+{
+	struct nfs_pgio_header *hdr = io->hdr;
+	const char *why = NULL;
+	int err = 0;
+
+	while (len && !why) {
+		struct bl_ext e = {}, cow = {};
+		u64 ext_end, n;
+
+		if (!bl_ext_lookup(&bl->ext, pos >> SECTOR_SHIFT, io->write,
+				   &e, &cow)) {
+			err = -EIO;
+			why = BL_IO_WHY_NO_EXTENT;
+			break;
+		}
+		ext_end = (u64)(e.f_offset + e.len) << SECTOR_SHIFT;
+		n = min(len, ext_end - pos);
+		why = bl_io_prepare_ext(io, &e, &err);
+		bl_ext_put_snapshot(&bl->ext, &e);
+		bl_ext_put_snapshot(&bl->ext, &cow);
+		pos += n;
+		len -= n;
+	}
+	if (!why)
+		return true;
+	trace_pnfs_block_io_refused(NFS_FILEID(hdr->inode), hdr->args.offset,
+				    hdr->args.count, io->write, why, err);
+	bl_io_set_error(io, err);
+	return false;
 }
 
 /*
@@ -414,7 +523,7 @@ static void bl_do_io(struct bl_bio_builder *b, u64 pos, u64 len,
 		} else if (write && !bl_ext_writable(&e)) {
 			done = -EIO;
 		} else {
-			done = bl_map_piece(b, &e, pos, pages, pgbase, n);
+			done = bl_map_ext(b, &e, pos, pages, pgbase, n);
 		}
 		bl_ext_put_snapshot(&bl->ext, &e);
 		bl_ext_put_snapshot(&bl->ext, &cow);
@@ -449,10 +558,12 @@ enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr)
 	b.io->start = pos;
 	b.io->end = pos + len;
 
-	blk_start_plug(&plug);
-	bl_do_io(&b, pos, len, hdr->args.pages, hdr->args.pgbase);
-	bl_submit(&b);
-	blk_finish_plug(&plug);
+	if (bl_io_prepare(b.io, b.bl, pos, len)) {
+		blk_start_plug(&plug);
+		bl_do_io(&b, pos, len, hdr->args.pages, hdr->args.pgbase);
+		bl_submit(&b);
+		blk_finish_plug(&plug);
+	}
 
 	if (pos + len >= isize) {
 		hdr->res.eof = 1;
@@ -493,10 +604,12 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
 	b.io->start = start;
 	b.io->end = end;
 
-	blk_start_plug(&plug);
-	bl_do_io(&b, start, end - start, hdr->args.pages, pgbase);
-	bl_submit(&b);
-	blk_finish_plug(&plug);
+	if (bl_io_prepare(b.io, bl, start, end - start)) {
+		blk_start_plug(&plug);
+		bl_do_io(&b, start, end - start, hdr->args.pages, pgbase);
+		bl_submit(&b);
+		blk_finish_plug(&plug);
+	}
 
 	hdr->res.count = hdr->args.count;
 	bl_io_put(b.io);

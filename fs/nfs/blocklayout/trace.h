@@ -93,6 +93,37 @@ DEFINE_EVENT(pnfs_block_io_class, pnfs_block_mds_fallback,
 	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
 	TP_ARGS(fileid, offset, count, write, error));
 
+/*
+ * A pNFS read or write refused before any of its bios was submitted
+ * (@reason says why: no usable extent, no memory); it is resent through
+ * the MDS.
+ */
+TRACE_EVENT(pnfs_block_io_refused,
+	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write,
+		 const char *reason, int error),
+	TP_ARGS(fileid, offset, count, write, reason, error),
+	TP_STRUCT__entry(
+		__field(u64, fileid)
+		__field(u64, offset)
+		__field(u32, count)
+		__field(bool, write)
+		__string(reason, reason)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->fileid = fileid;
+		__entry->offset = offset;
+		__entry->count = count;
+		__entry->write = write;
+		__assign_str(reason);
+		__entry->error = error;
+	),
+	TP_printk("fileid=%llu %s offset=%llu count=%u reason=\"%s\" error=%d",
+		  __entry->fileid, __entry->write ? "write" : "read",
+		  __entry->offset, __entry->count, __get_str(reason),
+		  __entry->error)
+);
+
 /* A bio that failed. */
 TRACE_EVENT(pnfs_block_bio_error,
 	TP_PROTO(dev_t dev, sector_t sector, u32 size, bool write, int error),
