@@ -3,9 +3,9 @@
  * pNFS block and SCSI layout client: the I/O path.
  *
  * A pNFS read or write (one struct nfs_pgio_header) is walked twice.
- * First extent by extent, submitting nothing: every extent must be
- * usable, and each device the request touches gets a reference.
- * Then piece by piece: each piece of an extent is mapped
+ * First extent by extent, submitting nothing: every extent must be usable
+ * and its device available, and each device the request touches gets a
+ * reference.  Then piece by piece: each piece of an extent is mapped
  * through its device's volume tree to a leaf block device and a sector,
  * and the pages go out in bios as large as the mapping stays contiguous.
  * Holes and unwritten extents read as zeros.
@@ -35,6 +35,7 @@
 /* Why bl_io_prepare() refused a request (tracepoint pnfs_block_io_refused). */
 #define BL_IO_WHY_NO_EXTENT	"no extent covers the range"
 #define BL_IO_WHY_READ_ONLY	"extent not writable"
+#define BL_IO_WHY_UNAVAILABLE	"device unavailable"
 #define BL_IO_WHY_NOMEM		"no memory for the device list"
 
 /**
@@ -44,6 +45,7 @@
  * @pending: bios in flight, plus one held by the submitter
  * @error: first error seen (set once, by cmpxchg)
  * @dev_error: a bio failed: the devices, not the layout, are suspect
+ * @dev_unavailable: refused before any bio, a device was unavailable
  * @write: this is a write
  * @start: first byte the bios cover
  * @end: byte after the last one the bios cover
@@ -63,6 +65,7 @@ struct bl_io {
 	atomic_t		pending;
 	int			error;
 	bool			dev_error;
+	bool			dev_unavailable;
 	bool			write;
 	u64			start;
 	u64			end;
@@ -137,6 +140,16 @@ static int bl_io_hold_dev(struct bl_io *io, struct bl_dev *dev)
 	bl_dev_get(dev);
 	io->devs[io->nr_devs++] = dev;
 	return 0;
+}
+
+/*
+ * A device marked unavailable (a bio or a flush on it failed) is not used
+ * until PNFS_DEVICE_RETRY_TIMEOUT has passed; the generic helper clears
+ * the mark once it has.
+ */
+static bool bl_io_dev_unavailable(struct bl_dev *dev)
+{
+	return nfs4_test_deviceid_unavailable(&dev->node);
 }
 
 /*
@@ -260,12 +273,15 @@ static void bl_io_failed(struct bl_io *io)
 	if (io->error)
 		hdr->pnfs_error = io->error;
 	/*
-	 * A disk that failed is avoided for a while; a request that merely
+	 * A disk that failed is avoided for a while, and so is a layout on
+	 * a device already known to have failed; a request that merely
 	 * found no usable extent just goes to the MDS.
 	 */
 	if (READ_ONCE(io->dev_error)) {
 		for (i = 0; i < io->nr_devs; i++)
 			bl_dev_mark_unavailable(io->devs[i]);
+		pnfs_set_lo_fail(hdr->lseg);
+	} else if (io->dev_unavailable) {
 		pnfs_set_lo_fail(hdr->lseg);
 	}
 	bl_io_free(io);
@@ -442,6 +458,11 @@ static const char *bl_io_prepare_ext(struct bl_io *io, const struct bl_ext *e,
 		*err = -EIO;
 		return BL_IO_WHY_READ_ONLY;
 	}
+	if (bl_io_dev_unavailable(e->dev)) {
+		io->dev_unavailable = true;
+		*err = -ENODEV;
+		return BL_IO_WHY_UNAVAILABLE;
+	}
 	*err = bl_io_hold_dev(io, e->dev);
 	return *err ? BL_IO_WHY_NOMEM : NULL;
 }
@@ -454,8 +475,8 @@ static const char *bl_io_prepare_ext(struct bl_io *io, const struct bl_ext *e,
  * @len: its length in bytes
  *
  * Walks [@pos, @pos + @len) extent by extent (one lookup per extent):
- * every byte must lie in an extent usable for the request, and every
- * device gets a reference in @io.
+ * every byte must lie in an extent usable for the request, on a device
+ * not marked unavailable, and every device gets a reference in @io.
  * A refusal is recorded in @io and traced, and no bio goes out: the
  * request then goes to the MDS as a whole, with nothing written over the
  * layout that the MDS would write again.

@@ -95,8 +95,8 @@ DEFINE_EVENT(pnfs_block_io_class, pnfs_block_mds_fallback,
 
 /*
  * A pNFS read or write refused before any of its bios was submitted
- * (@reason says why: no usable extent, no memory); it is resent through
- * the MDS.
+ * (@reason says why: no usable extent, a device marked unavailable, no
+ * memory); it is resent through the MDS.
  */
 TRACE_EVENT(pnfs_block_io_refused,
 	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write,
