@@ -577,6 +577,32 @@ static void bl_vol_build_stripe_rules(struct kunit *test)
 			      2);
 }
 
+/*
+ * A stripe unit below 4 KiB is refused: a 512-byte unit would cost one
+ * volume walk and one bio per sector of every request.  4 KiB is taken.
+ */
+static void bl_vol_build_stripe_unit_min(struct kunit *test)
+{
+	static const u32 members[] = { 0, 1 };
+	struct bl_fake_disks *disks = bl_test_disks(test);
+	struct bl_vol_table *t = bl_test_table(test, 3);
+
+	disks->size[0] = SZ_1M;
+	disks->size[1] = SZ_1M;
+	bl_set_simple(test, t, 0, 0);
+	bl_set_simple(test, t, 1, 1);
+	bl_set_members(test, t, 2, PNFS_BLOCK_VOLUME_STRIPE, 512, 2, members);
+	bl_expect_build_fails(test, t, disks, -EOPNOTSUPP,
+			      "stripe unit below 4 KiB", 2);
+
+	t->vols[2].members.stripe_unit = SZ_4K - 512;
+	bl_expect_build_fails(test, t, disks, -EOPNOTSUPP,
+			      "stripe unit below 4 KiB", 2);
+
+	t->vols[2].members.stripe_unit = SZ_4K;
+	bl_expect_build_ok(test, t, disks);
+}
+
 static void bl_vol_build_concat_overflow(struct kunit *test)
 {
 	static const u32 members[] = { 0, 1 };
@@ -652,6 +678,7 @@ static struct kunit_case bl_volume_cases[] = {
 	KUNIT_CASE(bl_vol_contains_bounds),
 	KUNIT_CASE(bl_vol_build_slice_past_end),
 	KUNIT_CASE(bl_vol_build_stripe_rules),
+	KUNIT_CASE(bl_vol_build_stripe_unit_min),
 	KUNIT_CASE(bl_vol_build_concat_overflow),
 	KUNIT_CASE(bl_vol_build_leaf_rules),
 	KUNIT_CASE(bl_vol_build_resolve_fails),
