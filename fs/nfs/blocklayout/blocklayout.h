@@ -101,6 +101,7 @@
 #define BL_WHY_STRIPE_UNEQUAL	"stripe members of unequal size"
 #define BL_WHY_STRIPE_ROWS	"stripe member size not a multiple of the unit"
 #define BL_WHY_STRIPE_OVERFLOW	"stripe size overflows"
+#define BL_WHY_STRIPE_UNIT_SMALL "stripe unit below 4 KiB"
 
 /**
  * struct bl_err - why server data was rejected

@@ -20,6 +20,14 @@
  *   every row is complete (dm-stripe refuses partial rows too; RFC 5663
  *   gives no rule for unequal members), and the stripe is that size times
  *   the number of members, without overflow.
+ *
+ * A limit of this client, not of the protocol: a stripe unit must be at
+ * least BL_STRIPE_UNIT_MIN.  Mapping stops at every unit boundary, and
+ * each piece costs a volume walk and a bio of its own: a 512-byte unit
+ * would turn a 1 MiB request into 2048 of each.  With 4 KiB the work per
+ * request is bounded by its pages, as it is for any other volume.  Such
+ * a device is refused like a broken one (a tracepoint and a ratelimited
+ * message), and its layouts go to the metadata server.
  */
 
 #include <linux/log2.h>
@@ -29,6 +37,9 @@
 #include <linux/slab.h>
 
 #include "blocklayout.h"
+
+/* Smallest stripe unit the client maps (see the top of this file). */
+#define BL_STRIPE_UNIT_MIN	4096
 
 static int bl_vol_reject(struct bl_err *err, const char *reason)
 {
@@ -157,6 +168,10 @@ static int bl_vol_build_stripe(struct bl_vol_tree *tree,
 	u32 i;
 	int ret;
 
+	if (unit < BL_STRIPE_UNIT_MIN) {
+		err->reason = BL_WHY_STRIPE_UNIT_SMALL;
+		return -EOPNOTSUPP;
+	}
 	ret = bl_vol_alloc_members(tree, desc, vol, gfp);
 	if (ret)
 		return ret;
@@ -243,7 +258,8 @@ void bl_vol_tree_free(struct bl_vol_tree *tree)
  *
  * Return: %0 with *@treep set (free it with bl_vol_tree_free()); the
  * error of bl_vol_ops.resolve if a leaf cannot be resolved; %-EINVAL if
- * the sizes break a rule; %-ENOMEM on allocation failure.  On failure
+ * the sizes break a rule; %-EOPNOTSUPP for a stripe unit below
+ * BL_STRIPE_UNIT_MIN; %-ENOMEM on allocation failure.  On failure
  * every leaf already resolved is released.
  */
 int bl_vol_tree_build(const struct bl_vol_table *table,

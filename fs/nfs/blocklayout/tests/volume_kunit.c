@@ -593,11 +593,11 @@ static void bl_vol_build_stripe_unit_min(struct kunit *test)
 	bl_set_simple(test, t, 1, 1);
 	bl_set_members(test, t, 2, PNFS_BLOCK_VOLUME_STRIPE, 512, 2, members);
 	bl_expect_build_fails(test, t, disks, -EOPNOTSUPP,
-			      "stripe unit below 4 KiB", 2);
+			      BL_WHY_STRIPE_UNIT_SMALL, 2);
 
 	t->vols[2].members.stripe_unit = SZ_4K - 512;
 	bl_expect_build_fails(test, t, disks, -EOPNOTSUPP,
-			      "stripe unit below 4 KiB", 2);
+			      BL_WHY_STRIPE_UNIT_SMALL, 2);
 
 	t->vols[2].members.stripe_unit = SZ_4K;
 	bl_expect_build_ok(test, t, disks);

@@ -198,6 +198,9 @@ static int fuzz_model_one(struct fuzz_model *m, const struct bl_vol_desc *v,
 		*size = sum;
 		return 0;
 	default:
+		if (v->members.stripe_unit < 4096)
+			return fuzz_model_fail(m, -EOPNOTSUPP,
+					       BL_WHY_STRIPE_UNIT_SMALL);
 		member = m->size[v->members.idx[0]];
 		for (i = 1; i < v->members.nr; i++)
 			if (m->size[v->members.idx[i]] != member)
