@@ -23,9 +23,9 @@ GDI_KINDS="bad-volume-type child-index self-reference sig-past-end
 LEGAL_LG_KINDS="hole-storage-offset"
 
 # 1 setup + 1 control + 10 LAYOUTGET + 9 GETDEVICEINFO + 1 legal
-# LAYOUTGET + 1 fault list + 1 control after the faults + 3 teardown
-# + 1 kernel log
-ktap_plan 28
+# LAYOUTGET + 1 wrong disk from the pipe + 1 fault list + 1 control after
+# the faults + 3 teardown + 1 kernel log
+ktap_plan 29
 
 mount_mds()
 {
@@ -264,6 +264,113 @@ for kind in $LEGAL_LG_KINDS; do
 	ktap_check "LAYOUTGET $kind (legal): sparse file read over the layout" \
 		t_legal_hole "l-$kind" $seed
 done
+
+# The stand-in blkmapd of t_wrong_disk: answers every upcall read from
+# the pipe ARGV[1] with the disk ARGV[2] (MAJOR:MINOR), logging each
+# request to ARGV[3].  The reply carries no request ID (struct
+# bl_pipe_reply: status, major, minor), so it stands for any blkmapd whose
+# answers are off by one: one it never wrote, or a second writer.
+# An rpc_pipefs read with nothing queued returns 0 at once: poll first.
+FAKE_BLKMAPD='
+import os, select, struct, sys, time
+major, minor = map(int, sys.argv[2].split(":"))
+fd = os.open(sys.argv[1], os.O_RDWR)
+log = open(sys.argv[3], "a", buffering=1)
+p = select.poll()
+p.register(fd, select.POLLIN)
+while True:
+    p.poll()
+    msg = os.read(fd, 65536)
+    if not msg:
+        time.sleep(0.1)
+        continue
+    log.write("request %d bytes, answered %d:%d\n" % (len(msg), major, minor))
+    os.write(fd, struct.pack("=iII", 1, major, minor))
+'
+WRONG_SPAN=256	# MiB of the other disk checksummed before and after
+
+# span_sum DISK: checksum of the first WRONG_SPAN MiB, read O_DIRECT (the
+# disk's page cache would hide a write that went around it).
+span_sum()
+{
+	t dd if="$1" bs=1M count=$WRONG_SPAN iflag=direct status=none |
+		sha256sum | cut -d' ' -f1
+}
+
+# extents_in_span NAME: every block of the file lies in the checksummed
+# span, so a write that went to the wrong disk would have changed it.
+extents_in_span()
+{
+	ctl stat "/$1" | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+span = int(sys.argv[1]) << 20
+ext = [e for e in st["extents"] or [] if e[3] == "rw"]
+sys.exit(not ext or any(s + n > span for _, n, s, _ in ext))' $WRONG_SPAN
+}
+
+# restore_blkmapd PID: stop the stand-in, start the real blkmapd again.
+restore_blkmapd()
+{
+	kill "$1" 2>/dev/null
+	{ wait "$1"; } 2>/dev/null
+	start_blkmapd
+}
+
+# t_wrong_disk NAME SEED: blkmapd's answer names the other data disk
+# (pnfsbl-data0, not the one the server runs on, whose signature it lacks).
+# The driver must refuse that disk before binding it (pnfs_block_sig_mismatch
+# naming it), the write must go to the MDS with the data right, and the
+# other disk must be byte-for-byte unchanged.  The real blkmapd is stopped
+# for the test and started again afterwards.
+t_wrong_disk()
+{
+	local name=$1 seed=$2 rc=0 other devno before after fake t0
+
+	t0=$(now)
+	other=$(disk_by_serial pnfsbl-data0) || { ktap_diag "no pnfsbl-data0"; return 1; }
+	devno=$(cat "/sys/block/${other#/dev/}/dev")
+	before=$(span_sum "$other")
+	kill "$BLKMAPD_PID" 2>/dev/null
+	{ wait "$BLKMAPD_PID"; } 2>/dev/null
+	python3 -c "$FAKE_BLKMAPD" /run/rpc_pipefs/nfs/blocklayout "$devno" \
+		/results/fake-blkmapd.log 2>>/results/fake-blkmapd.log &
+	fake=$!
+	sleep 0.5
+	if ! remount; then
+		ktap_diag "remount failed"
+		restore_blkmapd $fake
+		return 1
+	fi
+	echo >$TRACE/trace
+	snap $MP
+	write_file direct "$MP/$name" "$seed" || { ktap_diag "write failed"; rc=1; }
+	ktap_diag "blkmapd names $other ($devno):$(delta_summary $MP)"
+	restore_blkmapd $fake || { ktap_diag "blkmapd did not start again"; rc=1; }
+	grep -q '^request' /results/fake-blkmapd.log ||
+		{ ktap_diag "the stand-in blkmapd was never asked"; rc=1; }
+	if grep " pnfs_block_sig_mismatch: dev=$devno " $TRACE/trace >/tmp/sig; then
+		sed 's/^.* pnfs_block_sig_mismatch: /# refused: /' /tmp/sig | head -3
+	else
+		ktap_diag "no pnfs_block_sig_mismatch event for $devno"
+		grep ' pnfs_block_' $TRACE/trace | grep -v ' pnfs_block_io:' |
+			head -5 | sed 's/^/# trace: /'
+		rc=1
+	fi
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "no MDS WRITE: the layout was used on $other"; rc=1; }
+	check_data "$name" "$seed" || rc=1
+	extents_in_span "$name" ||
+		{ ktap_diag "the file is not within the first $WRONG_SPAN MiB"; rc=1; }
+	after=$(span_sum "$other")
+	[ "$after" = "$before" ] ||
+		{ ktap_diag "$other changed: sha256 $before before, $after after"; rc=1; }
+	ktap_diag "wrong disk test: $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1f s", e - s }')"
+	return $rc
+}
+seed=$((seed + 1))
+ktap_check "blkmapd names another disk: refused by signature, I/O through the MDS, that disk unchanged" \
+	t_wrong_disk w-wrong-disk $seed
 
 # Every kind the server knows was tested above.
 t_all_kinds()
