@@ -217,8 +217,12 @@ static int bl_resolve_simple(struct bl_dev *bd, const struct bl_vol_desc *desc,
 					     PTR_ERR(file));
 		return PTR_ERR(file);
 	}
-	ret = bl_leaf_new(file, 0, handle);
+	/* Replies are matched by order only: is it the disk asked for? */
+	ret = bl_sig_verify(file_bdev(file), desc);
+	if (!ret)
+		ret = bl_leaf_new(file, 0, handle);
 	if (ret) {
+		trace_pnfs_block_dev_resolve(bd->layout_type, dev, 0, ret);
 		fput(file);
 		return ret;
 	}

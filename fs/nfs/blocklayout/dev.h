@@ -141,4 +141,12 @@ ssize_t bl_pipe_msg_size(const struct bl_vol_desc *simple);
 ssize_t bl_pipe_encode(const struct bl_vol_desc *simple, void *buf,
 		       size_t buflen);
 
+/* sig.c */
+int bl_sig_locate(const struct bl_sig_desc *sig, u64 disk_size, u32 blksize,
+		  u64 *block, u32 *skip);
+int bl_sig_check(const struct bl_vol_desc *desc, u64 disk_size, u32 blksize,
+		 int (*read)(void *ctx, u64 pos, void *buf, u32 len),
+		 void *ctx, void *buf, u32 *bad);
+int bl_sig_verify(struct block_device *bdev, const struct bl_vol_desc *desc);
+
 #endif /* _FS_NFS_BLOCKLAYOUT_DEV_H */

@@ -61,6 +61,31 @@ TRACE_EVENT(pnfs_block_dev_resolve,
 		  MINOR(__entry->dev), __entry->size, __entry->error)
 );
 
+/*
+ * The disk blkmapd named for a SIMPLE volume was refused before use: it
+ * lacks signature component @index (at @offset; negative from the end),
+ * or could not be read (@error other than -ENODEV).
+ */
+TRACE_EVENT(pnfs_block_sig_mismatch,
+	TP_PROTO(dev_t dev, u32 index, s64 offset, int error),
+	TP_ARGS(dev, index, offset, error),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__field(u32, index)
+		__field(s64, offset)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__entry->index = index;
+		__entry->offset = offset;
+		__entry->error = error;
+	),
+	TP_printk("dev=%d:%d index=%u offset=%lld error=%d",
+		  MAJOR(__entry->dev), MINOR(__entry->dev), __entry->index,
+		  __entry->offset, __entry->error)
+);
+
 DECLARE_EVENT_CLASS(pnfs_block_io_class,
 	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
 	TP_ARGS(fileid, offset, count, write, error),
