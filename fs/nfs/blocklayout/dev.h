@@ -18,6 +18,12 @@
 #ifndef _FS_NFS_BLOCKLAYOUT_DEV_H
 #define _FS_NFS_BLOCKLAYOUT_DEV_H
 
+#include <linux/completion.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/sunrpc/rpc_pipe_fs.h>
 #include <linux/types.h>
 
 #include "blocklayout.h"
@@ -26,6 +32,7 @@
 struct block_device;
 struct file;
 struct net;
+struct pid;
 
 /**
  * struct bl_dev - one device ID of a block or SCSI layout
@@ -133,6 +140,50 @@ struct bl_pipe_reply {
 	u32	minor;
 };
 
+/**
+ * struct bl_pipe_net - the upcall state of one network namespace
+ * @pipe: the pipe; made at namespace init, freed at namespace exit
+ * @lock: protects @answer_q and the answer link and result fields of
+ *	every request of this namespace
+ * @answer_q: requests blkmapd has read whole and not yet answered, oldest
+ *	first; each entry holds a reference
+ * @nr_reqs: requests allocated and not yet freed
+ */
+struct bl_pipe_net {
+	struct rpc_pipe		*pipe;
+	spinlock_t		lock;	/* answer_q, request results */
+	struct list_head	answer_q;
+	atomic_t		nr_reqs;
+};
+
+/**
+ * struct bl_pipe_req - one upcall
+ * @msg: what the pipe queues; @msg.data points at @buf
+ * @ref: one reference for the waiter, one for the pipe's queue or
+ *	@bn->answer_q
+ * @bn: the namespace state
+ * @answer: link in @bn->answer_q (protected by @bn->lock)
+ * @reader: the thread group that started reading the request, with a
+ *	reference; %NULL until then (protected by @bn->lock)
+ * @done: completed when @finished is set
+ * @finished: @result and @dev are final (protected by @bn->lock)
+ * @result: %0 or a negative errno (protected by @bn->lock)
+ * @dev: the disk, when @result is %0 (protected by @bn->lock)
+ * @buf: the message, header and XDR payload
+ */
+struct bl_pipe_req {
+	struct rpc_pipe_msg	msg;
+	struct kref		ref;
+	struct bl_pipe_net	*bn;
+	struct list_head	answer;
+	struct pid		*reader;
+	struct completion	done;
+	bool			finished;
+	int			result;
+	dev_t			dev;
+	u8			buf[] __aligned(8);
+};
+
 int bl_pipe_init(void);
 void bl_pipe_exit(void);
 int bl_pipe_resolve(struct net *net, const struct bl_vol_desc *simple,
@@ -140,6 +191,8 @@ int bl_pipe_resolve(struct net *net, const struct bl_vol_desc *simple,
 ssize_t bl_pipe_msg_size(const struct bl_vol_desc *simple);
 ssize_t bl_pipe_encode(const struct bl_vol_desc *simple, void *buf,
 		       size_t buflen);
+struct bl_pipe_req *__bl_pipe_match(struct bl_pipe_net *bn,
+				    struct pid *writer, struct list_head *gone);
 
 /* sig.c */
 int bl_sig_locate(const struct bl_sig_desc *sig, u64 disk_size, u32 blksize,

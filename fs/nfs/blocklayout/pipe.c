@@ -30,7 +30,13 @@
  * errno 0 once blkmapd has read all of it, else with a negative errno
  * (blkmapd closed the pipe, the pipe was removed).
  * A fully read request is appended to bn->answer_q there, and the next
- * reply is given to the head of bn->answer_q.
+ * reply is given to the oldest request in bn->answer_q that the writing
+ * process read itself (every request remembers the thread group that
+ * started reading it, in ->upcall).
+ * So a second writer of the pipe, or a new blkmapd while someone else
+ * still holds the pipe open, never takes an answer meant for another
+ * reader's request; a reply that matches none is refused with %-EINVAL,
+ * and requests of a reader that has exited are failed with %-EPIPE.
  * Both happen under the pipe inode's lock, so a reply never overtakes the
  * read it answers.
  * A waiter that times out or is killed takes its request back from the
@@ -41,8 +47,9 @@
  * answered fails with %-EPIPE: a new blkmapd starts from a clean slate.
  * Requests live as long as their last reference: the waiter holds one,
  * and the pipe or bn->answer_q holds the other.
- * A second reader of the pipe would break the matching; blkmapd takes a
- * pid file lock, so only one runs per namespace.
+ * Within one reader order is all there is: a reply that blkmapd itself
+ * never writes still shifts its later answers by one, which is why the
+ * disk named is checked against the volume's signature (sig.c).
  *
  * Waiting:
  *
@@ -56,7 +63,8 @@
  * Locks:
  *
  * bn->lock (spinlock) protects bn->answer_q and, in every request, the
- * answer list link and the result fields (finished, result, dev).
+ * answer list link, the reader and the result fields (finished, result,
+ * dev).
  * The pipe's own lock, pipe->lock, protects its queue; it is taken here
  * only to take back an unread request, never together with bn->lock.
  * ->destroy_msg, ->downcall and ->release_pipe run without pipe->lock.
@@ -71,7 +79,9 @@
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/pid.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/sunrpc/rpc_pipe_fs.h>
@@ -105,47 +115,6 @@ MODULE_PARM_DESC(upcall_timeout,
 		 "Seconds to wait for blkmapd to answer an upcall (1-600, default 15)");
 
 static unsigned int bl_pipe_net_id;
-
-/**
- * struct bl_pipe_net - the upcall state of one network namespace
- * @pipe: the pipe; made at namespace init, freed at namespace exit
- * @lock: protects @answer_q and the answer link and result fields of
- *	every request of this namespace
- * @answer_q: requests blkmapd has read whole and not yet answered, oldest
- *	first; each entry holds a reference
- * @nr_reqs: requests allocated and not yet freed
- */
-struct bl_pipe_net {
-	struct rpc_pipe		*pipe;
-	spinlock_t		lock;	/* answer_q, request results */
-	struct list_head	answer_q;
-	atomic_t		nr_reqs;
-};
-
-/**
- * struct bl_pipe_req - one upcall
- * @msg: what the pipe queues; @msg.data points at @buf
- * @ref: one reference for the waiter, one for the pipe's queue or
- *	@bn->answer_q
- * @bn: the namespace state
- * @answer: link in @bn->answer_q (protected by @bn->lock)
- * @done: completed when @finished is set
- * @finished: @result and @dev are final (protected by @bn->lock)
- * @result: %0 or a negative errno (protected by @bn->lock)
- * @dev: the disk, when @result is %0 (protected by @bn->lock)
- * @buf: the message, header and XDR payload
- */
-struct bl_pipe_req {
-	struct rpc_pipe_msg	msg;
-	struct kref		ref;
-	struct bl_pipe_net	*bn;
-	struct list_head	answer;
-	struct completion	done;
-	bool			finished;
-	int			result;
-	dev_t			dev;
-	u8			buf[] __aligned(8);
-};
 
 /**
  * bl_pipe_msg_size - size of the upcall for a SIMPLE volume
@@ -223,6 +192,7 @@ static void bl_pipe_req_release(struct kref *ref)
 	struct bl_pipe_req *req = container_of(ref, struct bl_pipe_req, ref);
 
 	atomic_dec(&req->bn->nr_reqs);
+	put_pid(req->reader);
 	kfree(req);
 }
 
@@ -294,12 +264,63 @@ static int bl_pipe_parse_reply(const struct bl_pipe_reply *reply, dev_t *dev)
 	}
 }
 
+/**
+ * __bl_pipe_match - find the request a reply answers
+ * @bn: the namespace state; the caller holds @bn->lock
+ * @writer: the thread group writing the reply
+ * @gone: where to move requests whose reader has exited
+ *
+ * The oldest request in @bn->answer_q that @writer read itself is
+ * unlinked and returned.
+ * Requests read by a thread group with no task left will never be
+ * answered; those met on the way are moved to @gone, with their
+ * references, for the caller to fail.
+ *
+ * Return: the request, with @bn->answer_q's reference, or %NULL if
+ * @writer has read none.
+ */
+struct bl_pipe_req *__bl_pipe_match(struct bl_pipe_net *bn,
+				    struct pid *writer, struct list_head *gone)
+{
+	struct bl_pipe_req *req, *tmp;
+
+	lockdep_assert_held(&bn->lock);
+	list_for_each_entry_safe(req, tmp, &bn->answer_q, answer) {
+		if (req->reader == writer) {
+			list_del_init(&req->answer);
+			return req;
+		}
+		if (!req->reader || !pid_has_task(req->reader, PIDTYPE_TGID))
+			list_move_tail(&req->answer, gone);
+	}
+	return NULL;
+}
+
+/* Fail the requests on @gone and drop the references they carry. */
+static void bl_pipe_fail_list(struct bl_pipe_net *bn, struct list_head *gone)
+{
+	struct bl_pipe_req *req, *tmp;
+
+	if (list_empty(gone))
+		return;
+	spin_lock(&bn->lock);
+	list_for_each_entry(req, gone, answer)
+		__bl_pipe_finish(req, -EPIPE, 0);
+	spin_unlock(&bn->lock);
+
+	list_for_each_entry_safe(req, tmp, gone, answer) {
+		list_del_init(&req->answer);
+		bl_pipe_req_put(req);
+	}
+}
+
 static ssize_t bl_pipe_downcall(struct file *filp, const char __user *src,
 				size_t mlen)
 {
 	struct bl_pipe_net *bn = RPC_I(file_inode(filp))->private;
 	struct bl_pipe_reply reply;
 	struct bl_pipe_req *req;
+	LIST_HEAD(gone);
 	dev_t dev = 0;
 	int result;
 
@@ -310,18 +331,30 @@ static ssize_t bl_pipe_downcall(struct file *filp, const char __user *src,
 	result = bl_pipe_parse_reply(&reply, &dev);
 
 	spin_lock(&bn->lock);
-	req = list_first_entry_or_null(&bn->answer_q, struct bl_pipe_req,
-				       answer);
-	if (req) {
-		list_del_init(&req->answer);
+	req = __bl_pipe_match(bn, task_tgid(current), &gone);
+	if (req)
 		__bl_pipe_finish(req, result, dev);
-	}
 	spin_unlock(&bn->lock);
 
+	bl_pipe_fail_list(bn, &gone);
 	if (!req)
 		return -EINVAL;
 	bl_pipe_req_put(req);
 	return mlen;
+}
+
+/* A reader starts on a request: remember who, for bl_pipe_downcall(). */
+static ssize_t bl_pipe_upcall(struct file *filp, struct rpc_pipe_msg *msg,
+			      char __user *dst, size_t buflen)
+{
+	struct bl_pipe_req *req = container_of(msg, struct bl_pipe_req, msg);
+	struct bl_pipe_net *bn = req->bn;
+
+	spin_lock(&bn->lock);
+	if (!req->reader)
+		req->reader = get_pid(task_tgid(current));
+	spin_unlock(&bn->lock);
+	return rpc_pipe_generic_upcall(filp, msg, dst, buflen);
 }
 
 /*
@@ -348,23 +381,16 @@ static void bl_pipe_destroy_msg(struct rpc_pipe_msg *msg)
 static void bl_pipe_release(struct inode *inode)
 {
 	struct bl_pipe_net *bn = RPC_I(inode)->private;
-	struct bl_pipe_req *req, *tmp;
 	LIST_HEAD(gone);
 
 	spin_lock(&bn->lock);
 	list_splice_init(&bn->answer_q, &gone);
-	list_for_each_entry(req, &gone, answer)
-		__bl_pipe_finish(req, -EPIPE, 0);
 	spin_unlock(&bn->lock);
-
-	list_for_each_entry_safe(req, tmp, &gone, answer) {
-		list_del_init(&req->answer);
-		bl_pipe_req_put(req);
-	}
+	bl_pipe_fail_list(bn, &gone);
 }
 
 static const struct rpc_pipe_ops bl_pipe_ops = {
-	.upcall		= rpc_pipe_generic_upcall,
+	.upcall		= bl_pipe_upcall,
 	.downcall	= bl_pipe_downcall,
 	.destroy_msg	= bl_pipe_destroy_msg,
 	.release_pipe	= bl_pipe_release,
