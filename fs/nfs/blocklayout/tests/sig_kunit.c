@@ -4,7 +4,7 @@
  *
  * The disk is a buffer in memory; its reader refuses anything but whole
  * aligned blocks inside the disk, and counts the reads.  The first
- * signature is the test vector of the protocol notes (16 bytes at 32).
+ * signature is that of xdr_kunit.c's SIMPLE vector (16 bytes at 32).
  */
 
 #include <kunit/test.h>
