@@ -45,8 +45,12 @@ if [ "$want" != "$have" ]; then
 		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p" |
 			tee -a "$dst/.pnfsbl-patched-files" |
 			while read -r f; do
-				# Break the hard link before patching.
-				[ -e "$dst/$f" ] && cp --remove-destination "$PNFSBL_KSRC/$f" "$dst/$f"
+				# Break the hard link before patching, keeping
+				# what earlier patches of the series did.
+				if [ -e "$dst/$f" ]; then
+					cp "$dst/$f" "$dst/$f.pnfsbl-tmp" &&
+						mv -f "$dst/$f.pnfsbl-tmp" "$dst/$f"
+				fi
 				true
 			done
 		patch -d "$dst" -p1 -s --no-backup-if-mismatch <"$p" ||
