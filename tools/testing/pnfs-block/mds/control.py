@@ -15,6 +15,9 @@ and answering one JSON line.
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
   layouts normal|unavailable|trylater|delay -> how LAYOUTGET answers from now on
   notify-device change|delete -> CB_NOTIFY_DEVICEID for every device
+  device-sig OFFSET HEX | device-sig default -> the signature GETDEVICEINFO
+                       names the volume by, from now on (a misconfigured
+                       server's: the bytes of some other disk)
   fault OP KIND [N]    -> malform the next N replies to OP (see faults.py)
   fault list           -> the kinds known
   fault armed          -> {op: [kind, N left]} of the faults not yet used up
@@ -160,6 +163,16 @@ class ControlServer:
         if cmd == 'notify-device':
             kind = {'change': 1, 'delete': 2}[args[0] if args else 'change']
             return nfs.notify_device(kind)
+        if cmd == 'device-sig':
+            if args == ['default']:
+                sig = None
+            else:
+                sig = [(int(args[0], 0), bytes.fromhex(args[1]))]
+                if not sig[0][1]:
+                    raise ValueError('device-sig OFFSET HEX: empty signature')
+            with nfs.lock:
+                nfs.layouts.set_signature(sig)
+            return 'ok'
         if cmd == 'save':
             with nfs.lock:
                 nfs.fs.save()

@@ -45,6 +45,15 @@ class BlockLayoutProvider:
     def device_ids(self):
         return list(self.devids)
 
+    def set_signature(self, sig):
+        """Name the one SIMPLE volume by sig, [(offset, bytes)], instead of
+        this server's own disk signature; None restores that.  A misconfigured
+        or hostile server does this (control: device-sig): the client's
+        blkmapd then finds whichever local disk carries those bytes."""
+        if self.fs.topo is not None or self.layout_type != c.LAYOUT4_BLOCK_VOLUME:
+            raise ValueError('device-sig needs the plain block layout')
+        self.volumes = [SimpleVolume(sig or [(SIG_OFFSET, self.fs.signature())])]
+
     def device_addr(self, devid):
         """da_addr_body for devid, or FSError(NOENT)."""
         if devid not in self.devids:

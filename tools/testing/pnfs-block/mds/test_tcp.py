@@ -249,6 +249,29 @@ class TCPCase(unittest.TestCase):
                          [['GETDEVICEINFO', 'truncated']] * 2)
         self.assertIn('error', self.ctl_cmd('fault LAYOUTGET no-such-kind'))
 
+    def test_control_device_sig(self):
+        """device-sig: GETDEVICEINFO names the volume by other bytes until
+        device-sig default; a malformed command changes nothing."""
+        self.cl.setup()
+        devid = self.nfs.layouts.devid
+
+        def sig():
+            st, res = self.cl.session_compound([C.getdeviceinfo(devid)])
+            self.assertEqual(st, c.NFS4_OK)
+            u = Unpacker(res[1][2][1])
+            self.assertEqual((u.u32(), u.u32(), u.u32()),
+                             (1, c.PNFS_BLOCK_VOLUME_SIMPLE, 1))
+            return u.i64(), u.opaque()
+
+        own = sig()
+        self.assertEqual(self.ctl_cmd('device-sig 32 00112233445566778899aabbccddeeff'), 'ok')
+        self.assertEqual(sig(), (32, bytes.fromhex('00112233445566778899aabbccddeeff')))
+        self.assertIn('error', self.ctl_cmd('device-sig 32 xyz'))
+        self.assertIn('error', self.ctl_cmd('device-sig 32'))
+        self.assertEqual(sig()[0], 32)
+        self.assertEqual(self.ctl_cmd('device-sig default'), 'ok')
+        self.assertEqual(sig(), own)
+
     def test_recall_any(self):
         from fattr import bitmap_decode
         ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)))
