@@ -22,10 +22,11 @@ GDI_KINDS="bad-volume-type child-index self-reference sig-past-end
 # Legal replies (faults.LEGAL): the driver must use them.
 LEGAL_LG_KINDS="hole-storage-offset"
 
-# 1 setup + 1 control + 10 LAYOUTGET + 9 GETDEVICEINFO + 1 legal
-# LAYOUTGET + 1 wrong disk from the pipe + 1 fault list + 1 control after
+# 1 setup + 1 control + 1 claimed local disk + 10 LAYOUTGET
+# + 9 GETDEVICEINFO + 1 legal LAYOUTGET + 1 wrong disk from the pipe
+# + 1 fault list + 1 control after
 # the faults + 3 teardown + 1 kernel log
-ktap_plan 29
+ktap_plan 30
 
 mount_mds()
 {
@@ -234,6 +235,82 @@ t_legal_hole()
 	return $rc
 }
 
+# A scratch XFS on a loop device, mounted on the client (read-only and
+# norecovery, so that only a write from elsewhere can change its bytes).
+SCRATCH_IMG=/tmp/scratch.img
+SCRATCH_MP=/mnt/scratch
+SCRATCH_SIZE=320m	# mkfs.xfs makes nothing under 300 MB
+
+# dev_sum DEV: checksum of the whole block device.
+dev_sum()
+{
+	t dd if="$1" bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1
+}
+
+# hexbytes DEV OFFSET COUNT: COUNT bytes of DEV at OFFSET, in hex.
+hexbytes()
+{
+	dd if="$1" bs=1 skip="$2" count="$3" status=none | od -An -tx1 |
+		tr -d ' \n'
+}
+
+# t_claimed NAME SEED: a server whose GETDEVICEINFO names a disk mounted
+# on the client (its SIMPLE signature is the XFS UUID of a local scratch
+# file system, at byte 32 like nfsd's) must not get its file data
+# written there.  blkmapd must find that disk (the pnfs_block_dev_resolve
+# event names it), the driver must refuse it (a kernel message naming
+# it), the write must go to the MDS with the data right there, and the
+# scratch disk must be byte for byte what it was.
+t_claimed()
+{
+	local name=$1 seed=$2 rc=0 loop devno uuid before after klog
+
+	modprobe loop && modprobe xfs || return 1
+	truncate -s "$SCRATCH_SIZE" "$SCRATCH_IMG" &&
+		loop=$(losetup -f --show "$SCRATCH_IMG") || return 1
+	mkdir -p "$SCRATCH_MP"
+	mkfs.xfs -q -f "$loop" && mount "$loop" "$SCRATCH_MP" &&
+		prng 7 8m >"$SCRATCH_MP/local" && t umount "$SCRATCH_MP" ||
+		{ ktap_diag "scratch file system setup failed"; return 1; }
+	before=$(dev_sum "$loop")
+	uuid=$(hexbytes "$loop" 32 16)
+	devno=$(cat "/sys/block/${loop#/dev/}/dev")
+	# A read-only XFS mount still writes its log (xfs_log_clean() at
+	# mount, an unmount record at unmount) unless norecovery.
+	mount -o ro,norecovery "$loop" "$SCRATCH_MP" || return 1
+
+	remount || { ktap_diag "remount failed"; return 1; }
+	echo >$TRACE/trace
+	klog=$(dmesg | wc -l)
+	[ "$(ctl device-sig 32 "$uuid")" = ok ] ||
+		{ ktap_diag "cannot set the device signature"; return 1; }
+	snap $MP
+	write_file direct "$MP/$name" "$seed" || { ktap_diag "write failed"; rc=1; }
+	ktap_diag "scratch $loop ($devno), signature $uuid:$(delta_summary $MP)"
+	ctl device-sig default >/dev/null
+	grep ' pnfs_block_dev_resolve:' $TRACE/trace | head -3 |
+		sed 's/^.* pnfs_block_dev_resolve: /# resolve: /'
+	grep -q " pnfs_block_dev_resolve: .* dev=$devno " $TRACE/trace ||
+		{ ktap_diag "blkmapd did not name the scratch disk"; rc=1; }
+	dmesg | tail -n +$((klog + 1)) >/tmp/claimed-dmesg
+	grep 'pNFS' /tmp/claimed-dmesg | sed 's/^/# dmesg: /'
+	grep -q "pNFS block: .*$devno.*refus" /tmp/claimed-dmesg ||
+		{ ktap_diag "no kernel message refusing $devno"; rc=1; }
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "no MDS WRITE: the data went to the local disk"; rc=1; }
+	check_data "$name" "$seed" || rc=1
+	t umount "$SCRATCH_MP" || rc=1
+	# Our device node still holds the disk open if it took it: the
+	# checksum reads it regardless.
+	after=$(dev_sum "$loop")
+	[ "$after" = "$before" ] ||
+		{ ktap_diag "scratch disk changed: sha256 $before before, $after after"; rc=1; }
+	remount || rc=1
+	losetup -d "$loop"
+	rm -f "$SCRATCH_IMG"
+	return $rc
+}
+
 if setup; then
 	ktap_pass "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, tracepoints on"
 else
@@ -244,6 +321,8 @@ else
 fi
 
 ktap_check "control: no fault, $SIZE over the layout, nothing rejected" t_control c0 100
+ktap_check "device named by the signature of a disk mounted on the client: refused, I/O through the MDS, the disk unchanged" \
+	t_claimed claimed 150
 
 seed=200
 for kind in $LG_KINDS; do
