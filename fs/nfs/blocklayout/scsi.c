@@ -176,16 +176,20 @@ static bool bl_scsi_same_lu(struct block_device *bdev,
  * @desc: a BASE volume, checked by bl_decode_deviceaddr()
  *
  * Tries the names of bl_scsi_names() in order and opens the first disk
- * that carries the designator with bl_open_disk().  Must be called in
- * process context.
+ * that carries the designator with bl_open_disk().  A disk that someone
+ * else holds is refused there; the other names are still tried (the paths
+ * under a multipath map are held by the map).  Must be called in process
+ * context.
  *
- * Return: the open disk, or an ERR_PTR(): %-ENODEV if no name leads to a
- * disk with this designator.
+ * Return: the open disk, or an ERR_PTR(): %-EBUSY if the only disks found
+ * are held by someone else, %-ENODEV if no name leads to a disk with this
+ * designator.
  */
 struct file *bl_scsi_open(const struct bl_vol_desc *desc)
 {
 	char *names[BL_SCSI_MAX_NAMES];
 	struct file *found = ERR_PTR(-ENODEV);
+	bool busy = false;
 	int nr, i;
 
 	nr = bl_scsi_names(desc, names, GFP_KERNEL);
@@ -205,6 +209,8 @@ struct file *bl_scsi_open(const struct bl_vol_desc *desc)
 			file = ERR_PTR(-ENODEV);
 		else
 			file = bl_open_disk(dev);
+		if (PTR_ERR(file) == -EBUSY)
+			busy = true;
 		if (!IS_ERR(file)) {
 			if (bl_scsi_same_lu(file_bdev(file), desc)) {
 				found = file;
@@ -216,6 +222,8 @@ struct file *bl_scsi_open(const struct bl_vol_desc *desc)
 		}
 		kfree(path);
 	}
+	if (IS_ERR(found) && PTR_ERR(found) == -ENODEV && busy)
+		found = ERR_PTR(-EBUSY);	/* bl_open_disk() said why */
 	if (IS_ERR(found) && PTR_ERR(found) == -ENODEV)
 		pr_warn_ratelimited("pNFS SCSI: no disk /dev/disk/by-id/%s (or another name of that designator); using the MDS\n",
 				    names[0]);

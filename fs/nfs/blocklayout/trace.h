@@ -86,6 +86,29 @@ TRACE_EVENT(pnfs_block_sig_mismatch,
 		  __entry->offset, __entry->error)
 );
 
+/*
+ * A disk that someone else holds (@holder: a mounted file system, or
+ * another exclusive user): refused, or used unclaimed when the module
+ * parameter allow_claimed_disks is set.
+ */
+TRACE_EVENT(pnfs_block_dev_claimed,
+	TP_PROTO(dev_t dev, const char *holder, bool used),
+	TP_ARGS(dev, holder, used),
+	TP_STRUCT__entry(
+		__field(dev_t, dev)
+		__string(holder, holder)
+		__field(bool, used)
+	),
+	TP_fast_assign(
+		__entry->dev = dev;
+		__assign_str(holder);
+		__entry->used = used;
+	),
+	TP_printk("dev=%d:%d holder=\"%s\" %s", MAJOR(__entry->dev),
+		  MINOR(__entry->dev), __get_str(holder),
+		  __entry->used ? "used unclaimed" : "refused")
+);
+
 DECLARE_EVENT_CLASS(pnfs_block_io_class,
 	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
 	TP_ARGS(fileid, offset, count, write, error),

@@ -117,7 +117,7 @@ use_driver()
 		echo "install blocklayoutdriver /bin/true" >"$NO_LD"
 		return 0
 		;;
-	ours)		t insmod /t/blocklayoutdriver.ko || return 1 ;;
+	ours)		t insmod /t/blocklayoutdriver.ko $(ours_args) || return 1 ;;
 	mainline)	t modprobe blocklayoutdriver || return 1 ;;
 	esac
 	if [ "$(loaded_driver)" != "$1" ]; then

@@ -111,6 +111,21 @@ load_generic()
 	ktap_diag "generic client: patched nfs and nfsv4 loaded ($want)"
 }
 
+# ALLOW_CLAIMED=1, set before load_driver: the disk the client writes
+# to is in use on this very host, by the server's own XFS mount of it
+# (setup_block_server) or by a dm table a suite reads it back through.
+# Our driver refuses such a disk unless loaded with allow_claimed_disks=1
+# (unsafe outside single-host test rigs like this one); mainline's has no
+# such parameter and always uses the disk unclaimed.
+ALLOW_CLAIMED=${ALLOW_CLAIMED:-0}
+
+# ours_args: the insmod arguments of our driver.
+ours_args()
+{
+	[ "$ALLOW_CLAIMED" = 1 ] && echo allow_claimed_disks=1
+	return 0
+}
+
 # load_driver: make sure exactly the selected block layout driver is
 # registered before any mount asks for it.
 load_driver()
@@ -125,7 +140,7 @@ load_driver()
 		modprobe blocklayoutdriver || return 1
 		;;
 	ours)
-		insmod /t/blocklayoutdriver.ko || return 1
+		insmod /t/blocklayoutdriver.ko $(ours_args) || return 1
 		;;
 	*)
 		ktap_diag "unknown PNFSBL_DRIVER=$PNFSBL_DRIVER"
@@ -143,7 +158,8 @@ load_driver()
 		echo 1 >/sys/kernel/tracing/events/pnfs_block/enable
 	fi
 	ktap_diag "driver $PNFSBL_DRIVER: taint '$(cat /sys/module/blocklayoutdriver/taint)'" \
-		"srcversion '$(cat /sys/module/blocklayoutdriver/srcversion 2>/dev/null)'"
+		"srcversion '$(cat /sys/module/blocklayoutdriver/srcversion 2>/dev/null)'" \
+		"allow_claimed_disks '$(cat /sys/module/blocklayoutdriver/parameters/allow_claimed_disks 2>/dev/null)'"
 }
 
 start_blkmapd()
@@ -273,11 +289,13 @@ server_sum()
 
 # setup_block_server: XFS on the whole disk pnfsbl-data0 exported with
 # pnfs at $SRV, a control export without pnfs at $PLAIN, nfsd, the
-# selected layout driver and blkmapd.
+# selected layout driver and blkmapd.  The client writes to the disk
+# nfsd's XFS is mounted on: ALLOW_CLAIMED.
 setup_block_server()
 {
 	local disk plain
 
+	ALLOW_CLAIMED=1
 	disk=$(disk_by_serial pnfsbl-data0) || return 1
 	plain=$(disk_by_serial pnfsbl-data1) || return 1
 	modprobe xfs || return 1
