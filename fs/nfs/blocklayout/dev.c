@@ -42,6 +42,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sunrpc/xdr.h>
@@ -431,28 +432,10 @@ static bool bl_dev_transient(int ret)
 	return ret == -ENOMEM || ret == -EINTR;
 }
 
-/**
- * bl_alloc_deviceid_node - build a device node from a GETDEVICEINFO reply
- * @server: the server the reply came from
- * @pdev: the reply; the da_addr_body is @pdev->mincount bytes of
- *	@pdev->pages
- * @gfp: allocation flags
- *
- * The pnfs_layoutdriver_type.alloc_deviceid_node method.
- * Decodes the device address, asks blkmapd for each SIMPLE volume and
- * opens the disks.
- * A reply that breaks the protocol is reported and refused.
- * Volumes that cannot be bound to disks give a negative entry: a node
- * without a tree, marked unavailable, so that the layout falls back to
- * the metadata server until PNFS_DEVICE_RETRY_TIMEOUT has passed.
- * Must be called in process context; sleeps (upcall, disk open).
- *
- * Return: the new node with one reference, or %NULL if the reply was
- * refused or memory ran out.
- */
-struct nfs4_deviceid_node *bl_alloc_deviceid_node(struct nfs_server *server,
-						  struct pnfs_device *pdev,
-						  gfp_t gfp)
+/* The body of bl_alloc_deviceid_node(), in its NOFS scope. */
+static struct nfs4_deviceid_node *bl_dev_build(struct nfs_server *server,
+					       struct pnfs_device *pdev,
+					       gfp_t gfp)
 {
 	struct bl_vol_table *table;
 	struct bl_err err;
@@ -489,6 +472,45 @@ out_free_bd:
 out_free_table:
 	bl_free_vol_table(table);
 	return NULL;
+}
+
+/**
+ * bl_alloc_deviceid_node - build a device node from a GETDEVICEINFO reply
+ * @server: the server the reply came from
+ * @pdev: the reply; the da_addr_body is @pdev->mincount bytes of
+ *	@pdev->pages
+ * @gfp: allocation flags
+ *
+ * The pnfs_layoutdriver_type.alloc_deviceid_node method.
+ * Decodes the device address, asks blkmapd for each SIMPLE volume and
+ * opens the disks.
+ * A reply that breaks the protocol is reported and refused.
+ * Volumes that cannot be bound to disks give a negative entry: a node
+ * without a tree, marked unavailable, so that the layout falls back to
+ * the metadata server until PNFS_DEVICE_RETRY_TIMEOUT has passed.
+ * Must be called in process context; sleeps (upcall, disk open).
+ *
+ * A LAYOUTGET sent from writeback gets here (bl_alloc_lseg(),
+ * bl_find_get_deviceid()), so nothing in here may recurse into file
+ * system reclaim, which could wait for that very writeback: everything
+ * runs in a memalloc_nofs_save() scope.  That covers what @gfp cannot
+ * reach: the GFP_KERNEL allocations of the disk lookups (path walk,
+ * block device open, SCSI reservation commands).
+ *
+ * Return: the new node with one reference, or %NULL if the reply was
+ * refused or memory ran out.
+ */
+struct nfs4_deviceid_node *bl_alloc_deviceid_node(struct nfs_server *server,
+						  struct pnfs_device *pdev,
+						  gfp_t gfp)
+{
+	struct nfs4_deviceid_node *node;
+	unsigned int nofs;
+
+	nofs = memalloc_nofs_save();
+	node = bl_dev_build(server, pdev, gfp);
+	memalloc_nofs_restore(nofs);
+	return node;
 }
 
 /**
