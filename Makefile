@@ -11,8 +11,7 @@
 #                    (QEMU; not part of make check)
 #   make fuzz        fuzz the decoders, volume trees and extent cache on
 #                    the host, FUZZ_SECONDS (60) per target; the short
-#                    run is check.sh's fuzz step (not in make check while
-#                    it finds a driver WARN, see README)
+#                    run is check.sh's fuzz step, part of make check
 #   make install     install the module under updates/ of KDIR's release
 # make check runs the end-to-end suites with both mainline's driver and
 # ours; make demo uses ours (PNFSBL_DRIVER=mainline for the other).
