@@ -22,15 +22,15 @@
  * Caching (fs/nfs/pnfs_dev.c in 6.12):
  * nfs4_find_get_deviceid() marks a node NFS_DEVICEID_NOCACHE when the
  * server did not grant both CB_NOTIFY_DEVICEID change and delete
- * notifications (the Linux server never does); nfs4_put_deviceid_node()
+ * notifications (nfsd grants both for block and SCSI layouts, though it
+ * never sends them; other servers need not); nfs4_put_deviceid_node()
  * then unhashes the node as soon as only the cache holds it, so every new
  * layout asked GETDEVICEINFO and blkmapd again, and even a negative entry
  * was dropped at once.
- * bl_find_get_deviceid() clears that flag (a generic client with the
- * PNFS_DEVICEID_CACHE driver flag of fs/nfs/pnfs/ never sets it), so
- * nodes stay cached until the client is purged, the server notifies a
- * change, the client ID is recalled (NFS_DEVICEID_INVALID), or an entry
- * is unavailable for longer than PNFS_DEVICE_RETRY_TIMEOUT.
+ * bl_find_get_deviceid() clears that flag, so nodes stay cached until
+ * the client is purged, the server notifies a change, the client ID is
+ * recalled (NFS_DEVICEID_INVALID), or an entry is unavailable for longer
+ * than PNFS_DEVICE_RETRY_TIMEOUT.
  * RFC 8881 section 12.2.10 lets a server that sends no notifications
  * change a mapping only after recalling every layout that uses it.
  */
@@ -593,10 +593,8 @@ struct nfs4_deviceid_node *bl_find_get_deviceid(struct nfs_server *server,
 		node = nfs4_find_get_deviceid(server, id, cred, gfp);
 		if (!node)
 			return ERR_PTR(-ENODEV);
-#ifndef PNFS_HAVE_DEVICEID_CACHE
 		/* We hold a reference: the cache cannot drop it meanwhile. */
 		clear_bit(NFS_DEVICEID_NOCACHE, &node->flags);
-#endif
 
 		if (!bl_dev_stale(node, &unavailable)) {
 			if (!unavailable)

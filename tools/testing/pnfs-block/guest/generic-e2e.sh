@@ -8,15 +8,14 @@
 # Failures the server cannot cause on demand are injected with
 # /t/pnfsbl_fault.ko: a kprobe that makes one kernel function return an
 # error without running it.  The same tests on Debian's nfs.ko hang in
-# umount (test 2) or send an empty LAYOUTCOMMIT (test 3), and our driver
-# without its own workaround asks GETDEVICEINFO per file (test 4): that
-# is what the patches fix, so the suite runs on the patched client only.
+# umount (test 2) or send an empty LAYOUTCOMMIT (test 3): that is what
+# the patches fix, so the suite runs on the patched client only.
 . /t/common.sh
 
 CMD_TIMEOUT=120
 SIZE=8m
 
-ktap_plan 5
+ktap_plan 4
 
 # fault FUNCTION ERRNO: the next call of FUNCTION returns ERRNO.
 fault()
@@ -74,7 +73,8 @@ test_patched_loaded()
 	local name="the patched nfs.ko and nfsv4.ko are loaded"
 	local ok=0 m want
 
-	want=$(cat /t/generic/version)
+	want=$(cat /t/generic/version 2>/dev/null)
+	[ -n "$want" ] || { ktap_diag "no patched client in this run"; ok=1; }
 	for m in nfs nfsv4; do
 		[ "$(cat /sys/module/$m/version 2>/dev/null)" = "$want" ] ||
 			{ ktap_diag "$m: '$(cat /sys/module/$m/version 2>/dev/null)'"; ok=1; }
@@ -134,42 +134,15 @@ test_driver_error()
 	ktap_result $ok "$name"
 }
 
-# 4. pNFS: let a layout driver keep device IDs cached without
-# notifications.  nfsd grants none; each file's layout is freed (the
-# inode evicted) before the next file is written.  Our driver on the
-# patched client sets PNFS_DEVICEID_CACHE and no longer clears
-# NFS_DEVICEID_NOCACHE itself: one GETDEVICEINFO for all four files (on
-# the stock client without the driver's workaround: one per file).
-test_deviceid_cached()
-{
-	local MP=/mnt/g4	# its own: a hung umount must not stop the next test
-	local name="device ID stays cached across evicted layouts: 1 GETDEVICEINFO for 4 files"
-	local i ok=0
-
-	mnt 4.2 "$MP" || ok=1
-	snap "$MP"
-	for i in 1 2 3 4; do
-		part 73 "$MP/dev$i" 0 1 oflag=direct || ok=1
-		drop_caches
-	done
-	ktap_diag "$(delta_summary "$MP")"
-	[ "$(delta "$MP" GETDEVICEINFO)" = 1 ] ||
-		{ ktap_diag "want exactly one GETDEVICEINFO"; ok=1; }
-	[ "$(delta "$MP" WRITE)" = 0 ] || { ktap_diag "data went to the MDS"; ok=1; }
-	umount_within 30 || ok=1
-	ktap_result $ok "$name"
-}
-
 if ! setup_block_server; then
 	ktap_diag "setup failed"
-	for n in 1 2 3 4 5; do ktap_fail "setup"; done
+	for n in 1 2 3 4; do ktap_fail "setup"; done
 	ktap_finish
 	exit 1
 fi
 test_patched_loaded
 test_prepare_fails
 test_driver_error
-test_deviceid_cached
 rmmod pnfsbl_fault 2>/dev/null
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
