@@ -14,6 +14,7 @@
 #include "../pnfs.h"
 #include "dev.h"
 #include "layout.h"
+#include "version.h"
 
 static int bl_set_layoutdriver(struct nfs_server *server,
 			       const struct nfs_fh *fh)
@@ -134,3 +135,4 @@ MODULE_DESCRIPTION("pNFS block and SCSI layout client");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("nfs-layouttype4-3");
 MODULE_ALIAS("nfs-layouttype4-5");
+MODULE_VERSION(BL_VERSION);
