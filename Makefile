@@ -13,6 +13,9 @@
 #                    the host, FUZZ_SECONDS (60) per target; the short
 #                    run is check.sh's fuzz step, part of make check
 #   make install     install the module under updates/ of KDIR's release
+#   make deb         the Debian package pnfs-blocklayout-dkms_VERSION_all.deb
+#                    in .out/deb/ (DKMS builds the module where installed)
+#   make dkms-src    the DKMS source tree in .out/dkms-src/, for dkms add
 # make check runs the end-to-end suites with both mainline's driver and
 # ours; make demo uses ours (PNFSBL_DRIVER=mainline for the other).
 
@@ -26,7 +29,8 @@ T := tools/testing/pnfs-block
 
 export PNFSBL_KHDR := $(KDIR)
 
-.PHONY: all modules deps demo check static kunit e2e bench fuzz install clean
+.PHONY: all modules deps demo check static kunit e2e bench fuzz install deb \
+	dkms-src clean
 all: modules
 
 deps:
@@ -63,6 +67,12 @@ install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/.out/obj/fs/nfs/blocklayout \
 		INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a $(KVER)
+
+deb: deps
+	$(T)/dkms.sh deb
+
+dkms-src: deps
+	$(T)/dkms.sh src
 
 clean:
 	rm -rf .out

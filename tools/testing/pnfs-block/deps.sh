@@ -10,10 +10,12 @@ set -euo pipefail
 # clang-14 alone cannot link -fsanitize=fuzzer: libFuzzer and the ASan
 # and UBSan runtimes are in libclang-rt-14-dev, which it only recommends;
 # llvm-14 has llvm-symbolizer for the fuzz targets' stack traces.
+# dkms, debhelper and dh-dkms build and test the Debian package
+# (packaging/, check.sh's dkms step).
 HOST_PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
 	   sparse python3 cpio xz-utils zstd kmod debootstrap
 	   qemu-system-x86 e2fsprogs util-linux rsync gnuplot-nox
-	   clang-14 libclang-rt-14-dev llvm-14)
+	   clang-14 libclang-rt-14-dev llvm-14 dkms debhelper dh-dkms)
 KERNEL_PKGS=("linux-image-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "linux-headers-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "$PNFSBL_KSRC_PKG=$PNFSBL_KPKGVER")
