@@ -7,10 +7,14 @@
 #   mds-unit the test metadata server's own unit tests (host, python3)
 #   fuzz     the libFuzzer targets over xdr.c, volume.c and extents.c,
 #            FUZZ_RUNS (50000) inputs each (host, clang; fuzz.sh)
+#   dkms     the Debian package: built, installed on this host for the
+#            pinned kernel (which need not run here), modinfo checked,
+#            purged, the host left as it was (dkms.sh check)
 #   e2e-SUITE-DRIVER   a QEMU end-to-end suite (guest/SUITE.sh) with
-#            mainline's blocklayoutdriver or ours, on Debian's generic
-#            client; e2e-SUITE-ours-patched: ours on the generic client
-#            built from fs/nfs/pnfs/series
+#            mainline's blocklayoutdriver, ours, or ours as DKMS builds
+#            it from the package (dkms, e.g. e2e-block-dkms), on Debian's
+#            generic client; e2e-SUITE-ours-patched: ours on the generic
+#            client built from fs/nfs/pnfs/series
 # Ends with "N passed, N failed" and exits non-zero on any failure.
 # Usage: check.sh [STEP...]   (default: all steps)
 set -uo pipefail
@@ -18,7 +22,7 @@ set -uo pipefail
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
-	steps=(static kunit-plain kunit-kasan mds-unit fuzz e2e-block-mainline
+	steps=(static kunit-plain kunit-kasan mds-unit fuzz dkms e2e-block-mainline
 	       e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
 	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
 	       e2e-mds-hostile-ours e2e-mds-topo-ours e2e-generic-ours-patched)
@@ -109,7 +113,14 @@ run_step()
 		count_unittest "$log" "$st"
 		tail -3 "$log"
 		;;
-	e2e-*-mainline|e2e-*-ours|e2e-*-ours-patched)
+	dkms)
+		"$PNFSBL_TDIR/dkms.sh" check >"$log" 2>&1 || st=$?
+		grep -E '^(ok|not ok|#)' "$log" | head -40
+		count_ktap "$log"
+		[ "$st" = 0 ] || [ "$(grep -c '^not ok' "$log")" != 0 ] ||
+			failed=$((failed + 1))
+		;;
+	e2e-*-mainline|e2e-*-ours|e2e-*-ours-patched|e2e-*-dkms)
 		local suite=${step#e2e-} generic=stock
 
 		if [ "${suite%-patched}" != "$suite" ]; then

@@ -3,7 +3,9 @@
 #
 # Run one guest suite in QEMU and print its KTAP output.
 # Usage: e2e.sh SUITE          (SUITE is a guest/SUITE.sh, e.g. block-e2e)
-# Environment: PNFSBL_DRIVER=mainline|ours (default mainline),
+# Environment: PNFSBL_DRIVER=mainline|ours|dkms (default mainline; dkms is
+# ours as DKMS builds it from the Debian package, dkms.sh module, loaded
+# in the guest as ours),
 # PNFSBL_GENERIC=stock|patched (default stock: Debian's nfs.ko and
 # nfsv4.ko; patched: ours, built from fs/nfs/pnfs/series, with our driver
 # built against them), PNFSBL_SIZE (file size for the data tests, default
@@ -17,7 +19,7 @@ driver=${PNFSBL_DRIVER:-mainline}
 
 generic=${PNFSBL_GENERIC:-stock}
 case $driver-$generic in
-mainline-stock|ours-stock|ours-patched) ;;
+mainline-stock|ours-stock|ours-patched|dkms-stock) ;;
 *)	pnfsbl_die "no such combination: PNFSBL_DRIVER=$driver PNFSBL_GENERIC=$generic" ;;
 esac
 
@@ -36,8 +38,17 @@ ours)
 	ko=$(PNFSBL_GENERIC=$generic "$PNFSBL_TDIR/build.sh" module)
 	cp "$ko" "$tdir/t/blocklayoutdriver.ko"
 	;;
+dkms)
+	ko=$("$PNFSBL_TDIR/dkms.sh" module)
+	case $ko in
+	*.xz)	xz -dc "$ko" >"$tdir/t/blocklayoutdriver.ko" ;;
+	*)	cp "$ko" "$tdir/t/blocklayoutdriver.ko" ;;
+	esac
+	pnfsbl_log "dkms: $ko: version $(modinfo -F version "$ko")," \
+		"srcversion $(modinfo -F srcversion "$ko")"
+	;;
 *)
-	pnfsbl_die "PNFSBL_DRIVER must be mainline or ours"
+	pnfsbl_die "PNFSBL_DRIVER must be mainline, ours or dkms"
 	;;
 esac
 if [ "$generic" = patched ]; then
@@ -49,7 +60,7 @@ ko=$("$PNFSBL_TDIR/build.sh" fault)
 cp "$ko" "$tdir/t/"
 cat >"$tdir/t/env" <<EOV
 PNFSBL_SUITE=$suite
-PNFSBL_DRIVER=$driver
+PNFSBL_DRIVER=${driver/dkms/ours}
 PNFSBL_GENERIC=$generic
 PNFSBL_SIZE=${PNFSBL_SIZE:-256m}
 EOV
