@@ -11,7 +11,7 @@ set -euo pipefail
 # and UBSan runtimes are in libclang-rt-14-dev, which it only recommends;
 # llvm-14 has llvm-symbolizer for the fuzz targets' stack traces.
 # dkms, debhelper and dh-dkms build and test the Debian package
-# (packaging/, check.sh's dkms step).
+# (tools/testing/pnfs-block/packaging/, check.sh's dkms step).
 HOST_PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
 	   sparse python3 cpio xz-utils zstd kmod debootstrap
 	   qemu-system-x86 e2fsprogs util-linux rsync gnuplot-nox

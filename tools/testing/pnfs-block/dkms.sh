@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The DKMS source tree and the Debian package (packaging/), and their test.
+# The DKMS source tree and the Debian package (packaging/ here), and
+# their test.
 #
 # Usage: dkms.sh src      assemble the DKMS source tree in .out/dkms-src/
 #                         (for dkms add DIR); print its path
@@ -60,7 +61,7 @@ make_src()
 		(cd "$dir/fs/nfs" && sha256sum "${NFS_HDRS[@]}")
 	} >"$dir/fs/nfs/HEADERS-ORIGIN"
 	sed -e "s/@VERSION@/$VERSION/" -e "s/@KERNEL_RE@/$(kernel_re | sed 's/\\/\\\\/g')/" \
-		"$PNFSBL_TOP/packaging/dkms.conf" >"$dir/dkms.conf"
+		"$PNFSBL_TDIR/packaging/dkms.conf" >"$dir/dkms.conf"
 }
 
 # make_pkg_src DIR: the DKMS source tree plus the package's debian/, with
@@ -70,7 +71,7 @@ make_pkg_src()
 	local dir=$1 commit
 
 	make_src "$dir"
-	cp -rp "$PNFSBL_TOP/packaging/debian" "$dir/debian"
+	cp -rp "$PNFSBL_TDIR/packaging/debian" "$dir/debian"
 	commit=$(git -C "$PNFSBL_TOP" describe --always --dirty 2>/dev/null || echo unknown)
 	cat >"$dir/debian/changelog" <<EOC
 $NAME ($VERSION) unstable; urgency=medium
