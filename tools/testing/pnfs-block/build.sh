@@ -29,21 +29,6 @@ esac
 tree=$("$PNFSBL_TDIR/overlay.sh" "$PNFSBL_CACHE/src-tree")
 obj=$objtop/fs/nfs/blocklayout
 buildlog=$objtop/build.log
-series=$PNFSBL_TOP/fs/nfs/pnfs/series
-
-# series_patches [N]: the first N patches of the series (all by default),
-# one path per line.
-series_patches()
-{
-	local n=0 p
-
-	while read -r p; do
-		case $p in ''|'#'*) continue ;; esac
-		[ -n "${1:-}" ] && [ "$n" -ge "$1" ] && break
-		n=$((n + 1))
-		echo "$PNFSBL_TOP/fs/nfs/pnfs/$p"
-	done <"$series"
-}
 
 # build_generic [N]: fs/nfs of the pinned source with the first N patches
 # of the series (all by default), built out of tree against the pinned

@@ -28,3 +28,17 @@ pnfsbl_log()
 {
 	echo "pnfs-block: $*" >&2
 }
+
+# series_patches [N]: the first N patches of the series (all by default),
+# one path per line.
+series_patches()
+{
+	local n=0 p
+
+	while read -r p; do
+		case $p in ''|'#'*) continue ;; esac
+		[ -n "${1:-}" ] && [ "$n" -ge "$1" ] && break
+		n=$((n + 1))
+		echo "$PNFSBL_TOP/fs/nfs/pnfs/$p"
+	done <"$PNFSBL_TOP/fs/nfs/pnfs/series"
+}

@@ -23,12 +23,7 @@ rsync -rl --checksum --delete "$PNFSBL_TOP/fs/nfs/blocklayout/" \
 
 # Re-apply the patches only when they change, so that a warm build does
 # not see new mtimes on the files they touch.
-# The patches in the order of fs/nfs/pnfs/series.
-patches=()
-while read -r p; do
-	case $p in ''|'#'*) continue ;; esac
-	patches+=("$PNFSBL_TOP/fs/nfs/pnfs/$p")
-done <"$PNFSBL_TOP/fs/nfs/pnfs/series"
+mapfile -t patches < <(series_patches)
 want=$(cat "${patches[@]}" /dev/null | sha256sum | cut -c1-16)
 have=$(cat "$dst/.pnfsbl-patches" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
