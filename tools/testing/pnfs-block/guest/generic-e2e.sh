@@ -82,6 +82,28 @@ test_patched_loaded()
 	ktap_result $ok "$name"
 }
 
+# commit_fault FUNCTION SEED FILE: on a fresh mount at $MP, FUNCTION
+# fails once with -ENOMEM while FILE is written and fsynced twice: the
+# first fsync must report ENOMEM and the second succeed, no WRITE may go
+# to the MDS, the server must hold the data, and umount must finish.
+# Sets $ok to 1 on any failure; leaves the op deltas for more checks.
+commit_fault()
+{
+	local out want
+
+	want=$(expected_sum "$2")
+	mnt 4.2 "$MP" || ok=1
+	snap "$MP"
+	fault "$1" -12 || ok=1
+	out=$(write_two_fsyncs "$MP/$3" "$2" | tr '\n' ' ')
+	ktap_diag "fsyncs: $out; hits $(fault_hits);$(delta_summary "$MP")"
+	[ "$out" = "ENOMEM ok " ] || { ktap_diag "want: ENOMEM ok"; ok=1; }
+	[ "$(fault_hits)" = 1 ] || ok=1
+	[ "$(delta "$MP" WRITE)" = 0 ] || { ktap_diag "data went to the MDS"; ok=1; }
+	[ "$(server_sum "$3")" = "$want" ] ||
+		{ ktap_diag "server data wrong"; diff_ranges "$2" "$SRV/$3"; ok=1; }
+}
+
 # 2. pNFS: put the lsegs of a LAYOUTCOMMIT that is not sent.  The
 # driver's ->prepare_layoutcommit fails once (not run at all): the first
 # fsync reports it, the second commits, the data is on the server, and
@@ -91,19 +113,9 @@ test_prepare_fails()
 {
 	local MP=/mnt/g2	# its own: a hung umount must not stop the next test
 	local name="prepare_layoutcommit fails once: next commit lists the data, umount finishes"
-	local out want ok=0
+	local ok=0
 
-	want=$(expected_sum 71)
-	mnt 4.2 "$MP" || ok=1
-	snap "$MP"
-	fault bl_prepare_layoutcommit -12 || ok=1
-	out=$(write_two_fsyncs "$MP/prep" 71 | tr '\n' ' ')
-	ktap_diag "fsyncs: $out; hits $(fault_hits);$(delta_summary "$MP")"
-	[ "$out" = "ENOMEM ok " ] || { ktap_diag "want: ENOMEM ok"; ok=1; }
-	[ "$(fault_hits)" = 1 ] || ok=1
-	[ "$(delta "$MP" WRITE)" = 0 ] || { ktap_diag "data went to the MDS"; ok=1; }
-	[ "$(server_sum prep)" = "$want" ] ||
-		{ ktap_diag "server data wrong"; diff_ranges 71 "$SRV/prep"; ok=1; }
+	commit_fault bl_prepare_layoutcommit 71 prep
 	umount_within 30 || ok=1
 	ktap_result $ok "$name"
 }
@@ -116,20 +128,11 @@ test_driver_error()
 {
 	local MP=/mnt/g3	# its own: a hung umount must not stop the next test
 	local name="driver's commit fails to build: error to fsync, no empty LAYOUTCOMMIT, then the data"
-	local out want ok=0
+	local ok=0
 
-	want=$(expected_sum 72)
-	mnt 4.2 "$MP" || ok=1
-	snap "$MP"
-	fault bl_ext_commit_collect -12 || ok=1
-	out=$(write_two_fsyncs "$MP/drv" 72 | tr '\n' ' ')
-	ktap_diag "fsyncs: $out; hits $(fault_hits);$(delta_summary "$MP")"
-	[ "$out" = "ENOMEM ok " ] || { ktap_diag "want: ENOMEM ok"; ok=1; }
+	commit_fault bl_ext_commit_collect 72 drv
 	[ "$(delta "$MP" LAYOUTCOMMIT)" = 1 ] ||
 		{ ktap_diag "want exactly one LAYOUTCOMMIT"; ok=1; }
-	[ "$(delta "$MP" WRITE)" = 0 ] || { ktap_diag "data went to the MDS"; ok=1; }
-	[ "$(server_sum drv)" = "$want" ] ||
-		{ ktap_diag "server data wrong"; diff_ranges 72 "$SRV/drv"; ok=1; }
 	umount_within 30 || ok=1
 	ktap_result $ok "$name"
 }
