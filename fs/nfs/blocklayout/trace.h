@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 #include <linux/kdev_t.h>
+#include <linux/nfs_fs.h>
 #include <linux/tracepoint.h>
 
 /* A server reply we refused; the layout or device is not used. */
@@ -255,6 +256,25 @@ TRACE_EVENT(pnfs_block_commit,
 	TP_printk("fileid=%llu %s extents=%d len=%zu status=%d",
 		  __entry->fileid, __entry->done ? "done" : "prepare",
 		  __entry->count, __entry->len, __entry->status)
+);
+
+/*
+ * The written extents of a file tagged for its next LAYOUTCOMMIT (before
+ * the cache flush of their devices; @count < 0: none, another commit
+ * owns them).
+ */
+TRACE_EVENT(pnfs_block_commit_collect,
+	TP_PROTO(const struct inode *inode, int count),
+	TP_ARGS(inode, count),
+	TP_STRUCT__entry(
+		__field(u64, fileid)
+		__field(int, count)
+	),
+	TP_fast_assign(
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->count = count;
+	),
+	TP_printk("fileid=%llu extents=%d", __entry->fileid, __entry->count)
 );
 
 /*

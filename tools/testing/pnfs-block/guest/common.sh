@@ -245,6 +245,64 @@ events()
 	grep -c " pnfs_block_$1:" /sys/kernel/tracing/trace 2>/dev/null
 }
 
+# commit_order FILEID: the LAYOUTCOMMITs of that file in the trace so far
+# listed only extents whose devices were flushed after the extents were
+# collected (RFC 8154 2.4.5): no flush between a commit and its collect
+# unless one follows the collect too, and at least one commit that lists
+# extents shows collect, flush, prepare in that order.  Flushes carry no
+# file: meant for a file written while nothing else commits.
+commit_order()
+{
+	awk -v want="$1" '
+	function fileid(  f) {
+		if (!match($0, /fileid=[0-9a-f:]*[0-9]+/))
+			return ""
+		f = substr($0, RSTART + 7, RLENGTH - 7)
+		sub(/.*:/, "", f)
+		return f
+	}
+	function count(  n) {
+		match($0, /extents=-?[0-9]+/)
+		return substr($0, RSTART + 8, RLENGTH - 8) + 0
+	}
+	/ pnfs_block_flush: / {
+		if ($0 !~ /error=0/)
+			flusherr++
+		if (collected)
+			after++
+		else
+			before++
+		next
+	}
+	/ pnfs_block_commit_collect: / && fileid() == want {
+		collected = count() > 0
+		after = 0
+		next
+	}
+	/ pnfs_block_commit: .* prepare / && fileid() == want {
+		n = count()
+		if (n > 0) {
+			listed++
+			if (!collected) {
+				print "# a commit listed " n " extents never collected"
+				bad++
+			} else if (!after && before) {
+				print "# a commit listed " n " extents flushed only before collecting them"
+				bad++
+			} else if (after) {
+				ordered++
+			}
+		}
+		collected = 0
+		before = after = 0
+	}
+	END {
+		printf "# %d commits listed extents, %d flushed after collect, %d flush errors\n",
+			listed, ordered, flusherr
+		exit !(listed > 0 && ordered > 0 && !bad && !flusherr)
+	}' /sys/kernel/tracing/trace
+}
+
 # now: seconds since boot, with fractions.
 now()
 {

@@ -29,7 +29,7 @@ MDS_KEY=0x100000000000000
 # Mainline's driver does not look the disk up by its multipath name (the
 # map is left unused, measured), so that test is ours alone.
 NTESTS=11
-[ "$PNFSBL_DRIVER" = ours ] && NTESTS=14
+[ "$PNFSBL_DRIVER" = ours ] && NTESTS=16
 ktap_plan $NTESTS
 
 setup_server()
@@ -124,6 +124,17 @@ test_write()	# MODE SEED
 		{ ktap_diag "no LAYOUTCOMMIT"; ok=1; }
 	check_file "$mode write" "$mode" "$seed" || ok=1
 	ktap_result $ok "$mode write over the SCSI layout"
+}
+
+# Ours: the commits of each file written so far flushed the disk after
+# collecting the extents they list, not before (tracepoints).
+test_commit_order()	# MODE
+{
+	local id
+
+	id=$(stat -c %i "$MP/$1") || { ktap_fail "$1: no file"; return; }
+	ktap_check "$1 write: LAYOUTCOMMIT lists extents collected before the flush" \
+		commit_order "$id"
 }
 
 test_read()	# MODE SEED
@@ -350,6 +361,10 @@ done
 test_negotiated
 test_write direct 51
 test_write buffered 52
+if [ "$PNFSBL_DRIVER" = ours ]; then
+	test_commit_order direct
+	test_commit_order buffered
+fi
 test_read direct 51
 test_read buffered 52
 test_key_registered
