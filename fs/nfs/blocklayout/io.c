@@ -44,7 +44,7 @@
  * @work: completes @hdr in process context once the last bio ends
  * @pending: bios in flight, plus one held by the submitter
  * @error: first error seen (set once, by cmpxchg)
- * @dev_error: a bio failed: the devices, not the layout, are suspect
+ * @dev_error: a bio failed: its device ID, not the layout, is suspect
  * @dev_unavailable: refused before any bio, a device was unavailable
  * @write: this is a write
  * @start: first byte the bios cover
@@ -76,10 +76,26 @@ struct bl_io {
 };
 
 /**
+ * struct bl_bio - a bio of a request, and the device ID it maps
+ * @dev: the device ID; @bio's request holds a reference on it
+ * @bio: the bio, allocated from bl_bio_set
+ *
+ * A bio that fails marks @dev unavailable, not the other devices of its
+ * request: their disks may be fine.
+ */
+struct bl_bio {
+	struct bl_dev	*dev;
+	struct bio	bio;
+};
+
+static struct bio_set bl_bio_set;
+
+/**
  * struct bl_bio_builder - bio under construction
  * @bl: the layout
  * @io: the request the bios belong to
  * @bio: current bio, or %NULL
+ * @dev: the device ID @bio maps
  * @opf: operation and flags for new bios
  * @next: the sector @bio would continue at
  */
@@ -87,6 +103,7 @@ struct bl_bio_builder {
 	struct bl_layout	*bl;
 	struct bl_io		*io;
 	struct bio		*bio;
+	struct bl_dev		*dev;
 	blk_opf_t		opf;
 	sector_t		next;
 };
@@ -265,7 +282,6 @@ static void bl_io_failed(struct bl_io *io)
 	struct bl_layout *bl = hdr_layout(hdr);
 	struct pnfs_layout_segment *lseg;
 	bool write = io->write;
-	unsigned int i;
 
 	/* As in bl_io_write_succeeded(), keep the layout until unlocked. */
 	lseg = pnfs_get_lseg(hdr->lseg);
@@ -273,17 +289,12 @@ static void bl_io_failed(struct bl_io *io)
 	if (io->error)
 		hdr->pnfs_error = io->error;
 	/*
-	 * A disk that failed is avoided for a while, and so is a layout on
-	 * a device already known to have failed; a request that merely
-	 * found no usable extent just goes to the MDS.
+	 * A layout on a device that failed (bl_end_bio() marked it) or was
+	 * already known to have failed is avoided for a while; a request
+	 * that merely found no usable extent just goes to the MDS.
 	 */
-	if (READ_ONCE(io->dev_error)) {
-		for (i = 0; i < io->nr_devs; i++)
-			bl_dev_mark_unavailable(io->devs[i]);
+	if (READ_ONCE(io->dev_error) || io->dev_unavailable)
 		pnfs_set_lo_fail(hdr->lseg);
-	} else if (io->dev_unavailable) {
-		pnfs_set_lo_fail(hdr->lseg);
-	}
 	bl_io_free(io);
 	bl_io_trace_done(hdr, write);
 	pnfs_layoutcommit_inode(hdr->inode, true);
@@ -324,6 +335,10 @@ static void bl_io_put(struct bl_io *io)
 	schedule_work(&io->work);
 }
 
+/*
+ * A failed bio's device ID is avoided for a while (its disk, or a path to
+ * it, failed); the request holds a reference on it until it completes.
+ */
 static void bl_end_bio(struct bio *bio)
 {
 	struct bl_io *io = bio->bi_private;
@@ -334,6 +349,8 @@ static void bl_end_bio(struct bio *bio)
 		trace_pnfs_block_bio_error(bio->bi_bdev->bd_dev,
 					   bio->bi_iter.bi_sector,
 					   bio->bi_iter.bi_size, io->write, err);
+		bl_dev_mark_unavailable(container_of(bio, struct bl_bio,
+						     bio)->dev);
 		WRITE_ONCE(io->dev_error, true);
 		bl_io_set_error(io, err);
 	}
@@ -352,25 +369,32 @@ static void bl_submit(struct bl_bio_builder *b)
 
 /*
  * Add @len bytes of @pages, starting @pgbase bytes into the first page, at
- * @sector of @bdev.  Continues the current bio when it is contiguous.
+ * @sector of @bdev, a disk of device ID @dev.  Continues the current bio
+ * when it is contiguous and maps the same device ID.
  */
-static void bl_add_pages(struct bl_bio_builder *b, struct block_device *bdev,
-			 sector_t sector, struct page **pages,
-			 unsigned int pgbase, u64 len)
+static void bl_add_pages(struct bl_bio_builder *b, struct bl_dev *dev,
+			 struct block_device *bdev, sector_t sector,
+			 struct page **pages, unsigned int pgbase, u64 len)
 {
 	while (len) {
 		struct page *page = pages[pgbase >> PAGE_SHIFT];
 		unsigned int off = offset_in_page(pgbase);
 		unsigned int n = min_t(u64, PAGE_SIZE - off, len);
 
-		if (b->bio && (b->bio->bi_bdev != bdev || b->next != sector))
+		if (b->bio && (b->bio->bi_bdev != bdev || b->dev != dev ||
+			       b->next != sector))
 			bl_submit(b);
 		if (!b->bio) {
 			unsigned int vecs = DIV_ROUND_UP(off + len, PAGE_SIZE);
 
-			b->bio = bio_alloc(bdev, min_t(unsigned int, vecs,
-						       BIO_MAX_VECS),
-					   b->opf, GFP_NOIO);
+			/* Never fails: GFP_NOIO may wait on the mempool. */
+			b->bio = bio_alloc_bioset(bdev,
+						  min_t(unsigned int, vecs,
+							BIO_MAX_VECS),
+						  b->opf, GFP_NOIO,
+						  &bl_bio_set);
+			container_of(b->bio, struct bl_bio, bio)->dev = dev;
+			b->dev = dev;
 			b->bio->bi_iter.bi_sector = sector;
 			b->bio->bi_end_io = bl_end_bio;
 			b->bio->bi_private = b->io;
@@ -426,7 +450,7 @@ static s64 bl_map_ext(struct bl_bio_builder *b, const struct bl_ext *e,
 		if (ret)
 			return ret;
 		n = min(left, map.len);
-		bl_add_pages(b, bl_leaf_bdev(map.handle),
+		bl_add_pages(b, dev, bl_leaf_bdev(map.handle),
 			     bl_vol_map_sector(&map), pages, pgbase, n);
 		voff += n;
 		pgbase += n;
@@ -635,4 +659,26 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
 	hdr->res.count = hdr->args.count;
 	bl_io_put(b.io);
 	return PNFS_ATTEMPTED;
+}
+
+/**
+ * bl_io_init - set up the I/O path at module load
+ *
+ * Return: %0 or a negative errno.
+ */
+int bl_io_init(void)
+{
+	return bioset_init(&bl_bio_set, BIO_POOL_SIZE,
+			   offsetof(struct bl_bio, bio), BIOSET_NEED_BVECS);
+}
+
+/**
+ * bl_io_exit - tear the I/O path down at module unload
+ *
+ * Every request has completed: the generic client holds the module until
+ * its layouts are gone.
+ */
+void bl_io_exit(void)
+{
+	bioset_exit(&bl_bio_set);
 }

@@ -130,6 +130,8 @@ void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data);
 int bl_sync(struct inode *inode, bool datasync);
 
 /* io.c */
+int bl_io_init(void);
+void bl_io_exit(void);
 enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr);
 enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how);
 

@@ -97,9 +97,12 @@ static int __init bl_init(void)
 {
 	int ret;
 
-	ret = bl_dev_init();
+	ret = bl_io_init();
 	if (ret)
 		return ret;
+	ret = bl_dev_init();
+	if (ret)
+		goto out_io_exit;
 	ret = bl_pipe_init();
 	if (ret)
 		goto out_dev_exit;
@@ -117,6 +120,8 @@ out_pipe_exit:
 	bl_pipe_exit();
 out_dev_exit:
 	bl_dev_exit();
+out_io_exit:
+	bl_io_exit();
 	return ret;
 }
 
@@ -126,6 +131,7 @@ static void __exit bl_exit(void)
 	pnfs_unregister_layoutdriver(&bl_block_layout_type);
 	bl_pipe_exit();
 	bl_dev_exit();
+	bl_io_exit();
 }
 
 module_init(bl_init);

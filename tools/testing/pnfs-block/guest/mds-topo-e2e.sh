@@ -11,8 +11,9 @@
 # interleaves its files over them in 128 KiB units: every 1 MiB write
 # and read touches all six device IDs and must still go over the layout.
 # Last, a disk that failed under one file's write must get no more bios
-# from another file's layout already held on the same device ID.  The
-# server's files are expected in /t/mds/.
+# from another file's layout already held on the same device ID, and a
+# disk that fails under one of two device IDs leaves the other in use.
+# The server's files are expected in /t/mds/.
 . /t/common.sh
 . /t/mds-common.sh
 
@@ -22,7 +23,7 @@ SIZE=${PNFSBL_TOPO_SIZE:-32m}
 ALLOW_CLAIMED=1
 MIB=2048	# sectors
 
-ktap_plan 13
+ktap_plan 15
 
 mount_mds()
 {
@@ -283,6 +284,94 @@ run_unavail()
 	dmsetup remove_all --noudevsync 2>/dev/null
 }
 
+# Two device IDs, a slice of each disk, interleaved in 128 KiB units;
+# disk 1 reached through topo-cli (cli_table).
+twodev_json()
+{
+	echo '{"volumes": [{"type": "simple", "disk": "'"$D0"'"},'
+	echo '{"type": "simple", "disk": "'"$D1"'"},'
+	echo '{"type": "slice", "volume": 0, "start": 0, "length": '$((DEV_SLICE << 20))'},'
+	echo '{"type": "slice", "volume": 1, "start": 0, "length": '$((DEV_SLICE << 20))'}],'
+	echo '"devices": {"unit": 131072, "volumes": [2, 3]}}'
+}
+
+# layout_writes: pNFS writes that went to the disks, so far.
+layout_writes()
+{
+	grep -c ' pnfs_block_io: .* write ' /sys/kernel/tracing/trace
+}
+
+# t_one_dev: 1 MiB of file both goes over the layout, to both device IDs;
+# disk 1 fails under 1 MiB of file failed (bio errors on device ID 1
+# only, that write goes to the MDS); then file other gets 16 writes of
+# 4 KiB, one per 128 KiB unit, so on both device IDs.  Those on device
+# ID 0 must still go over the layout, those on 1 to the MDS with no bio
+# to the failed disk, and the bytes must be right.
+t_one_dev()
+{
+	local errs ios k dm want got rc=0
+
+	echo >/sys/kernel/tracing/trace
+	snap $MP
+	prng 45 1m | t dd of=$MP/both bs=1M iflag=fullblock oflag=direct \
+		conv=fsync status=none || { ktap_diag "both: write failed"; return 1; }
+	dm=dm-$(dmsetup info -c --noheadings -o minor topo-cli)
+	grep -q "using device /dev/$dm\$" /results/syslog.txt ||
+		{ ktap_diag "blkmapd did not pick /dev/$dm"; return 1; }
+	[ "$(delta $MP WRITE)" -eq 0 ] && [ "$(delta $MP GETDEVICEINFO)" -eq 2 ] ||
+		{ ktap_diag "both: not over two device IDs:$(delta_summary $MP)"; return 1; }
+	cli_table error || return 1
+	errs=$(events bio_error)
+	prng 46 1m | t dd of=$MP/failed bs=1M iflag=fullblock oflag=direct \
+		conv=fsync status=none || { ktap_diag "failed: dd failed"; rc=1; }
+	[ "$(events bio_error)" -gt "$errs" ] ||
+		{ ktap_diag "failed: no bio error: the disk did not fail"; rc=1; }
+	grep ' pnfs_block_bio_error:' /sys/kernel/tracing/trace | tail -1 | sed 's/^/# /'
+	errs=$(events bio_error)
+	ios=$(layout_writes)
+	truncate -s 0 /tmp/other && truncate -s 2m /tmp/other
+	for k in $(seq 0 15); do
+		prng $((47 + k)) 4k | t dd of=/tmp/other bs=4k seek=$((k * 32)) \
+			count=1 conv=notrunc status=none
+	done
+	truncate -s $((15 * 131072 + 4096)) /tmp/other
+	want=$(sha256sum </tmp/other | cut -d' ' -f1)
+	snap $MP
+	for k in $(seq 0 15); do
+		t dd if=/tmp/other of=$MP/other bs=4k skip=$((k * 32)) \
+			seek=$((k * 32)) count=1 oflag=direct conv=notrunc,fsync \
+			status=none || { ktap_diag "other: write $k failed"; rc=1; }
+	done
+	ios=$(( $(layout_writes) - ios ))
+	ktap_diag "other:$(delta_summary $MP) layout writes $ios bio errors $(( $(events bio_error) - errs ))"
+	[ "$ios" -gt 0 ] ||
+		{ ktap_diag "other: no write went over the layout: the healthy device ID was marked too"; rc=1; }
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "other: no WRITE reached the MDS: the failed device ID was used"; rc=1; }
+	[ "$(events bio_error)" -eq "$errs" ] ||
+		{ ktap_diag "other: bios went to the disk that had failed"; rc=1; }
+	got=$(ctl sha256 /other)
+	[ "$got" = "$want" ] || { ktap_diag "other: MDS view $got, want $want"; rc=1; }
+	cli_table linear || rc=1
+	return $rc
+}
+
+run_one_dev()
+{
+	local name="a failed disk marks its own device ID, not the request's other one"
+
+	if start_topo onedev "$(twodev_json)" &&
+	   t dmsetup create topo-cli --noudevsync \
+		--table "0 $(blockdev --getsz "$D1") linear $D1 0" &&
+	   dmsetup mknodes topo-cli; then
+		ktap_check "$name" t_one_dev
+	else
+		ktap_fail "$name"
+	fi
+	ktap_check "onedev: unmount and stop the server" stop_topo
+	dmsetup remove_all --noudevsync 2>/dev/null
+}
+
 if setup; then
 	ktap_pass "setup: $PNFSBL_DRIVER driver, blkmapd, device-mapper"
 else
@@ -308,6 +397,7 @@ t_no_rejects()
 }
 ktap_check "no GETDEVICEINFO or LAYOUTGET reply was rejected" t_no_rejects
 run_unavail
+run_one_dev
 kill "$BLKMAPD_PID" 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish
