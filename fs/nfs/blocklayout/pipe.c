@@ -39,10 +39,11 @@
  * and requests of a reader that has exited are failed with %-EPIPE.
  * Both happen under the pipe inode's lock, so a reply never overtakes the
  * read it answers.
- * A waiter that times out or is killed takes its request back from the
- * pipe's queue if blkmapd has not picked it up yet; otherwise the request
- * stays in place as a placeholder, so that blkmapd's late answer is used
- * up by it and not given to the next request.
+ * A waiter that times out or is killed leaves its request where it is,
+ * as a placeholder: still queued, blkmapd reads it later and its answer
+ * is used up by it, not given to the next request; read, the same.
+ * rpc_pipefs has no interface to take a queued message back, and its
+ * queue is its own: the driver never touches it.
  * When blkmapd closes the pipe, every request it has read but not
  * answered fails with %-EPIPE: a new blkmapd starts from a clean slate.
  * Requests live as long as their last reference: the waiter holds one,
@@ -54,9 +55,12 @@
  * Waiting:
  *
  * Any number of upcalls may be outstanding (up to %BL_PIPE_MAX_REQS per
- * namespace, counting abandoned placeholders); blkmapd serves them one at
- * a time, but no caller waits for another caller's upcall beyond its own
- * timeout of upcall_timeout seconds (module parameter, 15 by default).
+ * namespace, counting abandoned placeholders, so a blkmapd that stopped
+ * reading costs at most that many; then upcalls fail at once with
+ * %-EBUSY until it reads again or closes the pipe); blkmapd serves them
+ * one at a time, but no caller waits for another caller's upcall beyond
+ * its own timeout of upcall_timeout seconds (module parameter, 15 by
+ * default).
  * With no reader on the pipe the upcall fails at once with %-EPIPE and
  * one ratelimited message, so I/O goes through the metadata server.
  *
@@ -65,9 +69,8 @@
  * bn->lock (spinlock) protects bn->answer_q and, in every request, the
  * answer list link, the reader and the result fields (finished, result,
  * dev).
- * The pipe's own lock, pipe->lock, protects its queue; it is taken here
- * only to take back an unread request, never together with bn->lock.
- * ->destroy_msg, ->downcall and ->release_pipe run without pipe->lock.
+ * ->destroy_msg, ->downcall and ->release_pipe run without the pipe's own
+ * lock.
  * Registering and removing the pipe file happen under sunrpc's per
  * namespace pipefs_sb_lock (held around the notifier calls, and taken by
  * rpc_get_sb_net()), which also makes checking pipe->dentry safe there.
@@ -396,30 +399,6 @@ static const struct rpc_pipe_ops bl_pipe_ops = {
 	.release_pipe	= bl_pipe_release,
 };
 
-/*
- * Take back a request blkmapd has not started to read.
- * Return: true if it was still queued; the queue's reference is then the
- * caller's to drop, as rpc_pipefs will never call ->destroy_msg for it.
- */
-static bool bl_pipe_unqueue(struct bl_pipe_net *bn, struct bl_pipe_req *req)
-{
-	struct rpc_pipe *pipe = bn->pipe;
-	struct rpc_pipe_msg *msg;
-	bool found = false;
-
-	spin_lock(&pipe->lock);
-	list_for_each_entry(msg, &pipe->pipe, list) {
-		if (msg == &req->msg) {
-			list_del_init(&msg->list);
-			pipe->pipelen -= msg->len;
-			found = true;
-			break;
-		}
-	}
-	spin_unlock(&pipe->lock);
-	return found;
-}
-
 static unsigned int bl_pipe_timeout_secs(void)
 {
 	return clamp(READ_ONCE(bl_pipe_timeout), 1U, BL_PIPE_MAX_TIMEOUT);
@@ -470,9 +449,8 @@ int bl_pipe_resolve(struct net *net, const struct bl_vol_desc *simple,
 	}
 
 	secs = bl_pipe_timeout_secs();
+	/* On timeout the pipe keeps its reference: see the top of the file. */
 	left = wait_for_completion_killable_timeout(&req->done, secs * HZ);
-	if (left <= 0 && bl_pipe_unqueue(bn, req))
-		bl_pipe_req_put(req);
 
 	spin_lock(&bn->lock);
 	if (req->finished)

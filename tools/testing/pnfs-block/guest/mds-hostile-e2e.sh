@@ -26,7 +26,7 @@ LEGAL_LG_KINDS="hole-storage-offset"
 # + 9 GETDEVICEINFO + 1 legal LAYOUTGET + 1 wrong disk from the pipe
 # + 1 fault list + 1 control after
 # the faults + 3 teardown + 1 kernel log
-ktap_plan 30
+ktap_plan 31
 
 mount_mds()
 {
@@ -450,6 +450,64 @@ t_wrong_disk()
 seed=$((seed + 1))
 ktap_check "blkmapd names another disk: refused by signature, I/O through the MDS, that disk unchanged" \
 	t_wrong_disk w-wrong-disk $seed
+
+# A blkmapd that holds the pipe open and never reads it: the upcall must
+# time out (upcall_timeout, set to 2 s here) and the write must go to the
+# MDS with the data right.  The request stays queued (the driver does not
+# take it back: rpc_pipefs has no interface for that); rpc_pipefs drops
+# it when that blkmapd closes the pipe, and the real blkmapd started then
+# must serve a fresh mount over the layout.
+STUCK_BLKMAPD='
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+time.sleep(3600)
+'
+t_stuck_blkmapd()
+{
+	local name=$1 seed=$2 rc=0 stuck t0 t1 old
+
+	old=$(cat /sys/module/blocklayoutdriver/parameters/upcall_timeout)
+	kill "$BLKMAPD_PID" 2>/dev/null
+	{ wait "$BLKMAPD_PID"; } 2>/dev/null
+	python3 -c "$STUCK_BLKMAPD" /run/rpc_pipefs/nfs/blocklayout &
+	stuck=$!
+	sleep 0.5
+	echo 2 >/sys/module/blocklayoutdriver/parameters/upcall_timeout
+	if ! remount; then
+		ktap_diag "remount failed"
+		echo "$old" >/sys/module/blocklayoutdriver/parameters/upcall_timeout
+		restore_blkmapd $stuck
+		return 1
+	fi
+	echo >$TRACE/trace
+	snap $MP
+	t0=$(now)
+	write_file direct "$MP/$name" "$seed" || { ktap_diag "write failed"; rc=1; }
+	t1=$(now)
+	ktap_diag "stuck blkmapd: write in $(awk -v s="$t0" -v e="$t1" 'BEGIN { printf "%.1f s", e - s }'):$(delta_summary $MP)"
+	grep ' pnfs_block_dev_resolve:' $TRACE/trace | head -2 | sed 's/^/# /'
+	grep -q ' pnfs_block_dev_resolve: .*error=-110' $TRACE/trace ||
+		{ ktap_diag "no upcall timed out (-ETIMEDOUT)"; rc=1; }
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "no MDS WRITE"; rc=1; }
+	check_data "$name" "$seed" || rc=1
+	echo "$old" >/sys/module/blocklayoutdriver/parameters/upcall_timeout
+	restore_blkmapd $stuck || { ktap_diag "blkmapd did not start again"; rc=1; }
+	if remount; then
+		snap $MP
+		write_file direct "$MP/$name-after" $((seed + 100)) ||
+			{ ktap_diag "write after restart failed"; rc=1; }
+		[ "$(delta $MP WRITE)" -eq 0 ] ||
+			{ ktap_diag "after blkmapd restart not over the layout:$(delta_summary $MP)"; rc=1; }
+		check_data "$name-after" $((seed + 100)) || rc=1
+	else
+		ktap_diag "remount after restart failed"; rc=1
+	fi
+	return $rc
+}
+seed=$((seed + 1))
+ktap_check "blkmapd never reads: the upcall times out, I/O through the MDS, then blkmapd serves again" \
+	t_stuck_blkmapd w-stuck $seed
 
 # Every kind the server knows was tested above.
 t_all_kinds()
