@@ -12,10 +12,13 @@ set -euo pipefail
 # llvm-14 has llvm-symbolizer for the fuzz targets' stack traces.
 # dkms, debhelper and dh-dkms build and test the Debian package
 # (tools/testing/pnfs-block/packaging/, check.sh's dkms step).
+# python3-ply and python3-git: checkpatch.pl runs spdxcheck.py on a
+# patch in a tree (patches.sh check).
 HOST_PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
 	   sparse python3 cpio xz-utils zstd kmod debootstrap
 	   qemu-system-x86 e2fsprogs util-linux rsync gnuplot-nox
-	   clang-14 libclang-rt-14-dev llvm-14 dkms debhelper dh-dkms)
+	   clang-14 libclang-rt-14-dev llvm-14 dkms debhelper dh-dkms
+	   python3-ply python3-git)
 KERNEL_PKGS=("linux-image-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "linux-headers-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "$PNFSBL_KSRC_PKG=$PNFSBL_KPKGVER")
