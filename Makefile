@@ -6,7 +6,8 @@
 # Here, out of tree:
 #   make [modules]   build blocklayoutdriver.ko against KDIR
 #   make demo        boot a guest, show I/O going over the block layout
-#   make check       static checks, KUnit (UML), end-to-end tests (QEMU)
+#   make check       static checks, the upstream series (make patches),
+#                    KUnit (UML), end-to-end tests (QEMU)
 #   make bench       benchmark ours vs mainline vs plain NFS vs raw disk
 #                    (QEMU; not part of make check)
 #   make fuzz        fuzz the decoders, volume trees and extent cache on
@@ -16,6 +17,11 @@
 #   make deb         the Debian package pnfs-blocklayout-dkms_VERSION_all.deb
 #                    in .out/deb/ (DKMS builds the module where installed)
 #   make dkms-src    the DKMS source tree in .out/dkms-src/, for dkms add
+#   make patches     the upstream series (git format-patch, cover letter)
+#                    in .out/patches/, against the pinned linux-source-6.12
+#   make patches-check  check.sh patches alone (part of make check): the
+#                    series applies (git am), checkpatch --strict, every
+#                    prefix builds fs/nfs/ in-tree =m and =y
 # make check runs the end-to-end suites with both mainline's driver and
 # ours; make demo uses ours (PNFSBL_DRIVER=mainline for the other).
 
@@ -30,7 +36,7 @@ T := tools/testing/pnfs-block
 export PNFSBL_KHDR := $(KDIR)
 
 .PHONY: all modules deps demo check static kunit e2e bench fuzz install deb \
-	dkms-src clean
+	dkms-src patches patches-check clean
 all: modules
 
 deps:
@@ -73,6 +79,12 @@ deb: deps
 
 dkms-src: deps
 	$(T)/dkms.sh src
+
+patches: deps
+	$(T)/patches.sh series
+
+patches-check: deps
+	$(T)/check.sh patches
 
 clean:
 	rm -rf .out

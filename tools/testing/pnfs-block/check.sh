@@ -7,6 +7,9 @@
 #   mds-unit the test metadata server's own unit tests (host, python3)
 #   fuzz     the libFuzzer targets over xdr.c, volume.c and extents.c,
 #            FUZZ_RUNS (50000) inputs each (host, clang; fuzz.sh)
+#   patches  the upstream series (patches.sh check): git am onto the
+#            pinned source, checkpatch --strict on each patch, every
+#            prefix builds fs/nfs/ in-tree with PNFS_BLOCK=m and =y
 #   dkms     the Debian package: built, installed on this host for the
 #            pinned kernel (which need not run here), modinfo checked,
 #            purged, the host left as it was (dkms.sh check)
@@ -22,8 +25,8 @@ set -uo pipefail
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
-	steps=(static kunit-plain kunit-kasan mds-unit fuzz dkms e2e-block-mainline
-	       e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
+	steps=(static patches kunit-plain kunit-kasan mds-unit fuzz dkms
+	       e2e-block-mainline e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
 	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
 	       e2e-mds-hostile-ours e2e-mds-topo-ours e2e-generic-ours-patched)
 logdir=$PNFSBL_OUT/check
@@ -112,6 +115,13 @@ run_step()
 			-p 'test_*.py' >"$log" 2>&1 || st=$?
 		count_unittest "$log" "$st"
 		tail -3 "$log"
+		;;
+	patches)
+		"$PNFSBL_TDIR/patches.sh" check >"$log" 2>&1 || st=$?
+		grep -E '^(not ok|#)' "$log" | grep -v '^# Totals' | head -60
+		count_ktap "$log"
+		[ "$st" = 0 ] || [ "$(grep -c '^not ok' "$log")" != 0 ] ||
+			failed=$((failed + 1))
 		;;
 	dkms)
 		"$PNFSBL_TDIR/dkms.sh" check >"$log" 2>&1 || st=$?
