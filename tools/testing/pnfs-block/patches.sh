@@ -33,12 +33,13 @@ ident_mail=${ident##*<}
 ident_mail=${ident_mail%>}
 export GIT_AUTHOR_NAME=$ident_name GIT_AUTHOR_EMAIL=$ident_mail
 export GIT_COMMITTER_NAME=$ident_name GIT_COMMITTER_EMAIL=$ident_mail
-# Commit dates make the hashes: one fixed date, that of this tree's
-# last commit (SOURCE_DATE_EPOCH wins), so the same tree gives the same
-# series byte for byte.
+# Commit dates make the hashes: one fixed date, that of the last commit
+# of this tree that changed what goes into the series (SOURCE_DATE_EPOCH
+# wins), so the same files give the same series byte for byte.
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-	SOURCE_DATE_EPOCH=$(git -C "$PNFSBL_TOP" log -1 --format=%ct 2>/dev/null ||
-			    echo 1764547200)
+	SOURCE_DATE_EPOCH=$(git -C "$PNFSBL_TOP" log -1 --format=%ct -- \
+			    fs/nfs Documentation MAINTAINERS 2>/dev/null)
+	SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1764547200}
 fi
 export GIT_AUTHOR_DATE="@$SOURCE_DATE_EPOCH +0000"
 export GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
