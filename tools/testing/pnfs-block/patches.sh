@@ -413,7 +413,7 @@ make_series()
 	step_add "pNFS/blocklayout: decode GETDEVICEINFO and LAYOUTGET replies" \
 		$BL/blocklayout.h $BL/xdr.c <<'EOF'
 Decode the block and SCSI layouts' device addresses (RFC 5663 section
-2.3.1, RFC 8154 section 2.3) and layout bodies (RFC 5663 section 2.3.2)
+2.2, RFC 8154 section 2.3) and layout bodies (RFC 5663 section 2.3)
 into plain tables that nothing else needs to check again.  Every count
 from the wire is checked against the bytes left before anything is
 allocated, every refusal carries a constant reason for the tracepoint
@@ -425,7 +425,7 @@ complete.
 EOF
 	step_add "pNFS/blocklayout: build and map volume trees" $BL/volume.c <<'EOF'
 Build the volume tree of a device address (SIMPLE, SLICE, CONCAT,
-STRIPE and SCSI volumes, RFC 5663 section 2.3.1) over opened disks,
+STRIPE and SCSI volumes, RFC 5663 section 2.2) over opened disks,
 with the size of every volume checked against its children, and map a
 byte range of the top volume piece by piece onto the disks below it.
 The mapping carries sectors from end to end and has a shift fast path
@@ -466,7 +466,7 @@ EOF
 	step_add "pNFS/blocklayout: check the signature of the disk blkmapd names" \
 		$BL/sig.c <<'EOF'
 Read the signature components of a SIMPLE volume (RFC 5663 section
-2.3.1) from the disk blkmapd answered with and refuse the disk if they
+2.2) from the disk blkmapd answered with and refuse the disk if they
 differ.  An answer meant for another request, or a blkmapd that found
 the wrong disk, would otherwise have the client write a file's blocks
 over some other disk.
@@ -477,8 +477,7 @@ Turn a GETDEVICEINFO reply into a device: decode it, find and open
 every disk (blkmapd and the signature check for block volumes; the
 logical unit found by its designator for SCSI volumes, a dm-multipath
 map first), build the volume tree over them, and register the client's
-persistent reservation key through pr_ops for SCSI (RFC 8154 section
-2.4).
+persistent reservation key through pr_ops for SCSI (RFC 8154).
 
 A disk that something else holds open exclusively is refused, a device
 that cannot be set up is remembered as unavailable for a while and
@@ -496,7 +495,8 @@ commit is retried, and a failed flush is reported to fsync once.
 
 The generic client of 6.12 accepts only 0 and -ENOSPC from
 ->prepare_layoutcommit, so every failure still gives a valid body and
--ENOSPC.  fsync commits until nothing written is left.
+-ENOSPC.  fsync commits until nothing written is left (at most 16
+rounds, so that writes that keep landing cannot hold it for ever).
 EOF
 	step_add "pNFS/blocklayout: read and write over the layout" $BL/io.c <<'EOF'
 Map each page of a read or write through the extent cache and the
