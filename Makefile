@@ -6,8 +6,7 @@
 # Here, out of tree:
 #   make [modules]   build blocklayoutdriver.ko against KDIR
 #   make demo        boot a guest, show I/O going over the block layout
-#   make check       static checks, the upstream series (make patches),
-#                    KUnit (UML), end-to-end tests (QEMU)
+#   make check       static checks, KUnit (UML), end-to-end tests (QEMU)
 #   make bench       benchmark ours vs mainline vs plain NFS vs raw disk
 #                    (QEMU; not part of make check)
 #   make fuzz        fuzz the decoders, volume trees and extent cache on
@@ -19,9 +18,10 @@
 #   make dkms-src    the DKMS source tree in .out/dkms-src/, for dkms add
 #   make patches     the upstream series (git format-patch, cover letter)
 #                    in .out/patches/, against the pinned linux-source-6.12
-#   make patches-check  check.sh patches alone (part of make check): the
-#                    series applies (git am), checkpatch --strict, every
-#                    prefix builds fs/nfs/ in-tree =m and =y
+#   make patches-check  check.sh patches: the series applies (git am),
+#                    checkpatch --strict, every prefix builds fs/nfs/
+#                    in-tree =m and =y (4-5 minutes warm, 12-20 cold;
+#                    not part of make check)
 # make check runs the end-to-end suites with both mainline's driver and
 # ours; make demo uses ours (PNFSBL_DRIVER=mainline for the other).
 

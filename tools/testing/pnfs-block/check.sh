@@ -9,7 +9,8 @@
 #            FUZZ_RUNS (50000) inputs each (host, clang; fuzz.sh)
 #   patches  the upstream series (patches.sh check): git am onto the
 #            pinned source, checkpatch --strict on each patch, every
-#            prefix builds fs/nfs/ in-tree with PNFS_BLOCK=m and =y
+#            prefix builds fs/nfs/ in-tree with PNFS_BLOCK=m and =y;
+#            not a default step (make patches-check)
 #   dkms     the Debian package: built, installed on this host for the
 #            pinned kernel (which need not run here), modinfo checked,
 #            purged, the host left as it was (dkms.sh check)
@@ -25,8 +26,8 @@ set -uo pipefail
 
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
-	steps=(static patches kunit-plain kunit-kasan mds-unit fuzz dkms
-	       e2e-block-mainline e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
+	steps=(static kunit-plain kunit-kasan mds-unit fuzz dkms e2e-block-mainline
+	       e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
 	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
 	       e2e-mds-hostile-ours e2e-mds-topo-ours e2e-generic-ours-patched)
 logdir=$PNFSBL_OUT/check
