@@ -301,15 +301,31 @@ layout_writes()
 	grep -c ' pnfs_block_io: .* write ' /sys/kernel/tracing/trace
 }
 
-# t_one_dev: 1 MiB of file both goes over the layout, to both device IDs;
-# disk 1 fails under 1 MiB of file failed (bio errors on device ID 1
-# only, that write goes to the MDS); then file other gets 16 writes of
-# 4 KiB, one per 128 KiB unit, so on both device IDs.  Those on device
-# ID 0 must still go over the layout, those on 1 to the MDS with no bio
-# to the failed disk, and the bytes must be right.
+# dev_of_pieces NAME: for each 4 KiB piece at k * 128 KiB (k = 0..15) of
+# the file, the device ID index its storage lies on (unit u of the
+# server's address space is on device ID u % 2), one per line.
+dev_of_pieces()
+{
+	ctl stat "/$1" | python3 -c '
+import json, sys
+ext = json.load(sys.stdin)["extents"] or []
+for k in range(16):
+    off = k * 131072
+    d = [(s + off - f) // 131072 % 2 for f, n, s, st in ext if f <= off < f + n]
+    print(d[0] if d else "none")'
+}
+
+# t_one_dev: 1 MiB of file both goes over the layout, to both device IDs,
+# and 2 MiB of file other too; disk 1 fails under 1 MiB of file failed
+# (bio errors on device ID 1 only, that write goes to the MDS).  Then
+# other gets 4 KiB rewrites, one per 128 KiB unit: first those on device
+# ID 0, which must go over the layout (no MDS WRITE), then those on 1,
+# which must go to the MDS; no bio may go to the failed disk, and the
+# bytes must be right.
 t_one_dev()
 {
-	local errs ios k dm want got rc=0
+	local errs ios k dm want got n0=0 rc=0
+	local -a dev
 
 	echo >/sys/kernel/tracing/trace
 	snap $MP
@@ -320,6 +336,24 @@ t_one_dev()
 		{ ktap_diag "blkmapd did not pick /dev/$dm"; return 1; }
 	[ "$(delta $MP WRITE)" -eq 0 ] && [ "$(delta $MP GETDEVICEINFO)" -eq 2 ] ||
 		{ ktap_diag "both: not over two device IDs:$(delta_summary $MP)"; return 1; }
+	prng 47 2m >/tmp/other-base
+	cp /tmp/other-base /tmp/other
+	for k in $(seq 0 15); do
+		prng $((48 + k)) 4k | t dd of=/tmp/other bs=4k seek=$((k * 32)) \
+			count=1 conv=notrunc status=none
+	done
+	want=$(sha256sum </tmp/other | cut -d' ' -f1)
+	t dd if=/tmp/other-base of=$MP/other bs=1M oflag=direct conv=fsync \
+		status=none || { ktap_diag "other: write failed"; return 1; }
+	[ "$(delta $MP WRITE)" -eq 0 ] ||
+		{ ktap_diag "other: not over the layout:$(delta_summary $MP)"; return 1; }
+	mapfile -t dev < <(dev_of_pieces other)
+	ktap_diag "other: device ID of each piece: ${dev[*]}"
+	for k in $(seq 0 15); do
+		[ "${dev[k]}" = 0 ] && n0=$((n0 + 1))
+	done
+	[ "$n0" -gt 0 ] && [ "$n0" -lt 16 ] ||
+		{ ktap_diag "other: not on both device IDs"; return 1; }
 	cli_table error || return 1
 	errs=$(events bio_error)
 	prng 46 1m | t dd of=$MP/failed bs=1M iflag=fullblock oflag=direct \
@@ -328,26 +362,26 @@ t_one_dev()
 		{ ktap_diag "failed: no bio error: the disk did not fail"; rc=1; }
 	grep ' pnfs_block_bio_error:' /sys/kernel/tracing/trace | tail -1 | sed 's/^/# /'
 	errs=$(events bio_error)
-	ios=$(layout_writes)
-	truncate -s 0 /tmp/other && truncate -s 2m /tmp/other
-	for k in $(seq 0 15); do
-		prng $((47 + k)) 4k | t dd of=/tmp/other bs=4k seek=$((k * 32)) \
-			count=1 conv=notrunc status=none
+	for d in 0 1; do
+		snap $MP
+		ios=$(layout_writes)
+		for k in $(seq 0 15); do
+			[ "${dev[k]}" = "$d" ] || continue
+			t dd if=/tmp/other of=$MP/other bs=4k skip=$((k * 32)) \
+				seek=$((k * 32)) count=1 oflag=direct \
+				conv=notrunc,fsync status=none ||
+				{ ktap_diag "other: write $k failed"; rc=1; }
+		done
+		ios=$(( $(layout_writes) - ios ))
+		ktap_diag "other, device ID $d:$(delta_summary $MP) layout writes $ios"
+		if [ $d = 0 ]; then
+			[ "$ios" -eq "$n0" ] && [ "$(delta $MP WRITE)" -eq 0 ] ||
+				{ ktap_diag "other: the healthy device ID was not used"; rc=1; }
+		else
+			[ "$(delta $MP WRITE)" -gt 0 ] ||
+				{ ktap_diag "other: no WRITE reached the MDS: the failed device ID was used"; rc=1; }
+		fi
 	done
-	truncate -s $((15 * 131072 + 4096)) /tmp/other
-	want=$(sha256sum </tmp/other | cut -d' ' -f1)
-	snap $MP
-	for k in $(seq 0 15); do
-		t dd if=/tmp/other of=$MP/other bs=4k skip=$((k * 32)) \
-			seek=$((k * 32)) count=1 oflag=direct conv=notrunc,fsync \
-			status=none || { ktap_diag "other: write $k failed"; rc=1; }
-	done
-	ios=$(( $(layout_writes) - ios ))
-	ktap_diag "other:$(delta_summary $MP) layout writes $ios bio errors $(( $(events bio_error) - errs ))"
-	[ "$ios" -gt 0 ] ||
-		{ ktap_diag "other: no write went over the layout: the healthy device ID was marked too"; rc=1; }
-	[ "$(delta $MP WRITE)" -gt 0 ] ||
-		{ ktap_diag "other: no WRITE reached the MDS: the failed device ID was used"; rc=1; }
 	[ "$(events bio_error)" -eq "$errs" ] ||
 		{ ktap_diag "other: bios went to the disk that had failed"; rc=1; }
 	got=$(ctl sha256 /other)
