@@ -342,6 +342,20 @@ def layoutreturn(sid, off=0, length=c.NFS4_UINT64_MAX, iomode=c.LAYOUTIOMODE4_AN
     return Op(c.OP_LAYOUTRETURN, p.data(), dec)
 
 
+def layouterror(sid, off, length, errors):
+    """LAYOUTERROR (RFC 7862 section 15.6); errors: [(devid, status, opnum)]."""
+    p = _p()
+    p.u64(off)
+    p.u64(length)
+    _sid(p, sid)
+    p.u32(len(errors))
+    for devid, status, opnum in errors:
+        p.fopaque(c.NFS4_DEVICEID4_SIZE, devid)
+        p.u32(status)
+        p.u32(opnum)
+    return Op(c.OP_LAYOUTERROR, p.data(), _none)
+
+
 def _denied(u):
     return dict(offset=u.u64(), length=u.u64(), type=u.u32(),
                 clientid=u.u64(), owner=u.opaque())
@@ -434,13 +448,14 @@ class NFS4Client:
             out.append((op, st, res))
         return status, out
 
-    def compound(self, ops):
-        return self.decode(ops, self.raw_compound(ops))
+    def compound(self, ops, minor=1):
+        return self.decode(ops, self.raw_compound(ops, minor=minor))
 
-    def session_compound(self, ops):
+    def session_compound(self, ops, minor=1):
         """SEQUENCE on slot 0 plus ops."""
         self.seq += 1
-        return self.compound([sequence(self.sid, self.seq)] + list(ops))
+        return self.compound([sequence(self.sid, self.seq)] + list(ops),
+                             minor=minor)
 
     def setup(self, owner=None):
         owner = owner or b'test-client-' + os.urandom(4).hex().encode()

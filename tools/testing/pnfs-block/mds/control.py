@@ -5,7 +5,12 @@ and answering one JSON line.
   ping                 -> "pong"
   ops                  -> {op name: count} of every operation served
   oplog [N]            -> the last N [op, status] pairs
-  reset-ops            -> clears both
+  reset-ops            -> clears both, and the LAYOUTERROR record
+  layouterrors [N]     -> the arguments of the last N LAYOUTERROR
+                       operations: stateid [seqid, other hex], offset,
+                       length, errors [{devid hex, status, opnum}], and
+                       the fileid and status they were answered with
+  devices              -> the device IDs handed out, hex, in topology order
   faults               -> how many operations hit a server bug
   stat PATH            -> the inode's size, type and extents
   recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
@@ -111,7 +116,15 @@ class ControlServer:
             with nfs.lock:
                 nfs.op_counts.clear()
                 nfs.op_log.clear()
+                nfs.layout_errors.clear()
             return 'ok'
+        if cmd == 'layouterrors':
+            n = int(args[0]) if args else 100
+            with nfs.lock:
+                return list(nfs.layout_errors)[-n:] if n else []
+        if cmd == 'devices':
+            with nfs.lock:
+                return [d.hex() for d in nfs.layouts.device_ids()]
         if cmd == 'stat':
             with nfs.lock:
                 ino = self._path(args[0])

@@ -123,6 +123,7 @@ class NFS4Server:
         self.actx = AttrContext(fs, lease_time, MAX_IO, [self.layouts.layout_type])
         self.op_counts = collections.Counter()
         self.op_log = collections.deque(maxlen=4096)
+        self.layout_errors = collections.deque(maxlen=1024)   # LAYOUTERROR args
         self.faults = 0
         self.layout_policy = 'normal'
         self.cb_tries, self.cb_delay = 20, 0.5   # callbacks answered DELAY
@@ -1219,6 +1220,35 @@ class NFS4Server:
             p.bool(True)
             _stateid(p, st.stateid())
         return p.data()
+
+    def op_layouterror(self, cx, u):
+        """RFC 7862 section 15.6 (4.2 COMPOUNDs only): the client's report
+        of failed I/O to storage devices.  Nothing is done with it but
+        recording its arguments, and the status answered, in
+        layout_errors (control: layouterrors)."""
+        offset, length = u.u64(), u.u64()
+        sid = _read_stateid(u)
+        errors = u.array(lambda: dict(
+            devid=u.fopaque(c.NFS4_DEVICEID4_SIZE).hex(), status=u.u32(),
+            opnum=u.u32()))
+        rec = dict(stateid=[sid[0], sid[1].hex()], offset=offset,
+                   length=length, errors=errors, fileid=None,
+                   answered=c.NFS4_OK)
+        try:
+            ino = self._reg(cx.need_cur())
+            rec['fileid'] = ino.fileid
+            if length == 0 or (length != c.NFS4_UINT64_MAX and
+                               offset + length > c.NFS4_UINT64_MAX):
+                raise FSError(c.NFS4ERR_INVAL)
+            if self._find_state(cx, sid, ('layout',), ino) is None:
+                raise FSError(c.NFS4ERR_BAD_STATEID)
+        except FSError as e:
+            rec['answered'] = e.status
+            raise
+        finally:
+            self.layout_errors.append(rec)
+            self.log('LAYOUTERROR %s' % (rec,))
+        return b''
 
     # ---- callbacks (RFC 8881 section 20) ----
     def _cb_compound(self, session, ops):

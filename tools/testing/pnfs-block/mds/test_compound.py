@@ -8,6 +8,7 @@ import unittest
 
 import blocklayout as bl
 import client as C
+import control
 from fs import FileSystem, SIG_OFFSET, DATA_START
 from nfs4server import NFS4Server
 import nfs4const as c
@@ -450,6 +451,63 @@ class PNFSTest(ServerCase):
         st = self.status([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 4096, 4096,
                                                    maxcount=40)])
         self.assertEqual(st, c.NFS4ERR_TOOSMALL)
+
+
+class LayoutErrorTest(ServerCase):
+    """LAYOUTERROR (RFC 7862 section 15.6): decoded, checked against the
+    file's layout stateid, recorded for the control socket."""
+
+    def setUp(self):
+        super().setUp()
+        self.sid, self.fh = self.create_file(b'le')
+        lg = self.ok([C.putfh(self.fh), C.layoutget(self.sid, c.LAYOUTIOMODE4_RW,
+                                                    0, 1 << 20, 4096)])[1]
+        self.lsid = lg['stateid']
+        self.devid = bl.decode_layout(lg['layouts'][0][4])[0].devid
+        self.ctl = control.ControlServer.__new__(control.ControlServer)
+        self.ctl.nfs = self.srv
+
+    def lerr(self, sid, off, length, errors, minor=2):
+        return self.cl.session_compound(
+            [C.putfh(self.fh), C.layouterror(sid, off, length, errors)], minor=minor)
+
+    def test_recorded(self):
+        other = b'\x01' * 16
+        st, res = self.lerr(self.lsid, 1 << 20, 4 << 20,
+                            [(self.devid, c.NFS4ERR_IO, c.OP_WRITE),
+                             (other, c.NFS4ERR_NXIO, c.OP_READ)])
+        self.assertEqual((st, res[-1][0]), (c.NFS4_OK, c.OP_LAYOUTERROR))
+        self.assertEqual(self.srv.op_counts['LAYOUTERROR'], 1)
+        rec, = self.ctl.command('layouterrors', [])
+        self.assertEqual(rec, dict(
+            stateid=[self.lsid[0], self.lsid[1].hex()], offset=1 << 20,
+            length=4 << 20, fileid=self.srv.fs.lookup(self.srv.fs.root(), b'le').fileid,
+            answered=c.NFS4_OK,
+            errors=[dict(devid=self.devid.hex(), status=c.NFS4ERR_IO, opnum=c.OP_WRITE),
+                    dict(devid=other.hex(), status=c.NFS4ERR_NXIO, opnum=c.OP_READ)]))
+        self.assertEqual(self.ctl.command('devices', []), [self.devid.hex()])
+        self.ctl.command('reset-ops', [])
+        self.assertEqual(self.ctl.command('layouterrors', []), [])
+
+    def test_only_in_42(self):
+        st, res = self.lerr(self.lsid, 0, 4096, [(self.devid, c.NFS4ERR_IO, c.OP_WRITE)],
+                            minor=1)
+        self.assertEqual((st, res[-1][0]), (c.NFS4ERR_OP_ILLEGAL, c.OP_ILLEGAL))
+        self.assertEqual(self.ctl.command('layouterrors', []), [])
+
+    def test_bad_arguments_answered_and_recorded(self):
+        # An open stateid is not a layout stateid.
+        st, _ = self.lerr(self.sid, 0, 4096, [(self.devid, c.NFS4ERR_IO, c.OP_WRITE)])
+        self.assertEqual(st, c.NFS4ERR_BAD_STATEID)
+        st, _ = self.lerr(self.lsid, 0, 0, [(self.devid, c.NFS4ERR_IO, c.OP_WRITE)])
+        self.assertEqual(st, c.NFS4ERR_INVAL)
+        self.assertEqual([r['answered'] for r in self.ctl.command('layouterrors', [])],
+                         [c.NFS4ERR_BAD_STATEID, c.NFS4ERR_INVAL])
+        # Truncated arguments: BADXDR, nothing recorded.
+        st, _ = self.cl.session_compound(
+            [C.putfh(self.fh), C.raw(c.OP_LAYOUTERROR, b'\0' * 12)], minor=2)
+        self.assertEqual(st, c.NFS4ERR_BADXDR)
+        self.assertEqual(len(self.ctl.command('layouterrors', [])), 2)
 
 
 if __name__ == '__main__':
