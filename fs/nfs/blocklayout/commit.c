@@ -117,7 +117,8 @@ static void bl_commit_set_error(struct bl_commit *cm, int error)
  * device whose flush fails leave the commit: their data may have been
  * lost with the device's cache, so the server must not hear of them.
  */
-static void bl_commit_flush(struct bl_commit *cm, struct bl_ext_cache *c)
+static void bl_commit_flush(struct bl_commit *cm, struct bl_ext_cache *c,
+			    const struct inode *inode)
 {
 	struct bl_dev *devs[BL_MAX_DIRTY_DEVS];
 	unsigned int i, nr;
@@ -130,7 +131,7 @@ static void bl_commit_flush(struct bl_commit *cm, struct bl_ext_cache *c)
 		if (err) {
 			bl_commit_set_error(cm, err);
 			forgot = bl_ext_commit_forget(c, devs[i]);
-			trace_pnfs_block_commit_forget(forgot, err);
+			trace_pnfs_block_commit_forget(inode, forgot, err);
 		}
 		cm->ops->put(devs[i]);
 	}
@@ -196,7 +197,7 @@ int bl_commit_build(struct bl_commit *cm, struct bl_ext_cache *c, bool scsi,
 	trace_pnfs_block_commit_collect(arg->inode, nr);
 	if (nr < 0)
 		goto out_empty;
-	bl_commit_flush(cm, c);
+	bl_commit_flush(cm, c, arg->inode);
 	nr = bl_ext_commit_encode(c, scsi, &body, &len, GFP_NOFS);
 	if (nr < 0)
 		goto out_revert;
@@ -318,8 +319,8 @@ int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
 	if (lwb && (arg->lastbytewritten == U64_MAX ||
 		    arg->lastbytewritten < lwb - 1))
 		arg->lastbytewritten = lwb - 1;
-	trace_pnfs_block_commit(NFS_FILEID(arg->inode), false, nr,
-				arg->layoutupdate_len, min(nr, 0));
+	trace_pnfs_block_commit_prepare(arg->inode, max(nr, 0),
+					arg->layoutupdate_len, min(nr, 0));
 #ifdef PNFS_PREPARE_LAYOUTCOMMIT_MAY_FAIL
 	/* Not sent: the empty body needs no cleanup_layoutcommit. */
 	if (nr < 0) {
@@ -346,8 +347,7 @@ void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data)
 	size_t len = arg->layoutupdate_len;
 
 	bl_commit_finish(&bl->commit, &bl->ext, arg, data->res.status == 0);
-	trace_pnfs_block_commit(NFS_FILEID(arg->inode), true, 0, len,
-				data->res.status);
+	trace_pnfs_block_commit_done(arg->inode, len, data->res.status);
 }
 
 /**

@@ -206,15 +206,12 @@ static void bl_io_free(struct bl_io *io)
 	kfree(io);
 }
 
-static void bl_io_trace_done(struct nfs_pgio_header *hdr, bool write)
+static void bl_io_trace_done(struct nfs_pgio_header *hdr)
 {
 	if (hdr->pnfs_error)
-		trace_pnfs_block_mds_fallback(NFS_FILEID(hdr->inode),
-					      hdr->args.offset, hdr->args.count,
-					      write, hdr->pnfs_error);
+		trace_pnfs_block_mds_fallback(hdr, hdr->pnfs_error);
 	else
-		trace_pnfs_block_io(NFS_FILEID(hdr->inode), hdr->args.offset,
-				    hdr->args.count, write, 0);
+		trace_pnfs_block_io(hdr);
 }
 
 /*
@@ -243,7 +240,7 @@ static bool bl_io_write_succeeded(struct bl_io *io)
 	 */
 	lseg = pnfs_get_lseg(hdr->lseg);
 	bl_io_free(io);
-	bl_io_trace_done(hdr, true);
+	bl_io_trace_done(hdr);
 	/*
 	 * A recalled segment goes back to the server only after the
 	 * LAYOUTCOMMIT that lists its writes.  One that finished after the
@@ -296,7 +293,7 @@ static void bl_io_failed(struct bl_io *io)
 	if (READ_ONCE(io->dev_error) || io->dev_unavailable)
 		pnfs_set_lo_fail(hdr->lseg);
 	bl_io_free(io);
-	bl_io_trace_done(hdr, write);
+	bl_io_trace_done(hdr);
 	pnfs_layoutcommit_inode(hdr->inode, true);
 	hdr->task.tk_status = hdr->pnfs_error;
 	if (write)
@@ -318,7 +315,7 @@ static void bl_io_complete_work(struct work_struct *work)
 				return;
 		} else {
 			bl_io_free(io);
-			bl_io_trace_done(hdr, false);
+			bl_io_trace_done(hdr);
 			hdr->task.tk_status = 0;
 			pnfs_ld_read_done(hdr);
 			return;
@@ -534,8 +531,7 @@ static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl, u64 pos,
 	}
 	if (!why)
 		return true;
-	trace_pnfs_block_io_refused(NFS_FILEID(hdr->inode), hdr->args.offset,
-				    hdr->args.count, io->write, why, err);
+	trace_pnfs_block_io_refused(hdr, why, err);
 	bl_io_set_error(io, err);
 	return false;
 }

@@ -247,8 +247,7 @@ void bl_return_range(struct pnfs_layout_hdr *lo,
 	else
 		end = (range->offset + range->length) >> SECTOR_SHIFT;
 	bl_ext_remove(&bl->ext, start, end);
-	trace_pnfs_block_return_range(NFS_FILEID(lo->plh_inode), range->offset,
-				      range->length,
+	trace_pnfs_block_return_range(lo->plh_inode, range,
 				      bl_ext_has_pending(&bl->ext));
 }
 
@@ -420,7 +419,7 @@ static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
 	if (done >= BL_STREAM_MIN && offset + len >= i_size_read(inode))
 		ahead = round_down(min(done, BL_AHEAD_MAX), bs);
 	want = round_up(offset + len + ahead, bs) - offset;
-	trace_pnfs_block_layoutget_size(NFS_FILEID(inode), offset, len, done,
+	trace_pnfs_block_layoutget_size(inode, offset, len, done,
 					ahead, want, !!pgio->pg_dreq);
 	return want;
 }

@@ -12,10 +12,19 @@
 #if !defined(_TRACE_PNFS_BLOCK_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _TRACE_PNFS_BLOCK_H
 
-#include <linux/types.h>
+#include <linux/bio.h>
 #include <linux/kdev_t.h>
 #include <linux/nfs_fs.h>
+#include <linux/nfs_xdr.h>
 #include <linux/tracepoint.h>
+#include <linux/types.h>
+
+/*
+ * An event about a file names it as nfs4trace.h does: the mount's device
+ * and the file ID ("fileid=00:34:131"), and the CRC32 of the file handle
+ * that Wireshark shows ("fhandle=0x7c1d3a2e").  An event about a disk
+ * names the disk with dev=MAJOR:MINOR.
+ */
 
 /* A server reply we refused; the layout or device is not used. */
 TRACE_EVENT(pnfs_block_reject,
@@ -110,37 +119,61 @@ TRACE_EVENT(pnfs_block_dev_claimed,
 		  __entry->used ? "used unclaimed" : "refused")
 );
 
-DECLARE_EVENT_CLASS(pnfs_block_io_class,
-	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
-	TP_ARGS(fileid, offset, count, write, error),
+/* A pNFS read or write sent straight to the devices, and done. */
+TRACE_EVENT(pnfs_block_io,
+	TP_PROTO(const struct nfs_pgio_header *hdr),
+	TP_ARGS(hdr),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
 		__field(u64, fileid)
+		__field(u32, fhandle)
+		__field(u64, offset)
+		__field(u32, count)
+		__field(bool, write)
+	),
+	TP_fast_assign(
+		__entry->s_dev = hdr->inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(hdr->inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(hdr->inode));
+		__entry->offset = hdr->args.offset;
+		__entry->count = hdr->args.count;
+		__entry->write = hdr->rw_mode & FMODE_WRITE;
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu count=%u",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle,
+		  __entry->write ? "write" : "read", __entry->offset,
+		  __entry->count)
+);
+
+/* A pNFS read or write that failed and is resent through the MDS. */
+TRACE_EVENT(pnfs_block_mds_fallback,
+	TP_PROTO(const struct nfs_pgio_header *hdr, int error),
+	TP_ARGS(hdr, error),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(u64, offset)
 		__field(u32, count)
 		__field(bool, write)
 		__field(int, error)
 	),
 	TP_fast_assign(
-		__entry->fileid = fileid;
-		__entry->offset = offset;
-		__entry->count = count;
-		__entry->write = write;
+		__entry->s_dev = hdr->inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(hdr->inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(hdr->inode));
+		__entry->offset = hdr->args.offset;
+		__entry->count = hdr->args.count;
+		__entry->write = hdr->rw_mode & FMODE_WRITE;
 		__entry->error = error;
 	),
-	TP_printk("fileid=%llu %s offset=%llu count=%u error=%d",
-		  __entry->fileid, __entry->write ? "write" : "read",
-		  __entry->offset, __entry->count, __entry->error)
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu count=%u error=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle,
+		  __entry->write ? "write" : "read", __entry->offset,
+		  __entry->count, __entry->error)
 );
-
-/* A pNFS read or write sent straight to the devices. */
-DEFINE_EVENT(pnfs_block_io_class, pnfs_block_io,
-	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
-	TP_ARGS(fileid, offset, count, write, error));
-
-/* A pNFS read or write that failed and is resent through the MDS. */
-DEFINE_EVENT(pnfs_block_io_class, pnfs_block_mds_fallback,
-	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write, int error),
-	TP_ARGS(fileid, offset, count, write, error));
 
 /*
  * A pNFS read or write refused before any of its bios was submitted
@@ -148,11 +181,13 @@ DEFINE_EVENT(pnfs_block_io_class, pnfs_block_mds_fallback,
  * memory); it is resent through the MDS.
  */
 TRACE_EVENT(pnfs_block_io_refused,
-	TP_PROTO(u64 fileid, u64 offset, u32 count, bool write,
-		 const char *reason, int error),
-	TP_ARGS(fileid, offset, count, write, reason, error),
+	TP_PROTO(const struct nfs_pgio_header *hdr, const char *reason,
+		 int error),
+	TP_ARGS(hdr, reason, error),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
 		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(u64, offset)
 		__field(u32, count)
 		__field(bool, write)
@@ -160,17 +195,20 @@ TRACE_EVENT(pnfs_block_io_refused,
 		__field(int, error)
 	),
 	TP_fast_assign(
-		__entry->fileid = fileid;
-		__entry->offset = offset;
-		__entry->count = count;
-		__entry->write = write;
+		__entry->s_dev = hdr->inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(hdr->inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(hdr->inode));
+		__entry->offset = hdr->args.offset;
+		__entry->count = hdr->args.count;
+		__entry->write = hdr->rw_mode & FMODE_WRITE;
 		__assign_str(reason);
 		__entry->error = error;
 	),
-	TP_printk("fileid=%llu %s offset=%llu count=%u reason=\"%s\" error=%d",
-		  __entry->fileid, __entry->write ? "write" : "read",
-		  __entry->offset, __entry->count, __get_str(reason),
-		  __entry->error)
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu count=%u reason=\"%s\" error=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle,
+		  __entry->write ? "write" : "read", __entry->offset,
+		  __entry->count, __get_str(reason), __entry->error)
 );
 
 /* A bio that failed. */
@@ -235,27 +273,58 @@ TRACE_EVENT(pnfs_block_pr,
 		  __entry->reg ? "register" : "unregister", __entry->error)
 );
 
-/* A LAYOUTCOMMIT body built (status 0) or its reply handled. */
-TRACE_EVENT(pnfs_block_commit,
-	TP_PROTO(u64 fileid, bool done, int count, size_t len, int status),
-	TP_ARGS(fileid, done, count, len, status),
+/*
+ * A LAYOUTCOMMIT body built: it lists @extents extents in @len bytes, or
+ * nothing because of @error.
+ */
+TRACE_EVENT(pnfs_block_commit_prepare,
+	TP_PROTO(const struct inode *inode, int extents, size_t len,
+		 int error),
+	TP_ARGS(inode, extents, len, error),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
 		__field(u64, fileid)
-		__field(bool, done)
-		__field(int, count)
+		__field(u32, fhandle)
+		__field(int, extents)
+		__field(size_t, len)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
+		__entry->extents = extents;
+		__entry->len = len;
+		__entry->error = error;
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x extents=%d len=%zu error=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, __entry->extents,
+		  __entry->len, __entry->error)
+);
+
+/* The server answered a LAYOUTCOMMIT whose body was @len bytes. */
+TRACE_EVENT(pnfs_block_commit_done,
+	TP_PROTO(const struct inode *inode, size_t len, int status),
+	TP_ARGS(inode, len, status),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(size_t, len)
 		__field(int, status)
 	),
 	TP_fast_assign(
-		__entry->fileid = fileid;
-		__entry->done = done;
-		__entry->count = count;
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
 		__entry->len = len;
 		__entry->status = status;
 	),
-	TP_printk("fileid=%llu %s extents=%d len=%zu status=%d",
-		  __entry->fileid, __entry->done ? "done" : "prepare",
-		  __entry->count, __entry->len, __entry->status)
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x len=%zu status=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, __entry->len,
+		  __entry->status)
 );
 
 /*
@@ -267,32 +336,48 @@ TRACE_EVENT(pnfs_block_commit_collect,
 	TP_PROTO(const struct inode *inode, int count),
 	TP_ARGS(inode, count),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
 		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(int, count)
 	),
 	TP_fast_assign(
+		__entry->s_dev = inode->i_sb->s_dev;
 		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
 		__entry->count = count;
 	),
-	TP_printk("fileid=%llu extents=%d", __entry->fileid, __entry->count)
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x extents=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, __entry->count)
 );
 
 /*
- * A device's cache flush failed before LAYOUTCOMMIT: @extents written
- * extents on it were left out of the commit and forgotten.
+ * A device's cache flush failed before a LAYOUTCOMMIT of the file:
+ * @extents written extents on it were left out of the commit and
+ * forgotten.
  */
 TRACE_EVENT(pnfs_block_commit_forget,
-	TP_PROTO(unsigned int extents, int error),
-	TP_ARGS(extents, error),
+	TP_PROTO(const struct inode *inode, unsigned int extents, int error),
+	TP_ARGS(inode, extents, error),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(unsigned int, extents)
 		__field(int, error)
 	),
 	TP_fast_assign(
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
 		__entry->extents = extents;
 		__entry->error = error;
 	),
-	TP_printk("extents=%u error=%d", __entry->extents, __entry->error)
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x extents=%u error=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, __entry->extents,
+		  __entry->error)
 );
 
 /*
@@ -301,23 +386,29 @@ TRACE_EVENT(pnfs_block_commit_forget,
  * extents not yet committed were kept for the next LAYOUTCOMMIT.
  */
 TRACE_EVENT(pnfs_block_return_range,
-	TP_PROTO(u64 fileid, u64 offset, u64 length, bool pending),
-	TP_ARGS(fileid, offset, length, pending),
+	TP_PROTO(const struct inode *inode,
+		 const struct pnfs_layout_range *range, bool pending),
+	TP_ARGS(inode, range, pending),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
 		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(u64, offset)
 		__field(u64, length)
 		__field(bool, pending)
 	),
 	TP_fast_assign(
-		__entry->fileid = fileid;
-		__entry->offset = offset;
-		__entry->length = length;
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
+		__entry->offset = range->offset;
+		__entry->length = range->length;
 		__entry->pending = pending;
 	),
-	TP_printk("fileid=%llu offset=%llu length=%llu uncommitted=%s",
-		  __entry->fileid, __entry->offset, __entry->length,
-		  __entry->pending ? "kept" : "none")
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x offset=%llu length=%llu uncommitted=%s",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, __entry->offset,
+		  __entry->length, __entry->pending ? "kept" : "none")
 );
 
 /*
@@ -328,11 +419,13 @@ TRACE_EVENT(pnfs_block_return_range,
  * @length in all (rounded to layout blocks).
  */
 TRACE_EVENT(pnfs_block_layoutget_size,
-	TP_PROTO(u64 fileid, u64 offset, u64 written, u64 stream, u64 ahead,
-		 u64 length, bool direct),
-	TP_ARGS(fileid, offset, written, stream, ahead, length, direct),
+	TP_PROTO(const struct inode *inode, u64 offset, u64 written,
+		 u64 stream, u64 ahead, u64 length, bool direct),
+	TP_ARGS(inode, offset, written, stream, ahead, length, direct),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
 		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(u64, offset)
 		__field(u64, written)
 		__field(u64, stream)
@@ -341,7 +434,9 @@ TRACE_EVENT(pnfs_block_layoutget_size,
 		__field(bool, direct)
 	),
 	TP_fast_assign(
-		__entry->fileid = fileid;
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
 		__entry->offset = offset;
 		__entry->written = written;
 		__entry->stream = stream;
@@ -349,10 +444,12 @@ TRACE_EVENT(pnfs_block_layoutget_size,
 		__entry->length = length;
 		__entry->direct = direct;
 	),
-	TP_printk("fileid=%llu %s offset=%llu written=%llu stream=%llu ahead=%llu length=%llu",
-		  __entry->fileid, __entry->direct ? "direct" : "buffered",
-		  __entry->offset, __entry->written, __entry->stream,
-		  __entry->ahead, __entry->length)
+	TP_printk(
+		"fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu written=%llu stream=%llu ahead=%llu length=%llu",
+		MAJOR(__entry->s_dev), MINOR(__entry->s_dev), __entry->fileid,
+		__entry->fhandle, __entry->direct ? "direct" : "buffered",
+		__entry->offset, __entry->written, __entry->stream,
+		__entry->ahead, __entry->length)
 );
 
 #endif /* _TRACE_PNFS_BLOCK_H */

@@ -279,7 +279,7 @@ commit_order()
 		after = 0
 		next
 	}
-	/ pnfs_block_commit: .* prepare / && fileid() == want {
+	/ pnfs_block_commit_prepare: / && fileid() == want {
 		n = count()
 		if (n > 0) {
 			listed++
