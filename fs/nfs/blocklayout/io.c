@@ -333,6 +333,26 @@ static void bl_io_put(struct bl_io *io)
 }
 
 /*
+ * Where a bio that ended went, as submitted: by the time it ends, the
+ * block layer has advanced its iterator over what completed (a request
+ * based driver ends a failed bio with bi_size 0) and a partition has
+ * moved its sector to the whole disk.  Its pages are still all ours.
+ */
+static void bl_bio_span(struct bio *bio, sector_t *sector, u32 *size)
+{
+	unsigned short i;
+	u32 len = 0;
+
+	for (i = 0; i < bio->bi_vcnt; i++)
+		len += bio->bi_io_vec[i].bv_len;
+	*size = len;
+	*sector = bio->bi_iter.bi_sector -
+		  ((len - bio->bi_iter.bi_size) >> SECTOR_SHIFT);
+	if (bio_flagged(bio, BIO_REMAPPED))
+		*sector -= bio->bi_bdev->bd_start_sect;
+}
+
+/*
  * A failed bio's device ID is avoided for a while (its disk, or a path to
  * it, failed); the request holds a reference on it until it completes.
  */
@@ -343,9 +363,14 @@ static void bl_end_bio(struct bio *bio)
 	if (bio->bi_status) {
 		int err = blk_status_to_errno(bio->bi_status);
 
-		trace_pnfs_block_bio_error(bio->bi_bdev->bd_dev,
-					   bio->bi_iter.bi_sector,
-					   bio->bi_iter.bi_size, io->write, err);
+		if (trace_pnfs_block_bio_error_enabled()) {
+			sector_t sector;
+			u32 size;
+
+			bl_bio_span(bio, &sector, &size);
+			trace_pnfs_block_bio_error(io->hdr->inode, bio, sector,
+						   size, err);
+		}
 		bl_dev_mark_unavailable(container_of(bio, struct bl_bio,
 						     bio)->dev);
 		WRITE_ONCE(io->dev_error, true);

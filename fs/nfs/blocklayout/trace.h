@@ -211,11 +211,18 @@ TRACE_EVENT(pnfs_block_io_refused,
 		  __entry->count, __get_str(reason), __entry->error)
 );
 
-/* A bio that failed. */
+/*
+ * A bio of a read or write of the file failed: @sector and @size say
+ * where it went on disk @dev, as submitted.
+ */
 TRACE_EVENT(pnfs_block_bio_error,
-	TP_PROTO(dev_t dev, sector_t sector, u32 size, bool write, int error),
-	TP_ARGS(dev, sector, size, write, error),
+	TP_PROTO(const struct inode *inode, const struct bio *bio,
+		 sector_t sector, u32 size, int error),
+	TP_ARGS(inode, bio, sector, size, error),
 	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
 		__field(dev_t, dev)
 		__field(sector_t, sector)
 		__field(u32, size)
@@ -223,15 +230,19 @@ TRACE_EVENT(pnfs_block_bio_error,
 		__field(int, error)
 	),
 	TP_fast_assign(
-		__entry->dev = dev;
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
+		__entry->dev = bio->bi_bdev->bd_dev;
 		__entry->sector = sector;
 		__entry->size = size;
-		__entry->write = write;
+		__entry->write = op_is_write(bio_op(bio));
 		__entry->error = error;
 	),
-	TP_printk("dev=%d:%d %s sector=%llu size=%u error=%d",
-		  MAJOR(__entry->dev), MINOR(__entry->dev),
-		  __entry->write ? "write" : "read",
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x dev=%d:%d %s sector=%llu size=%u error=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, MAJOR(__entry->dev),
+		  MINOR(__entry->dev), __entry->write ? "write" : "read",
 		  (unsigned long long)__entry->sector, __entry->size,
 		  __entry->error)
 );
