@@ -5,6 +5,9 @@
  * Everything worth knowing about why a layout was not used, or why I/O
  * went to the metadata server, is here rather than in the kernel log:
  *	echo 1 > /sys/kernel/tracing/events/pnfs_block/enable
+ * or "trace-cmd record -e pnfs_block".  The admin guide
+ * (Documentation/admin-guide/nfs/pnfs-block-client.rst) lists the events
+ * and their fields: keep it in step.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM pnfs_block
