@@ -27,10 +27,10 @@
  * then unhashes the node as soon as only the cache holds it, so every new
  * layout asked GETDEVICEINFO and blkmapd again, and even a negative entry
  * was dropped at once.
- * bl_find_get_deviceid() clears that flag, so nodes stay cached until
- * the client is purged, the server notifies a change, the client ID is
- * recalled (NFS_DEVICEID_INVALID), or an entry is unavailable for longer
- * than PNFS_DEVICE_RETRY_TIMEOUT.
+ * bl_find_get_deviceid() clears that flag (bl_dev_keep_cached()), so
+ * nodes stay cached until the client is purged, the server notifies a
+ * change, the client ID is recalled (NFS_DEVICEID_INVALID), or an entry
+ * is unavailable for longer than PNFS_DEVICE_RETRY_TIMEOUT.
  * RFC 8881 section 12.2.10 lets a server that sends no notifications
  * change a mapping only after recalling every layout that uses it.
  */
@@ -558,6 +558,18 @@ static bool bl_dev_stale(struct nfs4_deviceid_node *node, bool *unavailable)
 	return true;
 }
 
+/*
+ * A node the generic client marked NFS_DEVICEID_NOCACHE would be dropped
+ * at its last put (see the top of this file).  The caller holds a
+ * reference, so the cache cannot drop the node while the mark is
+ * cleared.
+ */
+static void bl_dev_keep_cached(struct nfs4_deviceid_node *node)
+{
+	if (test_and_clear_bit(NFS_DEVICEID_NOCACHE, &node->flags))
+		trace_pnfs_block_dev_nocache(node->deviceid.data, true);
+}
+
 /**
  * bl_find_get_deviceid - look up a device ID for a layout
  * @server: the server of the layout
@@ -593,8 +605,7 @@ struct nfs4_deviceid_node *bl_find_get_deviceid(struct nfs_server *server,
 		node = nfs4_find_get_deviceid(server, id, cred, gfp);
 		if (!node)
 			return ERR_PTR(-ENODEV);
-		/* We hold a reference: the cache cannot drop it meanwhile. */
-		clear_bit(NFS_DEVICEID_NOCACHE, &node->flags);
+		bl_dev_keep_cached(node);
 
 		if (!bl_dev_stale(node, &unavailable)) {
 			if (!unavailable)

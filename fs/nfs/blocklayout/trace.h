@@ -466,6 +466,27 @@ TRACE_EVENT(pnfs_block_layoutget_size,
 		__entry->ahead, __entry->length)
 );
 
+/*
+ * The generic client marked a device ID node NFS_DEVICEID_NOCACHE (the
+ * server granted no device ID notifications), which drops the node at
+ * its last put; @cleared: this driver cleared the mark (see dev.c).
+ */
+TRACE_EVENT(pnfs_block_dev_nocache,
+	TP_PROTO(const u8 *deviceid, bool cleared),
+	TP_ARGS(deviceid, cleared),
+	TP_STRUCT__entry(
+		__array(u8, deviceid, 16)
+		__field(bool, cleared)
+	),
+	TP_fast_assign(
+		memcpy(__entry->deviceid, deviceid, 16);
+		__entry->cleared = cleared;
+	),
+	TP_printk("deviceid=%s cleared=%s",
+		  __print_hex_str(__entry->deviceid, 16),
+		  __entry->cleared ? "yes" : "no")
+);
+
 #endif /* _TRACE_PNFS_BLOCK_H */
 
 #undef TRACE_INCLUDE_PATH
