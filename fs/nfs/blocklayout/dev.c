@@ -27,10 +27,13 @@
  * then unhashes the node as soon as only the cache holds it, so every new
  * layout asked GETDEVICEINFO and blkmapd again, and even a negative entry
  * was dropped at once.
- * bl_find_get_deviceid() clears that flag (bl_dev_keep_cached()), so
- * nodes stay cached until the client is purged, the server notifies a
- * change, the client ID is recalled (NFS_DEVICEID_INVALID), or an entry
- * is unavailable for longer than PNFS_DEVICE_RETRY_TIMEOUT.
+ * A generic client with the PNFS_DEVICEID_CACHED driver flag
+ * (fs/nfs/pnfs/, PNFS_HAVE_DEVICEID_CACHED) never marks our nodes; on
+ * a stock one bl_find_get_deviceid() clears the mark
+ * (bl_dev_keep_cached()).  Either way nodes stay cached until the client
+ * is purged, the server notifies a change, the client ID is recalled
+ * (NFS_DEVICEID_INVALID), or an entry is unavailable for longer than
+ * PNFS_DEVICE_RETRY_TIMEOUT.
  * RFC 8881 section 12.2.10 lets a server that sends no notifications
  * change a mapping only after recalling every layout that uses it.
  */
@@ -562,12 +565,18 @@ static bool bl_dev_stale(struct nfs4_deviceid_node *node, bool *unavailable)
  * A node the generic client marked NFS_DEVICEID_NOCACHE would be dropped
  * at its last put (see the top of this file).  The caller holds a
  * reference, so the cache cannot drop the node while the mark is
- * cleared.
+ * cleared.  The tracepoint says that the mark was seen at all: never
+ * with PNFS_DEVICEID_CACHED.
  */
 static void bl_dev_keep_cached(struct nfs4_deviceid_node *node)
 {
+#ifdef PNFS_HAVE_DEVICEID_CACHED
+	if (test_bit(NFS_DEVICEID_NOCACHE, &node->flags))
+		trace_pnfs_block_dev_nocache(node->deviceid.data, false);
+#else
 	if (test_and_clear_bit(NFS_DEVICEID_NOCACHE, &node->flags))
 		trace_pnfs_block_dev_nocache(node->deviceid.data, true);
+#endif
 }
 
 /**

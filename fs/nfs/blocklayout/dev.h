@@ -85,6 +85,16 @@ void bl_dev_exit(void);
 /* Most /dev/disk/by-id names bl_scsi_names() gives for one designator. */
 #define BL_SCSI_MAX_NAMES	4
 
+/*
+ * Device IDs stay cached without notifications (dev.c): by the generic
+ * client where it has the flag, else by bl_find_get_deviceid().
+ */
+#ifdef PNFS_HAVE_DEVICEID_CACHED
+#define BL_DEVICEID_CACHED	PNFS_DEVICEID_CACHED
+#else
+#define BL_DEVICEID_CACHED	0
+#endif
+
 int bl_scsi_names(const struct bl_vol_desc *desc,
 		  char *names[BL_SCSI_MAX_NAMES], gfp_t gfp);
 struct file *bl_scsi_open(const struct bl_vol_desc *desc);

@@ -51,7 +51,7 @@ static struct pnfs_layoutdriver_type bl_block_layout_type = {
 	.owner			= THIS_MODULE,
 	.flags			= PNFS_LAYOUTRET_ON_SETATTR |
 				  PNFS_LAYOUTRET_ON_ERROR |
-				  PNFS_READ_WHOLE_PAGE,
+				  PNFS_READ_WHOLE_PAGE | BL_DEVICEID_CACHED,
 	.set_layoutdriver	= bl_set_layoutdriver,
 	.alloc_layout_hdr	= bl_alloc_layout_hdr,
 	.free_layout_hdr	= bl_free_layout_hdr,
@@ -75,7 +75,7 @@ static struct pnfs_layoutdriver_type bl_scsi_layout_type = {
 	.owner			= THIS_MODULE,
 	.flags			= PNFS_LAYOUTRET_ON_SETATTR |
 				  PNFS_LAYOUTRET_ON_ERROR |
-				  PNFS_READ_WHOLE_PAGE,
+				  PNFS_READ_WHOLE_PAGE | BL_DEVICEID_CACHED,
 	.set_layoutdriver	= bl_set_layoutdriver,
 	.alloc_layout_hdr	= bl_alloc_scsi_layout_hdr,
 	.free_layout_hdr	= bl_free_layout_hdr,

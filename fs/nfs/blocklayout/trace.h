@@ -469,7 +469,8 @@ TRACE_EVENT(pnfs_block_layoutget_size,
 /*
  * The generic client marked a device ID node NFS_DEVICEID_NOCACHE (the
  * server granted no device ID notifications), which drops the node at
- * its last put; @cleared: this driver cleared the mark (see dev.c).
+ * its last put; @cleared: this driver cleared the mark (a generic client
+ * without PNFS_DEVICEID_CACHED, see dev.c).
  */
 TRACE_EVENT(pnfs_block_dev_nocache,
 	TP_PROTO(const u8 *deviceid, bool cleared),
