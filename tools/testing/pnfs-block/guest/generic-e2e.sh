@@ -8,14 +8,18 @@
 # Failures the server cannot cause on demand are injected with
 # /t/pnfsbl_fault.ko: a kprobe that makes one kernel function return an
 # error without running it.  The same tests on Debian's nfs.ko hang in
-# umount (test 2) or send an empty LAYOUTCOMMIT (test 3): that is what
-# the patches fix, so the suite runs on the patched client only.
+# umount (test 2) or send an empty LAYOUTCOMMIT (test 3), and our driver
+# built without its workaround sends a GETDEVICEINFO per file to a server
+# that grants no device ID notifications (test 4, against the test
+# metadata server): that is what the patches fix, so the suite runs on
+# the patched client only.
 . /t/common.sh
+. /t/mds-common.sh
 
 CMD_TIMEOUT=120
 SIZE=8m
 
-ktap_plan 4
+ktap_plan 5
 
 # fault FUNCTION ERRNO: the next call of FUNCTION returns ERRNO.
 fault()
@@ -137,15 +141,41 @@ test_driver_error()
 	ktap_result $ok "$name"
 }
 
+# 4. pNFS: let a layout driver keep device IDs cached without
+# notifications.  nfsd grants them for block layouts (without ever
+# sending one), so the test metadata server, which grants none, takes
+# over pnfsbl-data1 from the plain export.  Our driver sets
+# PNFS_DEVICEID_CACHED here and has no workaround left: one
+# GETDEVICEINFO for all the files, and the generic client never marks
+# the node NFS_DEVICEID_NOCACHE (no pnfs_block_dev_nocache event).
+test_deviceid_cached()
+{
+	local name="device ID stays cached without notifications: 1 GETDEVICEINFO for $DEVID_FILES evicted files, never marked NOCACHE"
+	local ok=0
+
+	exportfs -u "*:$PLAIN" && umount "$PLAIN" ||
+		{ ktap_diag "cannot free pnfsbl-data1"; ok=1; }
+	if [ $ok = 0 ] && start_mds; then
+		t_deviceid_cached /mnt/g4 || ok=1
+		t umount /mnt/g4 || ok=1
+		stop_mds || ok=1
+	else
+		ktap_diag "no test metadata server"
+		ok=1
+	fi
+	ktap_result $ok "$name"
+}
+
 if ! setup_block_server; then
 	ktap_diag "setup failed"
-	for n in 1 2 3 4; do ktap_fail "setup"; done
+	for n in 1 2 3 4 5; do ktap_fail "setup"; done
 	ktap_finish
 	exit 1
 fi
 test_patched_loaded
 test_prepare_fails
 test_driver_error
+test_deviceid_cached
 rmmod pnfsbl_fault 2>/dev/null
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean

@@ -108,3 +108,69 @@ for foff, n, soff, state in st["extents"]:
 h.update(b"\0" * (st["size"] - pos))
 print(h.hexdigest())' "$2"
 }
+
+# Device IDs kept cached without notifications (the generic series'
+# PNFS_DEVICEID_CACHED, or our driver's workaround on a stock client).
+DEVID_FILES=4
+
+# deviceid_files MOUNTPOINT: mount the server afresh at MOUNTPOINT (the
+# caller makes sure no other mount of it is left: the client's device ID
+# cache goes with the last one) and write DEVID_FILES files of 1 MiB
+# O_DIRECT one after the other, over the server's one device ID, each
+# file's inode evicted (and with it its layout) before the next is
+# written: between two files no layout segment holds the device ID.  This
+# server grants no device ID notifications (mds/nfs4server.py), so the
+# generic client of 6.12 marks the node NFS_DEVICEID_NOCACHE and drops
+# it at its last put.  Sets DEVID_GDI (GETDEVICEINFOs), DEVID_LG
+# (LAYOUTGETs) and DEVID_NOCACHE (pnfs_block_dev_nocache events: our
+# driver saw the mark).  Fails if a write failed or reached the MDS, or
+# the server's copy is wrong.
+deviceid_files()
+{
+	local mp=$1 i n0 rc=0
+
+	mkdir -p "$mp"
+	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ "$mp" ||
+		return 1
+	n0=$(events dev_nocache)
+	snap "$mp"
+	for ((i = 1; i <= DEVID_FILES; i++)); do
+		prng $((80 + i)) 1m >/tmp/devid || return 1
+		t dd if=/tmp/devid of="$mp/devid$i" bs=1M oflag=direct \
+			status=none || { ktap_diag "write of devid$i failed"; rc=1; }
+		drop_caches
+		[ "$(ctl sha256 "/devid$i")" = "$(sha256sum </tmp/devid | cut -d' ' -f1)" ] ||
+			{ ktap_diag "server copy of devid$i wrong"; rc=1; }
+	done
+	DEVID_GDI=$(delta "$mp" GETDEVICEINFO)
+	DEVID_LG=$(delta "$mp" LAYOUTGET)
+	DEVID_NOCACHE=$(( $(events dev_nocache) - n0 ))
+	ktap_diag "$DEVID_FILES files:$(delta_summary "$mp") dev_nocache=$DEVID_NOCACHE"
+	[ "$(delta "$mp" WRITE)" = 0 ] || { ktap_diag "data went to the MDS"; rc=1; }
+	[ "$DEVID_LG" -ge "$DEVID_FILES" ] ||
+		{ ktap_diag "want a LAYOUTGET per file"; rc=1; }
+	rm -f "$mp"/devid*
+	return $rc
+}
+
+# t_deviceid_cached MOUNTPOINT: deviceid_files, and the counts this
+# driver on this client must give.  Ours on the patched client: one
+# GETDEVICEINFO and the node never marked (PNFS_DEVICEID_CACHED did it,
+# not the driver).  Ours on the stock client: one GETDEVICEINFO, the
+# node marked once and the mark cleared by the driver.  Mainline's on
+# the stock client: one GETDEVICEINFO per file (what the test catches).
+t_deviceid_cached()
+{
+	local want_gdi=1 want_nocache=
+
+	deviceid_files "$1" || return 1
+	case $PNFSBL_DRIVER-${PNFSBL_GENERIC:-stock} in
+	ours-patched)	want_nocache=0 ;;
+	ours-stock)	want_nocache=1 ;;
+	*)		want_gdi=$DEVID_FILES ;;
+	esac
+	[ "$DEVID_GDI" = "$want_gdi" ] ||
+		{ ktap_diag "want $want_gdi GETDEVICEINFO"; return 1; }
+	[ -z "$want_nocache" ] || [ "$DEVID_NOCACHE" = "$want_nocache" ] ||
+		{ ktap_diag "want $want_nocache pnfs_block_dev_nocache"; return 1; }
+}

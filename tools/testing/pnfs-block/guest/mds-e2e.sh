@@ -14,7 +14,7 @@ SIZE=${PNFSBL_MDS_SIZE:-32m}
 # disks while the client writes to them.
 ALLOW_CLAIMED=1
 
-ktap_plan 28
+ktap_plan 29
 
 setup()
 {
@@ -332,6 +332,22 @@ t_cow_read_first()
 	[ "$(delta $MP WRITE)" -eq 0 ] && [ "$(delta $MP LAYOUTGET)" -gt 0 ]
 }
 ktap_check "clone, READ_DATA-first pairs: data correct, no MDS WRITE" t_cow_read_first
+
+# No device ID notifications from this server: ours keeps the device
+# ID cached anyway (on the stock client by clearing the generic client's
+# NFS_DEVICEID_NOCACHE itself), mainline's asks again for every file.
+# A fresh mount: the device ID is cached from the tests above.
+t_deviceid()
+{
+	t umount $MP || return 1
+	t_deviceid_cached $MP
+}
+if [ "$PNFSBL_DRIVER" = ours ]; then
+	name="device ID stays cached without notifications: 1 GETDEVICEINFO for $DEVID_FILES evicted files"
+else
+	name="no notifications, no cache: 1 GETDEVICEINFO per file for $DEVID_FILES evicted files"
+fi
+ktap_check "$name" t_deviceid
 
 served=$(ctl ops)
 ktap_diag "served: $served"
