@@ -335,6 +335,22 @@ int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
 }
 
 /**
+ * bl_commit_reply_ok - did the server accept a LAYOUTCOMMIT
+ * @data: the commit, after its RPC has ended
+ *
+ * The reply's status alone does not say: an RPC that failed before any
+ * reply came (a soft mount's timeout, a lost connection) leaves it at 0,
+ * and nfs4_layoutcommit_done() clears the task's status for a few errors
+ * the server did send.  Both must be 0.
+ *
+ * Return: %true if the server answered and the answer was NFS4_OK.
+ */
+bool bl_commit_reply_ok(const struct nfs4_layoutcommit_data *data)
+{
+	return data->task.tk_status == 0 && data->res.status == 0;
+}
+
+/**
  * bl_cleanup_layoutcommit - the server answered a LAYOUTCOMMIT
  * @data: the commit
  *
@@ -346,8 +362,9 @@ void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data)
 	struct bl_layout *bl = to_bl_layout(NFS_I(arg->inode)->layout);
 	size_t len = arg->layoutupdate_len;
 
-	bl_commit_finish(&bl->commit, &bl->ext, arg, data->res.status == 0);
-	trace_pnfs_block_commit_done(arg->inode, len, data->res.status);
+	bl_commit_finish(&bl->commit, &bl->ext, arg, bl_commit_reply_ok(data));
+	trace_pnfs_block_commit_done(arg->inode, len,
+				     data->res.status ?: data->task.tk_status);
 }
 
 /**

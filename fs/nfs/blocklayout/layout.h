@@ -125,6 +125,7 @@ int bl_commit_build(struct bl_commit *cm, struct bl_ext_cache *c, bool scsi,
 void bl_commit_finish(struct bl_commit *cm, struct bl_ext_cache *c,
 		      struct nfs4_layoutcommit_args *arg, bool ok);
 int bl_commit_take_error(struct bl_commit *cm);
+bool bl_commit_reply_ok(const struct nfs4_layoutcommit_data *data);
 int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg);
 void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data);
 int bl_sync(struct inode *inode, bool datasync);

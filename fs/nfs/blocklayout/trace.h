@@ -317,7 +317,10 @@ TRACE_EVENT(pnfs_block_commit_prepare,
 		  __entry->len, __entry->error)
 );
 
-/* The server answered a LAYOUTCOMMIT whose body was @len bytes. */
+/*
+ * A LAYOUTCOMMIT whose body was @len bytes ended: @status is the
+ * server's, or the RPC's error if no reply came.
+ */
 TRACE_EVENT(pnfs_block_commit_done,
 	TP_PROTO(const struct inode *inode, size_t len, int status),
 	TP_ARGS(inode, len, status),

@@ -365,7 +365,30 @@ static void bl_commit_rejected(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bl_commit_take_error(&t->cm), 0);
 }
 
+/*
+ * A LAYOUTCOMMIT whose RPC failed before any reply (a soft mount's
+ * timeout, a lost connection) has no status of its own: res.status stays
+ * 0 from the allocation.  Its extents were never committed.
+ */
+static void bl_commit_reply_transport_error(struct kunit *test)
+{
+	struct nfs4_layoutcommit_data *data;
+
+	data = kunit_kzalloc(test, sizeof(*data), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	KUNIT_EXPECT_TRUE(test, bl_commit_reply_ok(data));
+	data->task.tk_status = -EIO;
+	KUNIT_EXPECT_FALSE(test, bl_commit_reply_ok(data));
+	data->task.tk_status = -ETIMEDOUT;
+	KUNIT_EXPECT_FALSE(test, bl_commit_reply_ok(data));
+	/* nfs4_layoutcommit_done() clears tk_status for a few errors. */
+	data->task.tk_status = 0;
+	data->res.status = -NFS4ERR_BADLAYOUT;
+	KUNIT_EXPECT_FALSE(test, bl_commit_reply_ok(data));
+}
+
 static struct kunit_case bl_commit_cases[] = {
+	KUNIT_CASE(bl_commit_reply_transport_error),
 	KUNIT_CASE(bl_commit_flush_covers_listed),
 	KUNIT_CASE(bl_commit_flush_failure),
 	KUNIT_CASE(bl_commit_busy),
