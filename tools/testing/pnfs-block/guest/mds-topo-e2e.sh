@@ -347,7 +347,8 @@ t_one_dev()
 		status=none || { ktap_diag "other: write failed"; return 1; }
 	[ "$(delta $MP WRITE)" -eq 0 ] ||
 		{ ktap_diag "other: not over the layout:$(delta_summary $MP)"; return 1; }
-	mapfile -t dev < <(dev_of_pieces other)
+	# No /dev/fd in the guest: no process substitution.
+	dev=($(dev_of_pieces other))
 	ktap_diag "other: device ID of each piece: ${dev[*]}"
 	for k in $(seq 0 15); do
 		[ "${dev[k]}" = 0 ] && n0=$((n0 + 1))
