@@ -1282,8 +1282,16 @@ class NFS4Server:
                     break
                 if flavor == rpc.AUTH_NONE:
                     break
-            r = conn.call(session.cb_program, c.NFS4_CALLBACK_VERSION,
-                          c.CB_COMPOUND, p.data(), cred)
+            try:
+                r = conn.call(session.cb_program, c.NFS4_CALLBACK_VERSION,
+                              c.CB_COMPOUND, p.data(), cred)
+            except (OSError, rpc.RPCError):
+                # The client's connection closed under the call (its reader
+                # saw EOF between back_conn() and the send, or before the
+                # reply): there was no back channel after all.
+                if conn.closed:
+                    raise rpc.RPCError('no back channel') from None
+                raise
         status = r.u32()
         r.opaque()
         res = []
