@@ -153,22 +153,12 @@ static_checks()
 		sed -n 's|^+++ b/\(fs/nfs/[^[:space:]]*\.c\).*|\1|p' | sort -u)
 	echo "1..$((2 + 2 * ${#files[@]} + 2 * ${#patches[@]} + ${#csrc[@]}))"
 
-	report()	# STATUS NAME OUTPUT
-	{
-		n=$((n + 1))
-		if [ "$1" = 0 ]; then
-			pass=$((pass + 1)); echo "ok $n $2"
-		else
-			fail=$((fail + 1)); echo "not ok $n $2"
-			printf '%s\n' "$3" | sed 's/^/# /'
-		fi
-	}
 
 	local st=0
 	build_module 2>/dev/null || st=$?
 	out=$(grep -E 'warning:|error:' "$buildlog" || true)
 	[ -n "$out" ] && st=1
-	report "$st" "W=1 C=2 (sparse) module build has no warnings" "$out"
+	ktap_report "$st" "W=1 C=2 (sparse) module build has no warnings" "$out"
 	# The same against the patched generic client: other code paths.
 	# Its progress lines on stderr (a cold build of the generic client
 	# says so) are no warnings; a failed build without one shows its end.
@@ -181,7 +171,7 @@ static_checks()
 	[ "$st" != 0 ] && [ -z "$out" ] &&
 		out=$(tail -20 "$PNFSBL_OUT/obj-patched.stderr")
 	[ -n "$out" ] && st=1
-	report "$st" "W=1 C=2 (sparse) module build against the patched client has no warnings" "$out"
+	ktap_report "$st" "W=1 C=2 (sparse) module build against the patched client has no warnings" "$out"
 
 	for f in "${files[@]}"; do
 		rel=${f#"$PNFSBL_TOP"/}
@@ -193,11 +183,11 @@ static_checks()
 		st=0
 		out=$("$tree/scripts/checkpatch.pl" --strict --no-tree --terse \
 			--show-types "${ign[@]}" -f "$f" 2>&1) || st=$?
-		report "$st" "checkpatch --strict ${ign[*]} $rel" "$out"
+		ktap_report "$st" "checkpatch --strict ${ign[*]} $rel" "$out"
 		st=0
 		out=$("$tree/scripts/kernel-doc" -none -Wall "$f" 2>&1) || st=$?
 		[ -n "$out" ] && st=1
-		report "$st" "kernel-doc $rel" "$out"
+		ktap_report "$st" "kernel-doc $rel" "$out"
 	done
 	local k=0
 	for f in "${patches[@]}"; do
@@ -206,7 +196,7 @@ static_checks()
 		st=0
 		out=$("$tree/scripts/checkpatch.pl" --strict --no-tree --terse \
 			--show-types "$f" 2>&1) || st=$?
-		report "$st" "checkpatch --strict $rel" "$out"
+		ktap_report "$st" "checkpatch --strict $rel" "$out"
 		# Bisectable: the series up to here builds.  A prefix that
 		# touches no C file or header is Debian's own build.
 		st=0
@@ -216,13 +206,13 @@ static_checks()
 		else
 			out="no C file or header changed"
 		fi
-		report "$st" "the generic client builds with patches 1-$k" "$out"
+		ktap_report "$st" "the generic client builds with patches 1-$k" "$out"
 	done
 	for f in "${csrc[@]}"; do
 		st=0
 		out=$(new_warnings "$f" 2>&1) || st=$?
 		[ -n "$out" ] && st=1
-		report "$st" "W=1 C=2 (sparse): the series adds no warning to $f" "$out"
+		ktap_report "$st" "W=1 C=2 (sparse): the series adds no warning to $f" "$out"
 	done
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 	[ "$fail" = 0 ]

@@ -196,16 +196,6 @@ host_check()
 {
 	local n=0 pass=0 fail=0 before after st out ko path ver f i
 
-	report()	# STATUS NAME OUTPUT
-	{
-		n=$((n + 1))
-		if [ "$1" = 0 ]; then
-			pass=$((pass + 1)); echo "ok $n $2"
-		else
-			fail=$((fail + 1)); echo "not ok $n $2"
-			[ -z "$3" ] || printf '%s\n' "$3" | sed 's/^/# /'
-		fi
-	}
 	# modinfo_k OPTION...: modinfo of blocklayoutdriver for the pinned
 	# kernel (which need not be running).
 	modinfo_k()
@@ -234,11 +224,11 @@ host_check()
 
 	path=$(modinfo_k -n)
 	st=0; [ "$path" = "$DEBIAN_KO" ] || st=1
-	report "$st" "before: modinfo -k $PNFSBL_KVER -n blocklayoutdriver is Debian's, $path" ""
+	ktap_report "$st" "before: modinfo -k $PNFSBL_KVER -n blocklayoutdriver is Debian's, $path" ""
 
 	st=0
 	out=$(build_deb 2>&1) || st=$?
-	report "$st" "make deb: ${DEB#"$PNFSBL_TOP"/}" "$out"
+	ktap_report "$st" "make deb: ${DEB#"$PNFSBL_TOP"/}" "$out"
 
 	st=0
 	out=$(dpkg-deb -c "$DEB" 2>&1 | awk '{ print $6 }')
@@ -248,7 +238,7 @@ host_check()
 		grep -qx "./usr/src/$NAME-$VERSION/$f" <<<"$out" || st=1
 	done
 	grep -qE '\.(ko|o)(\.xz)?$' <<<"$out" && st=1
-	report "$st" "the package holds dkms.conf, the driver's sources and fs/nfs/{${NFS_HDRS[*]}}, no objects" \
+	ktap_report "$st" "the package holds dkms.conf, the driver's sources and fs/nfs/{${NFS_HDRS[*]}}, no objects" \
 		"$([ "$st" = 0 ] || echo "$out")"
 
 	st=0
@@ -256,7 +246,7 @@ host_check()
 	ver=$(modinfo -F version "$ko" 2>&1 || true)
 	[ "$ver" = "$VERSION" ] || st=1
 	[ "$(modinfo -F vermagic "$ko" 2>&1 | cut -d' ' -f1)" = "$PNFSBL_KVER" ] || st=1
-	report "$st" "DKMS builds it from the package alone (scratch tree): version $ver" "$ko"
+	ktap_report "$st" "DKMS builds it from the package alone (scratch tree): version $ver" "$ko"
 
 	before=$(host_state)
 	if [ -d "$PNFSBL_KMODS/updates" ]; then
@@ -268,7 +258,7 @@ host_check()
 	apt_do install "$DEB" || st=$?
 	out=$(dkms status -m "$NAME" 2>/dev/null || true)
 	grep -q "^$NAME/$VERSION, $PNFSBL_KVER, [^:]*: installed" <<<"$out" || st=1
-	report "$st" "apt-get install ./${DEB##*/}: dkms status '$out'" \
+	ktap_report "$st" "apt-get install ./${DEB##*/}: dkms status '$out'" \
 		"$([ "$st" = 0 ] || tail -30 "$HOST_LOG")"
 
 	path=$(modinfo_k -n)
@@ -279,14 +269,14 @@ host_check()
 	*) st=1 ;;
 	esac
 	[ "$ver" = "$VERSION" ] || st=1
-	report "$st" "installed: modinfo -k finds ours, $path, version '$ver'" ""
+	ktap_report "$st" "installed: modinfo -k finds ours, $path, version '$ver'" ""
 
 	# What mkguest.sh takes from here besides kernel/...: unchanged too.
 	st=0
 	(cd "$PNFSBL_KMODS" && sha256sum -c --quiet --strict \
 		<(grep -E "^[0-9a-f]{64}  (${DEBIAN_KO#"$PNFSBL_KMODS"/}|modules\.order|modules\.builtin.*)\$" \
 			<<<"$before")) >/dev/null 2>&1 || st=1
-	report "$st" "installed: Debian's module, modules.order and modules.builtin* unchanged" ""
+	ktap_report "$st" "installed: Debian's module, modules.order and modules.builtin* unchanged" ""
 
 	st=0
 	apt_do purge "$PKG" || st=$?
@@ -294,18 +284,18 @@ host_check()
 	[ -z "$out" ] || st=1
 	[ ! -e "/usr/src/$NAME-$VERSION" ] && [ ! -e "/var/lib/dkms/$NAME" ] || st=1
 	ls "$PNFSBL_KMODS"/updates/*/blocklayoutdriver.ko* >/dev/null 2>&1 && st=1
-	report "$st" "apt-get purge $PKG: no DKMS state, no source, no module left" \
+	ktap_report "$st" "apt-get purge $PKG: no DKMS state, no source, no module left" \
 		"$([ "$st" = 0 ] || { echo "$out"; tail -20 "$HOST_LOG"; })"
 
 	path=$(modinfo_k -n)
 	ver=$(modinfo_k -F version)
 	st=0; [ "$path" = "$DEBIAN_KO" ] && [ -z "$ver" ] || st=1
-	report "$st" "purged: modinfo -k finds Debian's again, $path, version '$ver'" ""
+	ktap_report "$st" "purged: modinfo -k finds Debian's again, $path, version '$ver'" ""
 
 	host_restore
 	after=$(host_state)
 	st=0; [ "$before" = "$after" ] || st=1
-	report "$st" "the host is as before: /lib/modules/$PNFSBL_KVER, /var/lib/dkms, /usr/src, dpkg" \
+	ktap_report "$st" "the host is as before: /lib/modules/$PNFSBL_KVER, /var/lib/dkms, /usr/src, dpkg" \
 		"$(diff <(echo "$before") <(echo "$after") || true)"
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 	[ "$fail" = 0 ]

@@ -42,3 +42,17 @@ series_patches()
 		echo "$PNFSBL_TOP/fs/nfs/pnfs/$p"
 	done <"$PNFSBL_TOP/fs/nfs/pnfs/series"
 }
+
+# ktap_report STATUS NAME [OUTPUT]: one KTAP result line, numbered and
+# counted in the caller's n, pass and fail; a failure shows OUTPUT, if
+# any, as diagnostics.
+ktap_report()
+{
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		pass=$((pass + 1)); echo "ok $n $2"
+	else
+		fail=$((fail + 1)); echo "not ok $n $2"
+		[ -z "$3" ] || printf '%s\n' "$3" | sed 's/^/# /'
+	fi
+}

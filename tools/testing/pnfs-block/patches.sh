@@ -746,21 +746,11 @@ check_series()
 	mapfile -t files < <(ls "$outdir"/*.patch | grep -v '/0000-')
 	np=${#files[@]}
 	echo "1..$((3 + 3 * np))"
-	report()	# STATUS NAME OUTPUT
-	{
-		n=$((n + 1))
-		if [ "$1" = 0 ]; then
-			pass=$((pass + 1)); echo "ok $n $2"
-		else
-			fail=$((fail + 1)); echo "not ok $n $2"
-			printf '%s\n' "$3" | sed 's/^/# /'
-		fi
-	}
 
 	st=0
 	out=$(g checkout -q -f --detach "$BASE" 2>&1 && g clean -fdq 2>&1 &&
 	      g am -q --keep-cr "${files[@]}" 2>&1) || { st=1; g am --abort >/dev/null 2>&1 || true; }
-	report "$st" "the $np patches apply with git am onto $BASE" "$out"
+	ktap_report "$st" "the $np patches apply with git am onto $BASE" "$out"
 	mapfile -t commits < <(g rev-list --reverse "$BASE..HEAD")
 	[ "$st" = 0 ] && [ ${#commits[@]} = "$np" ] || commits=()
 
@@ -777,7 +767,7 @@ check_series()
 	done; [ -z "$(g ls-files $BL | while read -r f; do [ -e "$PNFSBL_TOP/$f" ] || echo "$f"; done)" ] ||
 		echo "the series adds files this tree does not have") 2>&1
 	[ -z "$out" ] && [ ${#commits[@]} -gt 0 ] || st=1
-	report "$st" "the series ends with this tree's $BL/ (commit.c: in-tree edit) and Documentation/" "$out"
+	ktap_report "$st" "the series ends with this tree's $BL/ (commit.c: in-tree edit) and Documentation/" "$out"
 
 	# Two checkpatch runs at a time, reported in order.
 	local cpd running=0
@@ -789,7 +779,7 @@ check_series()
 	done
 	wait
 	for p in "${files[@]}"; do
-		report "$(cat "$cpd/${p##*/}.st")" \
+		ktap_report "$(cat "$cpd/${p##*/}.st")" \
 			"checkpatch --strict --ignore $(cat "$cpd/${p##*/}.ign") ${p##*/}" \
 			"$(cat "$cpd/${p##*/}.out")"
 	done
@@ -798,7 +788,7 @@ check_series()
 	for k in m y; do
 		st=0
 		out=$(config_tree $k 2>&1) || st=$?
-		[ "$k" = y ] && report "$st" "configure =m and =y build trees" "$outm$out"
+		[ "$k" = y ] && ktap_report "$st" "configure =m and =y build trees" "$outm$out"
 		[ "$k" = m ] && { outm=$out; stm=$st; }
 		[ "$k" = y ] && [ "$stm" != 0 ] && commits=()
 	done
@@ -813,7 +803,7 @@ check_series()
 				out=$(g checkout -q --detach "${commits[$((i - 1))]}" 2>&1 &&
 				      build_prefix $k 2>&1) || st=$?
 			fi
-			report "$st" "patches 1-$i build fs/nfs/ with PNFS_BLOCK=$k" "$out"
+			ktap_report "$st" "patches 1-$i build fs/nfs/ with PNFS_BLOCK=$k" "$out"
 		done
 	done
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
