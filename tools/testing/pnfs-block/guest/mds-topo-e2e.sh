@@ -268,19 +268,19 @@ t_unavail()
 	return $rc
 }
 
-run_unavail()
+# run_cli_topo NAME JSON TEST DESCRIPTION: a server with that topology
+# and a mount, disk 1 reached through topo-cli (cli_table), then TEST.
+run_cli_topo()
 {
-	local name="a failed disk gets no bios from another file's cached layout"
-
-	if start_topo unavail '{"volumes": [{"type": "simple", "disk": "'"$D1"'"}]}' &&
+	if start_topo "$1" "$2" &&
 	   t dmsetup create topo-cli --noudevsync \
 		--table "0 $(blockdev --getsz "$D1") linear $D1 0" &&
 	   dmsetup mknodes topo-cli; then
-		ktap_check "$name" t_unavail
+		ktap_check "$4" "$3"
 	else
-		ktap_fail "$name"
+		ktap_fail "$4"
 	fi
-	ktap_check "unavail: unmount and stop the server" stop_topo
+	ktap_check "$1: unmount and stop the server" stop_topo
 	dmsetup remove_all --noudevsync 2>/dev/null
 }
 
@@ -391,22 +391,6 @@ t_one_dev()
 	return $rc
 }
 
-run_one_dev()
-{
-	local name="a failed disk marks its own device ID, not the request's other one"
-
-	if start_topo onedev "$(twodev_json)" &&
-	   t dmsetup create topo-cli --noudevsync \
-		--table "0 $(blockdev --getsz "$D1") linear $D1 0" &&
-	   dmsetup mknodes topo-cli; then
-		ktap_check "$name" t_one_dev
-	else
-		ktap_fail "$name"
-	fi
-	ktap_check "onedev: unmount and stop the server" stop_topo
-	dmsetup remove_all --noudevsync 2>/dev/null
-}
-
 if setup; then
 	ktap_pass "setup: $PNFSBL_DRIVER driver, blkmapd, device-mapper"
 else
@@ -431,8 +415,10 @@ t_no_rejects()
 	fi
 }
 ktap_check "no GETDEVICEINFO or LAYOUTGET reply was rejected" t_no_rejects
-run_unavail
-run_one_dev
+run_cli_topo unavail '{"volumes": [{"type": "simple", "disk": "'"$D1"'"}]}' \
+	t_unavail "a failed disk gets no bios from another file's cached layout"
+run_cli_topo onedev "$(twodev_json)" t_one_dev \
+	"a failed disk marks its own device ID, not the request's other one"
 kill "$BLKMAPD_PID" 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish
