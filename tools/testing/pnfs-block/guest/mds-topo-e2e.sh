@@ -225,6 +225,20 @@ cli_table()
 		t dmsetup resume topo-cli
 }
 
+# fail_disk1 SEED: with disk 1 failed (cli_table error), 1 MiB of file
+# failed written O_DIRECT must meet bio errors (the write goes to the MDS).
+fail_disk1()
+{
+	local errs rc=0
+
+	errs=$(events bio_error)
+	prng "$1" 1m | t dd of=$MP/failed bs=1M iflag=fullblock oflag=direct \
+		conv=fsync status=none || { ktap_diag "failed: dd failed"; rc=1; }
+	[ "$(events bio_error)" -gt "$errs" ] ||
+		{ ktap_diag "failed: no bio error: the disk did not fail"; rc=1; }
+	return $rc
+}
+
 # t_unavail: file held writes 4 MiB over the layout and keeps its layout;
 # the disk fails under a write of file failed (bio errors, the device ID
 # is marked unavailable, that write goes to the MDS); then 1 MiB of held
@@ -247,11 +261,7 @@ t_unavail()
 	[ "$(delta $MP WRITE)" -eq 0 ] ||
 		{ ktap_diag "held: not over the layout:$(delta_summary $MP)"; return 1; }
 	cli_table error || return 1
-	errs=$(events bio_error)
-	prng 43 1m | t dd of=$MP/failed bs=1M iflag=fullblock oflag=direct conv=fsync status=none ||
-		{ ktap_diag "failed: dd failed"; rc=1; }
-	[ "$(events bio_error)" -gt "$errs" ] ||
-		{ ktap_diag "failed: no bio error: the disk did not fail"; rc=1; }
+	fail_disk1 43 || rc=1
 	errs=$(events bio_error)
 	snap $MP
 	prng 42 4m | t dd of=$MP/held bs=1M count=1 iflag=fullblock oflag=direct \
@@ -356,11 +366,7 @@ t_one_dev()
 	[ "$n0" -gt 0 ] && [ "$n0" -lt 16 ] ||
 		{ ktap_diag "other: not on both device IDs"; return 1; }
 	cli_table error || return 1
-	errs=$(events bio_error)
-	prng 46 1m | t dd of=$MP/failed bs=1M iflag=fullblock oflag=direct \
-		conv=fsync status=none || { ktap_diag "failed: dd failed"; rc=1; }
-	[ "$(events bio_error)" -gt "$errs" ] ||
-		{ ktap_diag "failed: no bio error: the disk did not fail"; rc=1; }
+	fail_disk1 46 || rc=1
 	grep ' pnfs_block_bio_error:' /sys/kernel/tracing/trace | tail -1 | sed 's/^/# /'
 	errs=$(events bio_error)
 	for d in 0 1; do
