@@ -19,6 +19,10 @@ and answering one JSON line.
   sha256 PATH          -> SHA-256 of the file read through the MDS path
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
   layouts normal|unavailable|trylater|delay -> how LAYOUTGET answers from now on
+  commit-delay SECONDS -> every LAYOUTCOMMIT from now on waits that long
+                       (server lock dropped) before it is served
+  commit-error STATUS [N] -> the next N (default 1) LAYOUTCOMMITs fail
+                       with that NFS4ERR_ number
   notify-device change|delete -> CB_NOTIFY_DEVICEID for every device
   device-sig OFFSET HEX | device-sig default -> the signature GETDEVICEINFO
                        names the volume by, from now on (a misconfigured
@@ -170,6 +174,20 @@ class ControlServer:
                 raise ValueError('policy must be one of %s' % (nfs.LAYOUT_POLICIES,))
             with nfs.lock:
                 nfs.layout_policy = args[0]
+            return 'ok'
+        if cmd == 'commit-delay':
+            delay = float(args[0])
+            if not 0 <= delay <= 600:
+                raise ValueError('commit-delay SECONDS: 0 to 600')
+            with nfs.lock:
+                nfs.commit_delay = delay
+            return 'ok'
+        if cmd == 'commit-error':
+            status, n = int(args[0]), int(args[1]) if len(args) > 1 else 1
+            if status <= 0 or n < 0:
+                raise ValueError('commit-error STATUS [N]: an error, N >= 0')
+            with nfs.lock:
+                nfs.commit_error = [status, n]
             return 'ok'
         if cmd == 'recall-any':
             return nfs.recall_any()

@@ -126,6 +126,11 @@ class NFS4Server:
         self.layout_errors = collections.deque(maxlen=1024)   # LAYOUTERROR args
         self.faults = 0
         self.layout_policy = 'normal'
+        # Seconds each LAYOUTCOMMIT waits, without the server lock, before
+        # it is served: a commit in flight while callbacks go out.
+        self.commit_delay = 0
+        # [status, count]: the next count LAYOUTCOMMITs fail with status.
+        self.commit_error = [c.NFS4_OK, 0]
         self.cb_tries, self.cb_delay = 20, 0.5   # callbacks answered DELAY
         self.faults_injected = []
         self.hooks = {}         # op name -> fn(cx, status, body) -> body (tests, faults)
@@ -1145,7 +1150,21 @@ class NFS4Server:
         if self.layout_policy == 'delay':
             raise FSError(c.NFS4ERR_DELAY)
 
+    def _commit_wait(self):
+        # compound() holds self.lock once: let callbacks and other
+        # COMPOUNDs through while this LAYOUTCOMMIT waits.
+        self.lock.release()
+        try:
+            time.sleep(self.commit_delay)
+        finally:
+            self.lock.acquire()
+
     def op_layoutcommit(self, cx, u):
+        if self.commit_delay:
+            self._commit_wait()
+        if self.commit_error[1] > 0:
+            self.commit_error[1] -= 1
+            raise FSError(self.commit_error[0])
         offset, length = u.u64(), u.u64()
         reclaim = u.bool()
         sid = _read_stateid(u)

@@ -4,6 +4,8 @@ disk: sessions, the slot reply cache, ordinary file work and pNFS."""
 
 import os
 import tempfile
+import threading
+import time
 import unittest
 
 import blocklayout as bl
@@ -439,6 +441,34 @@ class PNFSTest(ServerCase):
                                     C.putfh(fh), lg])
         self.cl.seq += 1
         self.assertEqual(raw[-8:], (c.NFS4ERR_LAYOUTTRYLATER).to_bytes(4, 'big') + b'\0' * 4)
+
+    def test_commit_delay_and_error(self):
+        # commit-delay: a LAYOUTCOMMIT waits without the server lock (so
+        # a recall can go out meanwhile), then is served as usual.
+        sid, fh = self.create_file(b'cd')
+        r = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 4096, 4096)])
+        lsid = r[1]['stateid']
+        ext = bl.decode_layout(r[1]['layouts'][0][4])[0]
+        upd = bl.encode_layoutupdate([bl.Extent(ext.devid, 0, 4096, ext.soff, 0)])
+        self.srv.commit_delay = 0.5
+        done = []
+        t = threading.Thread(target=lambda: done.append(self.ok(
+            [C.putfh(fh), C.layoutcommit(lsid, 0, 4096, 4095, upd)])))
+        t.start()
+        time.sleep(0.1)
+        got = self.srv.lock.acquire(timeout=0.3)
+        if got:
+            self.srv.lock.release()
+        self.assertTrue(got, 'server lock held through the delay')
+        self.assertFalse(done)
+        t.join(5)
+        self.assertEqual(done[0][1], 4096)
+        # commit-error: the next LAYOUTCOMMIT fails, the one after works.
+        self.srv.commit_delay = 0
+        self.srv.commit_error = [c.NFS4ERR_SERVERFAULT, 1]
+        commit = [C.putfh(fh), C.layoutcommit(lsid, 0, 4096, 4095, upd)]
+        self.assertEqual(self.status(commit), c.NFS4ERR_SERVERFAULT)
+        self.assertEqual(self.status(commit), c.NFS4_OK)
 
     def test_getdeviceinfo_errors(self):
         self.assertEqual(self.status([C.getdeviceinfo(b'\0' * 16)]), c.NFS4ERR_NOENT)
