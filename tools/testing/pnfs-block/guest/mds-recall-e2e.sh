@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # CB_LAYOUTRECALL of a file whose written blocks are not yet committed,
-# against the test metadata server (../mds/), which can hold a
-# LAYOUTCOMMIT back (commit-delay) or fail it (commit-error).  The client
+# against the test metadata server (../mds/), which can fail a
+# LAYOUTCOMMIT on demand (commit-error).  The client
 # must not answer NFS4ERR_NOMATCHING_LAYOUT while it still has data to
 # commit through the layout: the server then forgets the layout, the
 # commit that follows is refused and the blocks stay unwritten.
@@ -20,7 +20,7 @@ SIZE=4m
 # The server's error for the failed commit: NFS4ERR_SERVERFAULT.
 COMMIT_ERR=10006
 
-ktap_plan 5
+ktap_plan 4
 
 setup()
 {
@@ -66,33 +66,7 @@ check_data()
 	return 1
 }
 
-# 1. The recall comes while the LAYOUTCOMMIT of an fsync is in flight
-# (the server holds it back 3 s): the pinned segment makes the client
-# answer NFS4_OK and return the layout once the commit is done.
-t_recall_commit_in_flight()
-{
-	local pid ans busy ok=0
-
-	ctl reset-ops >/dev/null
-	ctl commit-delay 3 >/dev/null || return 1
-	prng 31 $SIZE | t dd of=$MP/inflight bs=1M iflag=fullblock \
-		oflag=direct conv=fsync status=none &
-	pid=$!
-	sleep 2
-	ans=$(recall_answer inflight)
-	kill -0 $pid 2>/dev/null && busy=yes || busy=no
-	wait $pid || { ktap_diag "writer failed"; ok=1; }
-	ctl commit-delay 0 >/dev/null
-	sleep 1
-	ktap_diag "recall answer $ans (fsync still waiting for the commit: $busy);" \
-		"LAYOUTCOMMIT statuses: $(commits)"
-	[ "$busy" = yes ] || { ktap_diag "the commit was not in flight"; ok=1; }
-	[ "$ans" = 0 ] || { ktap_diag "want NFS4_OK (0)"; ok=1; }
-	check_data inflight 31 || ok=1
-	return $ok
-}
-
-# 2. The LAYOUTCOMMIT of an fsync fails (the server answers
+# 1. The LAYOUTCOMMIT of an fsync fails (the server answers
 # NFS4ERR_SERVERFAULT once), and the server then recalls the layout.
 # The written blocks still have to be committed: the client must not
 # answer NOMATCHING_LAYOUT, and must commit them again before the
@@ -116,7 +90,7 @@ t_recall_after_failed_commit()
 	return $ok
 }
 
-# 3. The failed commit of test 2 is tried again at the next writeback
+# 2. The failed commit of test 1 is tried again at the next writeback
 # of the inode, not in a loop: the server saw a bounded number of
 # LAYOUTCOMMITs for it within 10 s.
 t_failed_commit_no_loop()
@@ -140,11 +114,10 @@ t_failed_commit_no_loop()
 
 if ! setup; then
 	ktap_diag "setup failed"
-	for n in 1 2 3 4 5; do ktap_fail "setup"; done
+	for n in 1 2 3 4; do ktap_fail "setup"; done
 	ktap_finish
 	exit 1
 fi
-ktap_check "recall during an in-flight LAYOUTCOMMIT: NFS4_OK, data committed" t_recall_commit_in_flight
 ktap_check "recall after a failed LAYOUTCOMMIT: not NOMATCHING, data committed" t_recall_after_failed_commit
 ktap_check "a failing LAYOUTCOMMIT is retried, not in a loop" t_failed_commit_no_loop
 ktap_check "unmount and stop the server" eval 't umount $MP && stop_mds'
