@@ -9,7 +9,8 @@
 # commit that follows is refused and the blocks stay unwritten.
 #
 # On Debian's nfsv4.ko the failed-commit test loses the data (the series
-# patch "pNFS: keep a layout recalled with data to commit" fixes it), so
+# patch "pNFS: keep the lsegs of a failed LAYOUTCOMMIT for the next one"
+# fixes it), so
 # check.sh runs this suite on the patched client only
 # (e2e-mds-recall-ours-patched).
 . /t/common.sh
