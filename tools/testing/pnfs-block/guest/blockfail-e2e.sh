@@ -26,39 +26,8 @@ CMD_TIMEOUT=150
 MP=/mnt/f
 MIB=$((1 << 20))
 SIZE=64m
-DISK=
-SECTORS=
 
 ktap_plan 7
-
-# table TARGET: load pnfsbl-cli with TARGET ("linear" or "error").
-table()
-{
-	local tbl="0 $SECTORS linear $DISK 0"
-
-	[ "$1" = error ] && tbl="0 $SECTORS error"
-	t dmsetup suspend pnfsbl-cli &&
-	t dmsetup load pnfsbl-cli --table "$tbl" &&
-	t dmsetup resume pnfsbl-cli
-}
-
-setup()
-{
-	DISK=$(disk_by_serial pnfsbl-data0) || return 1
-	modprobe dm-mod && modprobe xfs || return 1
-	SECTORS=$(blockdev --getsz "$DISK") || return 1
-	t dmsetup create pnfsbl-srv --table "0 $SECTORS linear $DISK 0" &&
-		dmsetup mknodes || return 1
-	mkfs.xfs -q -f /dev/mapper/pnfsbl-srv || return 1
-	mkdir -p "$SRV" && mount /dev/mapper/pnfsbl-srv "$SRV" || return 1
-	t dmsetup create pnfsbl-cli --table "0 $SECTORS linear $DISK 0" &&
-		dmsetup mknodes || return 1
-	cat >/etc/exports <<-EOX
-	$SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)
-	EOX
-	start_syslog
-	start_rpc_pipefs && start_nfsd && load_driver && start_blkmapd
-}
 
 fresh_mount()
 {
@@ -66,7 +35,7 @@ fresh_mount()
 		umount "$MP" || return 1
 	fi
 	drop_caches
-	table linear && mnt 4.2 "$MP"
+	cli_table linear && mnt 4.2 "$MP"
 }
 
 # check_data LABEL FILE SEED: FILE is the prng stream SEED of $SIZE, read
@@ -126,7 +95,7 @@ test_direct_write()
 		ok=1
 	fi
 	errs=$(events bio_error)
-	table error || ok=1
+	cli_table error || ok=1
 	snap "$MP"
 	part 21 "$MP/direct" 32 32 oflag=direct conv=fsync ||
 		{ ktap_diag "second half: dd failed"; ok=1; }
@@ -154,7 +123,7 @@ test_racing_write()
 			conv=fsync status=none &
 	pid=$!
 	sleep 0.3
-	table error || ok=1
+	cli_table error || ok=1
 	wait $pid || { ktap_diag "dd failed"; ok=1; }
 	check_data race race 41 || ok=1
 	ktap_result $ok "$name"
@@ -174,7 +143,7 @@ test_direct_read()
 		ktap_diag "the first MiB did not come over the layout:$(delta_summary "$MP")"
 		ok=1
 	fi
-	table error || ok=1
+	cli_table error || ok=1
 	snap "$MP"
 	got=$(read_sum direct "$MP/direct")
 	ktap_diag "after the failure:$(delta_summary "$MP")"
@@ -262,7 +231,7 @@ buffered_fail()
 	done
 	dirty=$(awk '/^Dirty:/ { print $2 }' /proc/meminfo)
 	ktap_diag "dirty before the failure: $dirty kB"
-	table error || ok=1
+	cli_table error || ok=1
 	t0=$(now)
 	touch /tmp/bf-go
 	while kill -0 "${pids[@]}" 2>/dev/null; do
@@ -310,7 +279,7 @@ test_buffered_four()
 	ktap_result $ok "$name"
 }
 
-if ! setup; then
+if ! setup_dm_server; then
 	ktap_diag "setup failed"
 	for n in 1 2 3 4 5 6 7; do ktap_fail "setup"; done
 	ktap_finish
@@ -323,7 +292,7 @@ test_direct_read
 test_buffered_write
 test_buffered_four
 umount "$MP"
-table linear
+cli_table linear
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish

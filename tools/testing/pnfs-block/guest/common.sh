@@ -345,6 +345,47 @@ server_sum()
 	sha256sum "$SRV/$1" | cut -d' ' -f1
 }
 
+# The client's own path to the disk (blockfail-e2e, failret-e2e): the
+# server's XFS sits on pnfsbl-srv, a dm-linear map of the whole disk
+# pnfsbl-data0, and the client finds the same signature on a second
+# linear map of that disk, pnfsbl-cli (blkmapd picks it).  Loading
+# dm-error into pnfsbl-cli fails every later bio of the client while the
+# server's path keeps working, which is what a failed path to a SAN
+# looks like.
+DM_DISK=
+DM_SECTORS=
+
+# cli_table TARGET: load pnfsbl-cli with TARGET ("linear" or "error").
+cli_table()
+{
+	local tbl="0 $DM_SECTORS linear $DM_DISK 0"
+
+	[ "$1" = error ] && tbl="0 $DM_SECTORS error"
+	t dmsetup suspend pnfsbl-cli &&
+	t dmsetup load pnfsbl-cli --table "$tbl" &&
+	t dmsetup resume pnfsbl-cli
+}
+
+# setup_dm_server: XFS on pnfsbl-srv exported with pnfs at $SRV, the
+# client's map pnfsbl-cli, nfsd, the selected layout driver and blkmapd.
+setup_dm_server()
+{
+	DM_DISK=$(disk_by_serial pnfsbl-data0) || return 1
+	modprobe dm-mod && modprobe xfs || return 1
+	DM_SECTORS=$(blockdev --getsz "$DM_DISK") || return 1
+	t dmsetup create pnfsbl-srv --table "0 $DM_SECTORS linear $DM_DISK 0" &&
+		dmsetup mknodes || return 1
+	mkfs.xfs -q -f /dev/mapper/pnfsbl-srv || return 1
+	mkdir -p "$SRV" && mount /dev/mapper/pnfsbl-srv "$SRV" || return 1
+	t dmsetup create pnfsbl-cli --table "0 $DM_SECTORS linear $DM_DISK 0" &&
+		dmsetup mknodes || return 1
+	cat >/etc/exports <<-EOX
+	$SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)
+	EOX
+	start_syslog
+	start_rpc_pipefs && start_nfsd && load_driver && start_blkmapd
+}
+
 # setup_block_server: XFS on the whole disk pnfsbl-data0 exported with
 # pnfs at $SRV, a control export without pnfs at $PLAIN, nfsd, the
 # selected layout driver and blkmapd.  The client writes to the disk
