@@ -17,8 +17,9 @@
 #   e2e-SUITE-DRIVER   a QEMU end-to-end suite (guest/SUITE.sh) with
 #            mainline's blocklayoutdriver, ours, or ours as DKMS builds
 #            it from the package (dkms, e.g. e2e-block-dkms), on Debian's
-#            generic client; e2e-SUITE-ours-patched: ours on the generic
-#            client built from fs/nfs/pnfs/series
+#            generic client; e2e-SUITE-ours-patched and
+#            e2e-SUITE-mainline-patched: ours or mainline's on the
+#            generic client built from fs/nfs/pnfs/series
 # Ends with "N passed, N failed" and exits non-zero on any failure.
 # Usage: check.sh [STEP...]   (default: all steps)
 set -uo pipefail
@@ -131,7 +132,7 @@ run_step()
 		grep -E '^(ok|not ok|#)' "$log" | head -40
 		count_ktap "$log" "$st"
 		;;
-	e2e-*-mainline|e2e-*-ours|e2e-*-ours-patched|e2e-*-dkms)
+	e2e-*-mainline|e2e-*-ours|e2e-*-*-patched|e2e-*-dkms)
 		local suite=${step#e2e-} generic=stock
 
 		if [ "${suite%-patched}" != "$suite" ]; then

@@ -8,8 +8,8 @@
 # in the guest as ours),
 # PNFSBL_GENERIC=stock|patched (default stock: Debian's nfs.ko and
 # nfsv4.ko; patched: ours, built from fs/nfs/pnfs/series, with our driver
-# built against them), PNFSBL_SIZE (file size for the data tests, default
-# 256m), and run-guest.sh's knobs.
+# built against them, or mainline's driver loaded on them), PNFSBL_SIZE
+# (file size for the data tests, default 256m), and run-guest.sh's knobs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +19,7 @@ driver=${PNFSBL_DRIVER:-mainline}
 
 generic=${PNFSBL_GENERIC:-stock}
 case $driver-$generic in
-mainline-stock|ours-stock|ours-patched|dkms-stock) ;;
+mainline-stock|mainline-patched|ours-stock|ours-patched|dkms-stock) ;;
 *)	pnfsbl_die "no such combination: PNFSBL_DRIVER=$driver PNFSBL_GENERIC=$generic" ;;
 esac
 
