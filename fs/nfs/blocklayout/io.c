@@ -269,7 +269,9 @@ static bool bl_io_write_succeeded(struct bl_io *io)
  * that would free them are never served.  So the layout goes back first:
  * PNFS_LAYOUTRET_ON_ERROR makes the generic client return it, at once
  * and synchronously, before it resends.  That return drops the pending
- * LAYOUTCOMMIT, so everything written so far is committed here first,
+ * LAYOUTCOMMIT, so everything written so far is committed here first (a
+ * generic client with PNFS_LAYOUTRET_ON_ERROR_COMMITS does it itself, in
+ * pnfs_ld_write_done() or pnfs_ld_read_done(), just before the return),
  * with bl_layout.error_sem held exclusive: no successful write can pin a
  * segment between this commit and the return.
  */
@@ -294,7 +296,9 @@ static void bl_io_failed(struct bl_io *io)
 		pnfs_set_lo_fail(hdr->lseg);
 	bl_io_free(io);
 	bl_io_trace_done(hdr);
+#ifndef PNFS_LAYOUTRET_ON_ERROR_COMMITS
 	pnfs_layoutcommit_inode(hdr->inode, true);
+#endif
 	hdr->task.tk_status = hdr->pnfs_error;
 	if (write)
 		pnfs_ld_write_done(hdr);

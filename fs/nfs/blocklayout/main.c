@@ -42,8 +42,10 @@ static int bl_set_layoutdriver(struct nfs_server *server,
  * return the whole layout, synchronously, before it resends the request
  * through the MDS, whose WRITE would otherwise recall the layout we hold
  * and block an nfsd thread on it.  That return drops the pending
- * LAYOUTCOMMIT; the driver commits everything written so far just before
- * (bl_io_failed()), so no block written over the layout is lost.
+ * LAYOUTCOMMIT; everything written so far is committed just before, by
+ * the driver (bl_io_failed()) or by a generic client that does it itself
+ * (PNFS_LAYOUTRET_ON_ERROR_COMMITS), so no block written over the layout
+ * is lost.
  */
 static struct pnfs_layoutdriver_type bl_block_layout_type = {
 	.id			= LAYOUT_BLOCK_VOLUME,
