@@ -9,11 +9,13 @@
 # request through the MDS.  Debian's 6.12 client drops the pending
 # LAYOUTCOMMIT with that return, so the blocks written before the
 # failure stay unwritten on the server and read back as zeros.  Ours
-# commits them itself first; mainline's does not, so tests 1 and 2 fail
+# commits them itself first; mainline's does not, so tests 1 to 3 fail
 # with mainline's driver on the stock client (check.sh
 # e2e-failret-mainline) and pass on the generic client of
 # fs/nfs/pnfs/series, which commits before it returns
-# (e2e-failret-mainline-patched).  Test 3 still fails there.
+# (e2e-failret-mainline-patched).  make check runs it with ours on the
+# patched client (e2e-failret-ours-patched), where the driver leaves the
+# commit to the generic client.
 #
 # The client's path to the disk is pnfsbl-cli (setup_dm_server).  One
 # process writes over the layout with O_DIRECT and keeps the file open
@@ -161,9 +163,10 @@ test_read_after()
 }
 
 # 3. The read of test 2, resent through the MDS, returned the 2 MiB.
-# Mainline's driver on the patched client fails this one although the
-# server holds the data (2026-12-01: other bytes came back, one
-# READ_PLUS); not understood yet.
+# Mainline's driver on the patched client failed this one once although
+# the server held the data (2026-12-01, an earlier series: one READ_PLUS
+# instead of four, other bytes came back) and passed the next run; not
+# understood, and not seen with ours.
 test_read_back()
 {
 	local name="that read, resent through the MDS, returns the 2 MiB"
