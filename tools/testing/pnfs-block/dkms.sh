@@ -8,9 +8,10 @@
 #                         (for dkms add DIR); print its path
 #        dkms.sh deb      build pnfs-blocklayout-dkms_VERSION_all.deb into
 #                         .out/deb/; print its path
-#        dkms.sh module   build the module from the package's payload with
-#                         DKMS in a scratch DKMS tree under .out/deb/
-#                         (nothing on the host is touched); print the .ko
+#        dkms.sh module   build the package from the tree as it is now,
+#                         then the module from its payload with DKMS in a
+#                         scratch DKMS tree under .out/deb/ (nothing on
+#                         the host is touched); print the .ko
 #        dkms.sh check    install the package on this host, check which
 #                         blocklayoutdriver modinfo finds for the pinned
 #                         kernel, purge it; KTAP on stdout
@@ -97,14 +98,15 @@ build_deb()
 	mv "$DEB_OUT/src/$(basename "$DEB")" "$DEB"
 }
 
-# scratch_build: DKMS builds the module from the .deb's payload in its
-# own DKMS tree, source tree and module signing key under .out/deb/dkms/,
-# so that nothing in /var/lib/dkms, /usr/src or /lib/modules changes.
+# scratch_build: DKMS builds the module from the payload of the .deb
+# build_deb made, in its own DKMS tree, source tree and module signing
+# key under .out/deb/dkms/, so that nothing in /var/lib/dkms, /usr/src or
+# /lib/modules changes.
 scratch_build()
 {
 	local w=$DEB_OUT/dkms ko
 
-	[ -f "$DEB" ] || build_deb
+	[ -f "$DEB" ] || pnfsbl_die "no ${DEB##*/}: build_deb first"
 	rm -rf "$w" && mkdir -p "$w/tree"
 	dpkg-deb -x "$DEB" "$w/root"
 	mok_signing_key=$w/mok.key mok_certificate=$w/mok.pub \
@@ -305,7 +307,7 @@ case ${1:-} in
 src)	make_src "$PNFSBL_OUT/dkms-src/$NAME-$VERSION"
 	echo "$PNFSBL_OUT/dkms-src/$NAME-$VERSION" ;;
 deb)	build_deb; echo "$DEB" ;;
-module)	scratch_build ;;
+module)	build_deb; scratch_build ;;
 check)	trap host_restore EXIT
 	trap 'exit 130' INT TERM HUP
 	host_check ;;
