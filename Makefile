@@ -75,10 +75,12 @@ install: modules
 		INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a $(KVER)
 
-deb: deps
+deb:
+	$(T)/deps.sh deb
 	$(T)/dkms.sh deb
 
-dkms-src: deps
+dkms-src:
+	$(T)/deps.sh deb
 	$(T)/dkms.sh src
 
 patches: deps

@@ -3,7 +3,9 @@
 #
 # Install what the harness needs on a Debian 12 host, idempotently:
 # host packages, the pinned kernel trio, and the extracted kernel source
-# in the cache.  Usage: deps.sh [host|source|all]
+# in the cache.  Usage: deps.sh [host|source|deb|all]
+#   deb: only what make deb needs and the DKMS build on install (the
+#   kernel trio, the package tools), not the harness's QEMU and clang.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +21,7 @@ HOST_PKGS=(build-essential bc flex bison libelf-dev libssl-dev dwarves
 	   qemu-system-x86 e2fsprogs util-linux rsync gnuplot-nox
 	   clang-14 libclang-rt-14-dev llvm-14 dkms debhelper dh-dkms
 	   python3-ply python3-git)
+DEB_PKGS=(build-essential xz-utils kmod dkms debhelper dh-dkms)
 KERNEL_PKGS=("linux-image-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "linux-headers-$PNFSBL_KVER=$PNFSBL_KPKGVER"
 	     "$PNFSBL_KSRC_PKG=$PNFSBL_KPKGVER")
@@ -77,6 +80,7 @@ mkdir -p "$PNFSBL_CACHE"
 case ${1:-all} in
 host)	install_pkgs "${HOST_PKGS[@]}" ;;
 source)	install_pkgs "${KERNEL_PKGS[@]}"; extract_source ;;
+deb)	install_pkgs "${DEB_PKGS[@]}" "${KERNEL_PKGS[@]}"; extract_source ;;
 all)	install_pkgs "${HOST_PKGS[@]}" "${KERNEL_PKGS[@]}"; extract_source ;;
-*)	pnfsbl_die "usage: deps.sh [host|source|all]" ;;
+*)	pnfsbl_die "usage: deps.sh [host|source|deb|all]" ;;
 esac
