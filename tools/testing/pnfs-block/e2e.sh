@@ -44,8 +44,21 @@ dkms)
 	*.xz)	xz -dc "$ko" >"$tdir/t/blocklayoutdriver.ko" ;;
 	*)	cp "$ko" "$tdir/t/blocklayoutdriver.ko" ;;
 	esac
-	pnfsbl_log "dkms: $ko: version $(modinfo -F version "$ko")," \
-		"srcversion $(modinfo -F srcversion "$ko")"
+	# What the guest must find loaded (check_dkms_driver), read here
+	# from DKMS's own output, not from the copy: build.sh's module has
+	# the same srcversion, only the bytes (DKMS signs what it builds)
+	# tell the two apart.
+	{
+		printf 'DKMS_KO=%q\n' "$ko"
+		printf 'DKMS_SHA256=%s\n' "$(case $ko in
+			*.xz) xz -dc "$ko" ;;
+			*) cat "$ko" ;;
+			esac | sha256sum | cut -d' ' -f1)"
+		printf 'DKMS_SRCVERSION=%q\n' "$(modinfo -F srcversion "$ko")"
+		printf 'DKMS_VERSION=%q\n' "$(modinfo -F version "$ko")"
+		printf 'DKMS_SIGNER=%q\n' "$(modinfo -F signer "$ko")"
+	} >"$tdir/t/dkms-build"
+	pnfsbl_log "dkms: $(tr '\n' ' ' <"$tdir/t/dkms-build")"
 	;;
 *)
 	pnfsbl_die "PNFSBL_DRIVER must be mainline, ours or dkms"

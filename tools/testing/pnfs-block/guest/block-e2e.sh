@@ -13,7 +13,11 @@
 VERSIONS="4.1 4.2"
 MODES="buffered direct"
 
-ktap_plan $((1 + 2 * (1 + 2 * 2) + 4))
+# With the module DKMS built (/t/dkms-build), one more test proves it is
+# the one loaded.
+DKMS_TESTS=0
+[ -f /t/dkms-build ] && DKMS_TESTS=1
+ktap_plan $((1 + DKMS_TESTS + 2 * (1 + 2 * 2) + 4))
 
 # layout_proof MOUNTPOINT OP: the layout carried the I/O since the last
 # snap: LAYOUTGET > 0 and no READ (or READ_PLUS) or WRITE (OP) to the
@@ -112,6 +116,10 @@ else
 	ktap_fail "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver"
 	ktap_finish
 	exit 1
+fi
+if [ "$DKMS_TESTS" = 1 ]; then
+	ktap_check "the driver loaded is the module DKMS built from the package" \
+		check_dkms_driver
 fi
 
 for v in $VERSIONS; do

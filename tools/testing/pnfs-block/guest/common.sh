@@ -162,6 +162,30 @@ load_driver()
 		"allow_claimed_disks '$(cat /sys/module/blocklayoutdriver/parameters/allow_claimed_disks 2>/dev/null)'"
 }
 
+# check_dkms_driver: the loaded driver is the module DKMS built from the
+# Debian package (host: PNFSBL_DRIVER=dkms), as e2e.sh read it from
+# DKMS's own output into /t/dkms-build: the file insmod took has its
+# SHA-256, and the loaded module its srcversion and version.  The signer
+# is for the record (the same bytes have the same signature).
+check_dkms_driver()
+{
+	local sum src ver signer
+
+	. /t/dkms-build || return 1
+	sum=$(sha256sum </t/blocklayoutdriver.ko | cut -d' ' -f1)
+	src=$(cat /sys/module/blocklayoutdriver/srcversion 2>/dev/null)
+	ver=$(cat /sys/module/blocklayoutdriver/version 2>/dev/null)
+	signer=$(modinfo -F signer /t/blocklayoutdriver.ko 2>/dev/null)
+	ktap_diag "dkms: built as $DKMS_KO"
+	ktap_diag "dkms: sha256 $sum, built $DKMS_SHA256"
+	ktap_diag "dkms: loaded srcversion '$src' version '$ver'," \
+		"built '$DKMS_SRCVERSION' '$DKMS_VERSION'"
+	ktap_diag "dkms: signer '$signer', built '$DKMS_SIGNER'"
+	[ "$sum" = "$DKMS_SHA256" ] && [ -n "$src" ] &&
+		[ "$src" = "$DKMS_SRCVERSION" ] && [ -n "$ver" ] &&
+		[ "$ver" = "$DKMS_VERSION" ]
+}
+
 start_blkmapd()
 {
 	blkmapd -f >>/results/blkmapd.log 2>&1 &
