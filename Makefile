@@ -58,7 +58,7 @@ kunit: deps
 	$(T)/check.sh kunit-plain kunit-kasan
 
 e2e: deps
-	$(T)/check.sh e2e-block-mainline e2e-block-ours e2e-blockx-ours \
+	$(T)/check.sh e2e-block-mainline e2e-block-dkms e2e-blockx-ours \
 		e2e-blockfail-ours e2e-scsi-mainline e2e-scsi-ours \
 		e2e-mds-mainline e2e-mds-ours e2e-mds-hostile-ours \
 		e2e-mds-topo-ours e2e-generic-ours-patched \

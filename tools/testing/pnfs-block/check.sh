@@ -16,10 +16,11 @@
 #            purged, the host left as it was (dkms.sh check)
 #   e2e-SUITE-DRIVER   a QEMU end-to-end suite (guest/SUITE.sh) with
 #            mainline's blocklayoutdriver, ours, or ours as DKMS builds
-#            it from the package (dkms, e.g. e2e-block-dkms), on Debian's
-#            generic client; e2e-SUITE-ours-patched and
-#            e2e-SUITE-mainline-patched: ours or mainline's on the
-#            generic client built from fs/nfs/pnfs/series
+#            it from the package (dkms; e2e-block-dkms checks that it is
+#            the module loaded), on Debian's generic client;
+#            e2e-SUITE-ours-patched and e2e-SUITE-mainline-patched: ours
+#            or mainline's on the generic client built from
+#            fs/nfs/pnfs/series
 # Ends with "N passed, N failed" and exits non-zero on any failure.
 # Usage: check.sh [STEP...]   (default: all steps)
 set -uo pipefail
@@ -28,7 +29,7 @@ set -uo pipefail
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
 	steps=(static kunit-plain kunit-kasan mds-unit fuzz dkms e2e-block-mainline
-	       e2e-block-ours e2e-blockx-ours e2e-blockfail-ours
+	       e2e-block-dkms e2e-blockx-ours e2e-blockfail-ours
 	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
 	       e2e-mds-hostile-ours e2e-mds-topo-ours e2e-generic-ours-patched
 	       e2e-mds-recall-ours-patched)
