@@ -539,12 +539,26 @@ EOF
 	rm -f "$idx"
 }
 
-# cover_blurb: the cover letter's text.
+# patch_no SUBJECT: the number in the series of the patch whose subject
+# starts with SUBJECT.
+patch_no()
+{
+	g log --reverse --format=%s "$BASE..HEAD_SERIES" |
+		awk -v s="$1" 'index($0, s) == 1 { print NR; f = 1; exit }
+			       END { exit !f }' ||
+		pnfsbl_die "patches.sh: no patch \"$1\" in the series"
+}
+
+# cover_blurb: the cover letter's text, which names three patches by
+# their numbers in the series.
 cover_blurb()
 {
-	local p why
+	local p why lseg devid mayfail
 
-	cat <<'EOF'
+	lseg=$(patch_no "pNFS: put the lsegs of a LAYOUTCOMMIT")
+	devid=$(patch_no "pNFS: let a layout driver keep device IDs cached")
+	mayfail=$(patch_no "pNFS/blocklayout: report a LAYOUTCOMMIT body")
+	sed -e "s/@LSEG@/$lseg/" -e "s/@DEVID@/$devid/" -e "s/@MAYFAIL@/$mayfail/" <<'EOF'
 This series replaces the pNFS block (RFC 5663) and SCSI (RFC 8154)
 layout client, fs/nfs/blocklayout/, with a rewrite, and fixes one bug
 of the generic client that the rewrite ran into.  It is made against
@@ -594,14 +608,21 @@ layout and 0.98x over SCSI, four writers at 0.98x and 0.83x, and a
 buffered sequential read over SCSI at 0.73x (the current driver's
 repeats spread from 23.6 to 40.8 MiB/s there).
 
-Patch 16 fixes the generic client: when ->prepare_layoutcommit()
+Patch @LSEG@ fixes the generic client: when ->prepare_layoutcommit()
 fails with anything but -ENOSPC, pnfs_layoutcommit_inode() leaks the
 layout segments it pinned for the commit, and umount then hangs in
 pnfs_destroy_layout_final().  On the 6.12 client, a LAYOUTCOMMIT whose
 preparation fails (fault injected) hangs umount; with the patch it no
 longer does.  Until then the driver keeps to what 6.12 accepts (0 or
--ENOSPC, with a body that lists nothing); patch 17 has it return the
+-ENOSPC, with a body that lists nothing); patch @MAYFAIL@ has it return the
 error instead.
+
+Patch @DEVID@ adds a layout driver flag, PNFS_DEVICEID_CACHED, with which
+the generic client no longer marks the driver's device IDs
+NFS_DEVICEID_NOCACHE when the server grants no device ID
+notifications.  The driver of this series does not set it yet: it
+tests for the flag with a macro that only its out-of-tree build has,
+and otherwise clears the mark itself, as it must on a 6.12 client.
 
 Patch 1 removes the current driver; patches 2-11 add the new one file
 by file, in the order the files depend on each other, and patch 12
