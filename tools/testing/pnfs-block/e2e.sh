@@ -9,7 +9,11 @@
 # PNFSBL_GENERIC=stock|patched (default stock: Debian's nfs.ko and
 # nfsv4.ko; patched: ours, built from fs/nfs/pnfs/series, with our driver
 # built against them, or mainline's driver loaded on them), PNFSBL_SIZE
-# (file size for the data tests, default 256m), and run-guest.sh's knobs.
+# (file size for the data tests, default 256m), PNFSBL_MULTI_CLIENTS and
+# PNFSBL_MULTI_SIZE (multi-e2e: the client counts, default "1 2 4 8", and
+# the size of each client's files, default 32m), and run-guest.sh's knobs
+# (PNFSBL_TIMEOUT defaults to 1800 for multi-e2e: 15 client rounds of
+# writes and reads under TCG).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -76,7 +80,12 @@ PNFSBL_SUITE=$suite
 PNFSBL_DRIVER=${driver/dkms/ours}
 PNFSBL_GENERIC=$generic
 PNFSBL_SIZE=${PNFSBL_SIZE:-256m}
+PNFSBL_MULTI_CLIENTS="${PNFSBL_MULTI_CLIENTS:-1 2 4 8}"
+PNFSBL_MULTI_SIZE=${PNFSBL_MULTI_SIZE:-32m}
 EOV
+if [ "$suite" = multi-e2e ]; then
+	export PNFSBL_TIMEOUT=${PNFSBL_TIMEOUT:-1800}
+fi
 
 status=0
 "$PNFSBL_TDIR/run-guest.sh" "$tdir/t" "$tdir/results" >"$tdir/run.log" || status=$?
