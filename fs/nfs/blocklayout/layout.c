@@ -284,15 +284,36 @@ static void bl_check_unavailable(struct nfs_pageio_descriptor *pgio,
 		nfs_pageio_reset_read_mds(pgio);
 }
 
+/*
+ * A read that goes through the MDS must see what this client wrote over
+ * the layout, and the server knows those blocks only once a LAYOUTCOMMIT
+ * has listed them: until then it reads them as holes, or past its end of
+ * file.  So commit first, or wait for the commit in flight.  This is the
+ * case when a failed request's completion is committing and returning
+ * the layout while the same reader's next requests, finding no layout,
+ * already go to the MDS.  The wait is in the reader's own context, as
+ * a LAYOUTGET here would be.
+ */
+static void bl_read_mds_commit(struct nfs_pageio_descriptor *pgio)
+{
+	struct inode *inode = pgio->pg_inode;
+
+	if (pnfs_layoutcommit_outstanding(inode))
+		pnfs_layoutcommit_inode(inode, true);
+}
+
 static void bl_pg_init_read(struct nfs_pageio_descriptor *pgio,
 			    struct nfs_page *req)
 {
 	if (!bl_req_aligned(pgio, req, SECTOR_SIZE)) {
 		nfs_pageio_reset_read_mds(pgio);
+		bl_read_mds_commit(pgio);
 		return;
 	}
 	pnfs_generic_pg_init_read(pgio, req);
 	bl_check_unavailable(pgio, false);
+	if (!pgio->pg_lseg)
+		bl_read_mds_commit(pgio);
 }
 
 static size_t bl_pg_test_read(struct nfs_pageio_descriptor *pgio,
