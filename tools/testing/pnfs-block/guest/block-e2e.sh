@@ -110,13 +110,8 @@ test_negative_control()
 	umount "$mp"
 }
 
-if setup_block_server; then
-	ktap_pass "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver"
-else
-	ktap_fail "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver"
-	ktap_finish
-	exit 1
-fi
+ktap_require "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver" \
+	setup_block_server
 if [ "$DKMS_TESTS" = 1 ]; then
 	ktap_check "the driver loaded is the module DKMS built from the package" \
 		check_dkms_driver

@@ -38,30 +38,6 @@ fresh_mount()
 	cli_table linear && mnt 4.2 "$MP"
 }
 
-# check_data LABEL FILE SEED: FILE is the prng stream SEED of $SIZE, read
-# on the server's own mount and on the client after a remount (with the
-# client's device working again, so that the layout reads it).
-check_data()
-{
-	local want got ok=0
-
-	want=$(expected_sum "$3")
-	got=$(server_sum "$2")
-	if [ "$got" != "$want" ]; then
-		ktap_diag "$1: server sha256 $got, want $want"
-		diff_ranges "$3" "$SRV/$2"
-		ok=1
-	fi
-	fresh_mount || return 1
-	got=$(read_sum direct "$MP/$2")
-	if [ "$got" != "$want" ]; then
-		ktap_diag "$1: client sha256 $got, want $want"
-		diff_ranges "$3" "$MP/$2"
-		ok=1
-	fi
-	return $ok
-}
-
 # 1. The client resolved the signature to pnfsbl-cli, not to the server's
 # device or the raw disk: otherwise the other tests would prove nothing.
 test_resolved_cli()
@@ -106,7 +82,7 @@ test_direct_write()
 	fi
 	[ -n "$errs" ] &&
 		ktap_diag "bio errors traced: $(( $(events bio_error) - errs ))"
-	check_data direct direct 21 || ok=1
+	check_file direct direct 21 fresh_mount || ok=1
 	ktap_result $ok "$name"
 }
 
@@ -125,7 +101,7 @@ test_racing_write()
 	sleep 0.3
 	cli_table error || ok=1
 	wait $pid || { ktap_diag "dd failed"; ok=1; }
-	check_data race race 41 || ok=1
+	check_file race race 41 fresh_mount || ok=1
 	ktap_result $ok "$name"
 }
 
@@ -254,7 +230,7 @@ buffered_fail()
 		ok=1
 	fi
 	for f in "$@"; do
-		check_data "$name $f" "$f" "$seed" || ok=1
+		check_file "$name $f" "$f" "$seed" fresh_mount || ok=1
 	done
 	return $ok
 }

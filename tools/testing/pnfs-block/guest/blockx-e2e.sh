@@ -50,18 +50,6 @@ rsum()
 		status=none | sha256sum | cut -d' ' -f1
 }
 
-# cmp_ranges A B: diagnostics naming the first byte ranges that differ.
-cmp_ranges()
-{
-	t cmp -l "$1" "$2" 2>&1 | awk '
-		/EOF/ { print "# " $0; next }
-		{ o = $1 - 1
-		  if (o != e) { if (n) printf "# differs: %d..%d\n", s, e - 1; s = o; n++ }
-		  e = o + 1 }
-		n > 8 { exit }
-		END { if (n) printf "# differs: %d..%d (%d ranges shown)\n", s, e - 1, n }'
-}
-
 # same LABEL FILE MODEL: FILE has MODEL's size and contents.
 same()
 {
@@ -93,6 +81,26 @@ remount()
 	umount "$MP" || return 1
 	drop_caches
 	mnt 4.2 "$MP"
+}
+
+# read_back LABEL NAME...: each NAME holds what the model $M/NAME holds,
+# on the server's own mount and, after a remount, on the client, which
+# reads it over the layout alone.
+read_back()
+{
+	local label=$1 f ok=0
+
+	shift
+	for f; do
+		server_same "$f" "$M/$f" || ok=1
+	done
+	remount || ok=1
+	snap "$MP"
+	for f; do
+		same client "$MP/$f" "$M/$f" || ok=1
+	done
+	proof "$label" 1 READ || ok=1
+	return $ok
 }
 
 # proof LABEL LG_MIN OP...: since the last snap, at least LG_MIN
@@ -166,11 +174,7 @@ test_sparse()
 		t truncate -s 96M "$x" || { ktap_diag "writing $x failed"; ok=1; }
 	done
 	proof "sparse write" 1 WRITE || ok=1
-	server_same sparse "$M/sparse" || ok=1
-	remount || ok=1
-	snap "$MP"
-	same client "$MP/sparse" "$M/sparse" || ok=1
-	proof "sparse read" 1 READ || ok=1
+	read_back "sparse read" sparse || ok=1
 	ktap_result $ok "$name"
 }
 
@@ -188,11 +192,7 @@ test_truncate_extend()
 			{ ktap_diag "writing $x failed"; ok=1; }
 	done
 	proof "truncate/extend write" 1 WRITE || ok=1
-	server_same trunc "$M/trunc" || ok=1
-	remount || ok=1
-	snap "$MP"
-	same client "$MP/trunc" "$M/trunc" || ok=1
-	proof "truncate/extend read" 1 READ || ok=1
+	read_back "truncate/extend read" trunc || ok=1
 	ktap_result $ok "$name"
 }
 
@@ -231,15 +231,7 @@ test_subpage()
 		{ ktap_diag "client ops failed"; ok=1; }
 	ktap_diag "sizes: sub-old $(fsize "$MP/sub-old"), sub-new $(fsize "$MP/sub-new")"
 	proof "sub-page writes" 1 WRITE READ || ok=1
-	for f in sub-old sub-new; do
-		server_same $f "$M/$f" || ok=1
-	done
-	remount || ok=1
-	snap "$MP"
-	for f in sub-old sub-new; do
-		same client "$MP/$f" "$M/$f" || ok=1
-	done
-	proof "sub-page read" 1 READ || ok=1
+	read_back "sub-page read" sub-old sub-new || ok=1
 	ktap_result $ok "$name"
 }
 
@@ -272,11 +264,7 @@ test_concurrent()
 		wait "${pids[i]}" || { ktap_diag "writer $i failed"; ok=1; }
 	done
 	proof "concurrent writes" 1 WRITE || ok=1
-	server_same conc "$M/conc" || ok=1
-	remount || ok=1
-	snap "$MP"
-	same client "$MP/conc" "$M/conc" || ok=1
-	proof "concurrent read-back" 1 READ || ok=1
+	read_back "concurrent read-back" conc || ok=1
 	ktap_result $ok "$name"
 }
 
@@ -628,7 +616,7 @@ churn()
 test_small_export_churn()
 {
 	local name="1 GiB free: 1,000 random writes/truncates over 32 files, no ENOSPC, space <= 2 x model + 8 MiB, back after delete"
-	local avail used0 used1 grow model out f i ok=0 t0
+	local avail used0 used1 grow model out files i ok=0 t0
 
 	avail=$(df -B1 --output=avail "$SRV" | tail -1 | tr -d ' ')
 	t fallocate -l $((avail - GIB)) "$SRV/filler" ||
@@ -650,15 +638,8 @@ test_small_export_churn()
 		ktap_diag "grew by more than $((2 * model + 8 * MIB)) bytes"
 		ok=1
 	fi
-	for f in "$M"/churn/*; do
-		server_same "churn/${f##*/}" "$f" || ok=1
-	done
-	remount || ok=1
-	snap "$MP"
-	for f in "$M"/churn/*; do
-		same client "$MP/churn/${f##*/}" "$f" || ok=1
-	done
-	proof "churn read" 1 READ || ok=1
+	files=("$M"/churn/*)
+	read_back "churn read" "${files[@]#"$M"/}" || ok=1
 	rm -rf "$MP/churn" "$M/churn"
 	umount "$MP" || ok=1
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -733,13 +714,8 @@ test_no_blkmapd()
 	ktap_result $ok "$name"
 }
 
-if setup_block_server; then
-	ktap_pass "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver"
-else
-	ktap_fail "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver"
-	ktap_finish
-	exit 1
-fi
+ktap_require "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver" \
+	setup_block_server
 mkdir -p "$M"
 if mnt 4.2 "$MP" && [ "$(pnfs_type "$MP")" = LAYOUT_BLOCK_VOLUME ]; then
 	ktap_pass "v4.2 mount negotiates pnfs=LAYOUT_BLOCK_VOLUME"

@@ -349,17 +349,24 @@ kernel_log_clean()
 	return 0
 }
 
-# diff_ranges SEED FILE: diagnostics naming the byte ranges of FILE that
-# differ from the prng stream (the first few).
-diff_ranges()
+# cmp_ranges A B: diagnostics naming the first byte ranges of B that
+# differ from A (the first few; "-" reads A from stdin).
+cmp_ranges()
 {
-	prng "$1" "$SIZE" | cmp -l - "$2" 2>&1 | awk '
+	t cmp -l "$1" "$2" 2>&1 | awk '
 		/EOF/ { print "# " $0; next }
 		{ o = $1 - 1
 		  if (o != e) { if (n) printf "# differs: %d..%d\n", s, e - 1; s = o; n++ }
 		  e = o + 1 }
 		n > 8 { exit }
 		END { if (n) printf "# differs: %d..%d (%d ranges shown)\n", s, e - 1, n }'
+}
+
+# diff_ranges SEED FILE: diagnostics naming the byte ranges of FILE that
+# differ from the prng stream of $SIZE (the first few).
+diff_ranges()
+{
+	prng "$1" "$SIZE" | cmp_ranges - "$2"
 }
 
 # server_sum NAME: checksum of $SRV/NAME read on the server's own mount.
@@ -481,6 +488,31 @@ read_sum()
 
 	[ "$1" = direct ] && iflag=iflag=direct
 	t dd if="$2" bs=1M $iflag status=none | sha256sum | cut -d' ' -f1
+}
+
+# check_file LABEL NAME SEED REMOUNT: $SRV/NAME is the prng stream SEED of
+# $SIZE, read on the server's own mount, and so is $MP/NAME read back
+# O_DIRECT on the client after the command REMOUNT (a fresh mount, so
+# that the client reads it through a new layout).
+check_file()
+{
+	local want got ok=0
+
+	want=$(expected_sum "$3")
+	got=$(server_sum "$2")
+	if [ "$got" != "$want" ]; then
+		ktap_diag "$1: server sha256 $got, want $want"
+		diff_ranges "$3" "$SRV/$2"
+		ok=1
+	fi
+	"$4" || return 1
+	got=$(read_sum direct "$MP/$2")
+	if [ "$got" != "$want" ]; then
+		ktap_diag "$1: client sha256 $got, want $want"
+		diff_ranges "$3" "$MP/$2"
+		ok=1
+	fi
+	return $ok
 }
 
 # The SCSI layout over iSCSI (scsi-e2e, bench): a LIO target on the

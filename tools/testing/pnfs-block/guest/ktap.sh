@@ -65,6 +65,22 @@ ktap_result()
 }
 
 # ktap_finish: totals; returns 1 when anything failed (kselftest codes).
+# ktap_require NAME COMMAND...: a check the rest of the suite needs: if
+# it fails, the suite ends here, failed.
+ktap_require()
+{
+	local name=$1
+
+	shift
+	if "$@"; then
+		ktap_pass "$name"
+		return 0
+	fi
+	ktap_fail "$name"
+	ktap_finish
+	exit 1
+}
+
 ktap_finish()
 {
 	echo "# Totals: pass:$KTAP_PASS fail:$KTAP_FAIL xfail:0 xpass:0 skip:$KTAP_SKIP error:0"

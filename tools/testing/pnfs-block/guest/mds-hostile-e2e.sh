@@ -82,6 +82,26 @@ check_data()
 	[ "$got" = "$want" ] || { ktap_diag "client sha256 $got, want $want"; return 1; }
 }
 
+# driver_trace: the driver's events so far but the I/O ones, the first few.
+driver_trace()
+{
+	grep ' pnfs_block_' $TRACE/trace | grep -v ' pnfs_block_io:' |
+		head -5 | sed 's/^/# trace: /'
+}
+
+# through_mds NAME SEED WHY: since the last snap the data went to the
+# MDS as WRITEs (else WHY: the client used what it should have refused),
+# and it is right on both sides (check_data).
+through_mds()
+{
+	local rc=0
+
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "no MDS WRITE: $3"; rc=1; }
+	check_data "$1" "$2" || rc=1
+	return $rc
+}
+
 # t_control NAME SEED: no fault armed: the layout carries the write (no
 # MDS WRITE) and nothing is rejected.  Proves that the MDS WRITEs the
 # fault tests demand come from the faults.
@@ -140,13 +160,10 @@ t_hostile()
 		grep -qE ' error=-[0-9]+$' /tmp/rejects || rc=1
 	else
 		ktap_diag "no pnfs_block_reject event for $op"
-		grep ' pnfs_block_' $TRACE/trace | grep -v ' pnfs_block_io:' |
-			head -5 | sed 's/^/# trace: /'
+		driver_trace
 		rc=1
 	fi
-	[ "$(delta $MP WRITE)" -gt 0 ] ||
-		{ ktap_diag "no MDS WRITE: the malformed layout was used"; rc=1; }
-	check_data "$name" "$seed" || rc=1
+	through_mds "$name" "$seed" "the malformed layout was used" || rc=1
 	return $rc
 }
 
@@ -296,9 +313,7 @@ t_claimed()
 	grep 'pNFS' /tmp/claimed-dmesg | sed 's/^/# dmesg: /'
 	grep -q "pNFS block: .*$devno.*refus" /tmp/claimed-dmesg ||
 		{ ktap_diag "no kernel message refusing $devno"; rc=1; }
-	[ "$(delta $MP WRITE)" -gt 0 ] ||
-		{ ktap_diag "no MDS WRITE: the data went to the local disk"; rc=1; }
-	check_data "$name" "$seed" || rc=1
+	through_mds "$name" "$seed" "the data went to the local disk" || rc=1
 	t umount "$SCRATCH_MP" || rc=1
 	# Our device node still holds the disk open if it took it: the
 	# checksum reads it regardless.
@@ -432,13 +447,10 @@ t_wrong_disk()
 		sed 's/^.* pnfs_block_sig_mismatch: /# refused: /' /tmp/sig | head -3
 	else
 		ktap_diag "no pnfs_block_sig_mismatch event for $devno"
-		grep ' pnfs_block_' $TRACE/trace | grep -v ' pnfs_block_io:' |
-			head -5 | sed 's/^/# trace: /'
+		driver_trace
 		rc=1
 	fi
-	[ "$(delta $MP WRITE)" -gt 0 ] ||
-		{ ktap_diag "no MDS WRITE: the layout was used on $other"; rc=1; }
-	check_data "$name" "$seed" || rc=1
+	through_mds "$name" "$seed" "the layout was used on $other" || rc=1
 	extents_in_span "$name" ||
 		{ ktap_diag "the file is not within the first $WRONG_SPAN MiB"; rc=1; }
 	after=$(span_sum "$other")

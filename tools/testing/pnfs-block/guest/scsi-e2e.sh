@@ -57,27 +57,6 @@ client_key()	# the registered key that is not nfsd's
 	keys | grep -vx "$MDS_KEY" | head -1
 }
 
-check_file()	# LABEL NAME SEED
-{
-	local want got ok=0
-
-	want=$(expected_sum "$3")
-	got=$(server_sum "$2")
-	if [ "$got" != "$want" ]; then
-		ktap_diag "$1: server sha256 $got, want $want"
-		diff_ranges "$3" "$SRV/$2"
-		ok=1
-	fi
-	remount || ok=1
-	got=$(read_sum direct "$MP/$2")
-	if [ "$got" != "$want" ]; then
-		ktap_diag "$1: client sha256 $got, want $want"
-		diff_ranges "$3" "$MP/$2"
-		ok=1
-	fi
-	return $ok
-}
-
 remount()
 {
 	if mountpoint -q "$MP"; then
@@ -122,7 +101,7 @@ test_write()	# MODE SEED
 	proof "$mode write" WRITE || ok=1
 	[ "$(delta "$MP" LAYOUTCOMMIT)" -gt 0 ] ||
 		{ ktap_diag "no LAYOUTCOMMIT"; ok=1; }
-	check_file "$mode write" "$mode" "$seed" || ok=1
+	check_file "$mode write" "$mode" "$seed" remount || ok=1
 	ktap_result $ok "$mode write over the SCSI layout"
 }
 
@@ -238,7 +217,7 @@ test_fenced()
 	ktap_diag "after the fence:$(delta_summary "$MP")"
 	[ "$(delta "$MP" WRITE)" -gt 0 ] ||
 		{ ktap_diag "no WRITE went to the metadata server"; ok=1; }
-	check_file fenced fenced 61 || ok=1
+	check_file fenced fenced 61 remount || ok=1
 	ktap_result $ok "$name"
 }
 
