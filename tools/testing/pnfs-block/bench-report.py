@@ -52,13 +52,6 @@ SCSI_CONFIG_TITLES = {
     "plain": "plain NFSv4.2 (same export)",
     "raw": "raw iSCSI disk (local XFS)",
 }
-LAYOUTS = {
-    # layout -> (section title, config titles, layout type pNFS must use)
-    "block": ("pNFS block layout over virtio", CONFIG_TITLES,
-              "LAYOUT_BLOCK_VOLUME"),
-    "scsi": ("pNFS SCSI layout over iSCSI", SCSI_CONFIG_TITLES,
-             "LAYOUT_SCSI"),
-}
 PNFS_CONFIGS = ("ours", "mainline")
 # The per-GiB NFS operations the table shows; READ counts READ_PLUS too
 # (NFSv4.2 sends its reads to the server as READ_PLUS).
@@ -151,7 +144,7 @@ def layout_check(layout, config, rs):
     the layout type (mountstats' pnfs=, LAYOUTGET > 0, no READ or WRITE
     to the metadata server), plain NFS over the SCSI export without one
     (no LAYOUTGET)?  None for what there is nothing to check."""
-    want = LAYOUTS[layout][2]
+    want = LAYOUTS[layout]["type"]
     ops = [r.get("ops", {}) for r in rs]
     seen = sorted({r.get("pnfs") or "none" for r in rs})
     if config in PNFS_CONFIGS:
@@ -162,7 +155,7 @@ def layout_check(layout, config, rs):
                 "mds_read_write_max": max(mds, default=0),
                 "verified": bool(rs) and seen == [want] and
                 min(lg, default=0) > 0 and max(mds, default=0) == 0}
-    if config == "plain" and layout == "scsi":
+    if config == "plain" and LAYOUTS[layout]["plain_unlayered"]:
         lg = [o.get("LAYOUTGET", 0) for o in ops]
         return {"expect": "no layout", "pnfs": seen,
                 "layoutget_max": max(lg, default=0),
@@ -346,10 +339,10 @@ def check_line(layout, res, workloads, configs):
                         chk["layoutget_min"], chk["mds_read_write_max"])
                     if "layoutget_min" in chk else
                     ", LAYOUTGET %d" % chk["layoutget_max"]))
-    want = LAYOUTS[layout][2]
+    want = LAYOUTS[layout]["type"]
     what = ("every ours and mainline run mounted with pnfs=%s, sent "
             "LAYOUTGET and no READ or WRITE to the metadata server" % want)
-    if layout == "scsi":
+    if LAYOUTS[layout]["plain_unlayered"]:
         what += ("; every plain NFS run mounted without a layout driver "
                  "(pnfs=not configured) and sent no LAYOUTGET")
     if not n:
@@ -366,7 +359,7 @@ def ratio_table(sections, workloads):
     lines = []
     head = ["workload"]
     for lay, _ in sections:
-        name = "block" if lay == "block" else "SCSI"
+        name = LAYOUTS[lay]["short"]
         head += ["%s: vs mainline" % name, "%s: vs raw" % name,
                  "%s: vs plain NFS" % name]
     lines.append("| " + " | ".join(head) + " |")
@@ -381,15 +374,10 @@ def ratio_table(sections, workloads):
     return lines
 
 
-def markdown(doc, sections, workloads, configs, tgts):
-    """sections: [(layout, res)], in the order run; tgts: {layout: targets}."""
+def setup_text(doc):
+    """The guest, the disks and the cache mode, for the first section."""
     m = doc["meta"]
-    lines = []
-    lines.append("# pNFS block layout benchmark")
-    lines.append("")
-    lines.append("**%s**" % TCG_NOTE)
-    lines.append("")
-    setup = (
+    return (
         "Setup: one guest boot (kernel %s, %s vCPUs, %s MiB RAM, %s); NFSv4.2 "
         "over guest loopback to nfsd; XFS on whole virtio disks, QEMU "
         "`cache=%s` (guest sees write cache: %s), so O_DIRECT reads can be "
@@ -397,7 +385,12 @@ def markdown(doc, sections, workloads, configs, tgts):
         % (m.get("kernel"), m.get("guest_cpus"),
            int(m.get("guest_mem_kb", 0)) // 1024, m.get("fio"),
            doc["cache_mode"], m.get("write_cache")))
-    drivers = (
+
+
+def drivers_text(doc):
+    """The two drivers and how the costs are counted."""
+    m = doc["meta"]
+    return (
         "Drivers: ours `%s`; mainline `%s`.  Before every pNFS run the "
         "loaded module was checked (ours: out of tree, taint O, with an "
         "`upcall_timeout` parameter; mainline: in tree, signed).  System "
@@ -406,80 +399,125 @@ def markdown(doc, sections, workloads, configs, tgts):
         "operations per GiB come from `/proc/self/mountstats` deltas "
         "between mount and unmount; READ includes READ_PLUS."
         % (m.get("ours_module"), m.get("mainline_module")))
-    targets_intro = (
-        "Each target compares medians; \"within the repeats' spread\" "
-        "marks a miss where the two configurations' min..max ranges "
-        "overlap, so more repeats could tip it either way.")
+
+
+def block_intro(doc, layouts):
+    """The block section's paragraphs (it always comes first)."""
+    m = doc["meta"]
+    return [setup_text(doc) +
+            "  Files %s MiB, %s repeats, time-based runs %s s, "
+            "%s small files; median (min..max) of the repeats.  Plain "
+            "NFS is the server's export without `pnfs` (an identical "
+            "second virtio disk); raw disk is the server's own XFS on "
+            "the pnfs export's disk."
+            % (m.get("mib"), m.get("repeats"), m.get("runtime"),
+               m.get("nfiles")),
+            drivers_text(doc)]
+
+
+def scsi_intro(doc, layouts):
+    """The SCSI section's paragraph; with no block section before it, it
+    says what that one would have said."""
+    m = doc["meta"]
+    reduced = ""
+    if (m.get("scsi_mib"), m.get("scsi_repeats")) != (
+            m.get("mib"), m.get("repeats")):
+        reduced = (" (reduced from the block part's %s MiB and %s "
+                   "repeats, to keep `make bench` short)"
+                   % (m.get("mib"), m.get("repeats")))
+    text = (
+        "The same workloads, interleaved the same way%s: a LIO "
+        "iSCSI target on the "
+        "guest's loopback (iblock on a third virtio disk, `cache=%s`; "
+        "the initiator's disk shows write cache: %s), two open-iscsi "
+        "sessions (the server's and the client's: %s), nfsd "
+        "exporting XFS with `pnfs` on the server's iSCSI disk, so "
+        "the layout type is LAYOUT_SCSI with persistent "
+        "reservations.  Files %s MiB, %s repeats%s, time-based runs "
+        "%s s, %s small files.  Plain NFS is that same export, "
+        "mounted with no layout driver loaded (and none loadable); "
+        "raw disk is the server's own XFS on its iSCSI disk."
+        % (", after the block part in the same boot"
+           if "block" in layouts else "",
+           doc["cache_mode"], m.get("scsi_write_cache"),
+           m.get("scsi_disks"), m.get("scsi_mib"),
+           m.get("scsi_repeats"), reduced, m.get("runtime"),
+           m.get("nfiles")))
+    if "block" not in layouts:
+        text = setup_text(doc) + "  " + text + "  " + drivers_text(doc)
+    return [text]
+
+
+# What differs between the layout types, for the report and the chart:
+#   title            the chart panel's title
+#   short            the ratio table's column prefix
+#   configs          config -> its title in the tables and the chart
+#   type             the layout type the pNFS configurations must use
+#   plain_unlayered  plain NFS mounts the pnfs export itself, so it must
+#                    not get a layout
+#   heading          the section's heading in results.md (None: the
+#                    document's own heading serves)
+#   targets_heading  the heading of its targets
+#   intro            fn(doc, layouts) -> the paragraphs before its table
+#   dat              the chart's data file
+LAYOUTS = {
+    "block": {
+        "title": "pNFS block layout over virtio",
+        "short": "block",
+        "configs": CONFIG_TITLES,
+        "type": "LAYOUT_BLOCK_VOLUME",
+        "plain_unlayered": False,
+        "heading": None,
+        "targets_heading": "## Targets (reported, not enforced)",
+        "intro": block_intro,
+        "dat": "results.dat",
+    },
+    "scsi": {
+        "title": "pNFS SCSI layout over iSCSI",
+        "short": "SCSI",
+        "configs": SCSI_CONFIG_TITLES,
+        "type": "LAYOUT_SCSI",
+        "plain_unlayered": True,
+        "heading": "## pNFS SCSI layout over iSCSI",
+        "targets_heading": "### Targets, SCSI layout (reported, not enforced)",
+        "intro": scsi_intro,
+        "dat": "results-scsi.dat",
+    },
+}
+
+TARGETS_INTRO = (
+    "Each target compares medians; \"within the repeats' spread\" "
+    "marks a miss where the two configurations' min..max ranges "
+    "overlap, so more repeats could tip it either way.")
+
+
+def section(doc, lay, res, layouts, workloads, configs, tgts):
+    """One layout type's part of results.md, as lines."""
+    desc = LAYOUTS[lay]
+    lines = []
+    if desc["heading"]:
+        lines += [desc["heading"], ""]
+    for para in desc["intro"](doc, layouts):
+        lines += [para, ""]
+    lines += table(res, workloads, configs, desc["configs"])
+    lines += ["", check_line(lay, res, workloads, configs), "",
+              desc["targets_heading"], "", TARGETS_INTRO, ""]
+    lines += target_lines(tgts)
+    lines.append("")
+    return lines
+
+
+def markdown(doc, sections, workloads, configs, tgts):
+    """sections: [(layout, res)], in the order run; tgts: {layout: targets}."""
+    layouts = dict(sections)
+    lines = ["# pNFS block layout benchmark", "", "**%s**" % TCG_NOTE, ""]
     for lay, res in sections:
-        if lay == "block":
-            lines.append(
-                setup + "  Files %s MiB, %s repeats, time-based runs %s s, "
-                "%s small files; median (min..max) of the repeats.  Plain "
-                "NFS is the server's export without `pnfs` (an identical "
-                "second virtio disk); raw disk is the server's own XFS on "
-                "the pnfs export's disk."
-                % (m.get("mib"), m.get("repeats"), m.get("runtime"),
-                   m.get("nfiles")))
-            lines.append("")
-            lines.append(drivers)
-            lines.append("")
-            lines += table(res, workloads, configs, CONFIG_TITLES)
-            lines.append("")
-            lines.append(check_line(lay, res, workloads, configs))
-            lines.append("")
-            lines.append("## Targets (reported, not enforced)")
-            lines.append("")
-            lines.append(targets_intro)
-            lines.append("")
-            lines += target_lines(tgts[lay])
-            lines.append("")
-        else:
-            lines.append("## pNFS SCSI layout over iSCSI")
-            lines.append("")
-            reduced = ""
-            if (m.get("scsi_mib"), m.get("scsi_repeats")) != (
-                    m.get("mib"), m.get("repeats")):
-                reduced = (" (reduced from the block part's %s MiB and %s "
-                           "repeats, to keep `make bench` short)"
-                           % (m.get("mib"), m.get("repeats")))
-            text = (
-                "The same workloads, interleaved the same way%s: a LIO "
-                "iSCSI target on the "
-                "guest's loopback (iblock on a third virtio disk, `cache=%s`; "
-                "the initiator's disk shows write cache: %s), two open-iscsi "
-                "sessions (the server's and the client's: %s), nfsd "
-                "exporting XFS with `pnfs` on the server's iSCSI disk, so "
-                "the layout type is LAYOUT_SCSI with persistent "
-                "reservations.  Files %s MiB, %s repeats%s, time-based runs "
-                "%s s, %s small files.  Plain NFS is that same export, "
-                "mounted with no layout driver loaded (and none loadable); "
-                "raw disk is the server's own XFS on its iSCSI disk."
-                % (", after the block part in the same boot"
-                   if "block" in dict(sections) else "",
-                   doc["cache_mode"], m.get("scsi_write_cache"),
-                   m.get("scsi_disks"), m.get("scsi_mib"),
-                   m.get("scsi_repeats"), reduced, m.get("runtime"),
-                   m.get("nfiles")))
-            if "block" not in dict(sections):
-                text = setup + "  " + text + "  " + drivers
-            lines.append(text)
-            lines.append("")
-            lines += table(res, workloads, configs, SCSI_CONFIG_TITLES)
-            lines.append("")
-            lines.append(check_line(lay, res, workloads, configs))
-            lines.append("")
-            lines.append("### Targets, SCSI layout (reported, not enforced)")
-            lines.append("")
-            lines.append(targets_intro)
-            lines.append("")
-            lines += target_lines(tgts[lay])
-            lines.append("")
+        lines += section(doc, lay, res, layouts, workloads, configs,
+                         tgts[lay])
     if len(sections) > 1:
-        lines.append("## Ours' ratios within each layout type")
-        lines.append("")
-        lines.append("Medians, each layout type against its own mainline, "
-                     "raw disk and plain NFS runs.")
-        lines.append("")
+        lines += ["## Ours' ratios within each layout type", "",
+                  "Medians, each layout type against its own mainline, "
+                  "raw disk and plain NFS runs.", ""]
         lines += ratio_table(sections, workloads)
         lines.append("")
     lines.append("Generated %s by tools/testing/pnfs-block/bench.sh: %d "
@@ -509,9 +547,8 @@ def chart(out, sections, workloads, configs, cache_mode):
         "set xtics rotate by -20",
     ]
     for lay, res in sections:
-        title, titles, _ = LAYOUTS[lay]
-        dat = os.path.join(out, "results.dat" if lay == "block" else
-                           "results-%s.dat" % lay)
+        title, titles = LAYOUTS[lay]["title"], LAYOUTS[lay]["configs"]
+        dat = os.path.join(out, LAYOUTS[lay]["dat"])
         with open(dat, "w", encoding="utf-8") as f:
             for w in workloads:
                 raw = res.get((w, "raw"))
@@ -546,6 +583,52 @@ def chart(out, sections, workloads, configs, cache_mode):
     return True
 
 
+def guest_seconds(runs):
+    """Guest time from the first run's start to the last one's end."""
+    return round(max(r["end_s"] for r in runs) -
+                 min(r["start_s"] for r in runs), 1)
+
+
+def document(a, meta, runs, sections, tgts, workloads, configs):
+    """results.json: the block layout's results at the top (where they
+    have always been), the SCSI layout's under "scsi"."""
+    res = dict(sections).get("block", {})
+    doc = {
+        "note": TCG_NOTE,
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cache_mode": a.cache_mode,
+        "meta": meta,
+        "workloads": {w: {"title": WORKLOADS[w][0], "unit": WORKLOADS[w][2]}
+                      for w in workloads},
+        "configs": {c: CONFIG_TITLES.get(c, c) for c in configs},
+        "layouts": [lay for lay, _ in sections],
+        "results": [res[(w, c)] for w in workloads for c in configs
+                    if (w, c) in res],
+        "targets": tgts.get("block", []),
+        "guest_seconds": guest_seconds(runs),
+        "runs": runs,
+    }
+    if "scsi" in tgts:
+        sres = dict(sections)["scsi"]
+        doc["scsi"] = {
+            "title": LAYOUTS["scsi"]["title"],
+            "mib": meta.get("scsi_mib"), "repeats": meta.get("scsi_repeats"),
+            "disks": meta.get("scsi_disks"),
+            "configs": {c: SCSI_CONFIG_TITLES.get(c, c) for c in configs},
+            "results": [sres[(w, c)] for w in workloads for c in configs],
+            "targets": tgts["scsi"],
+            "layout_verified": all(
+                sres[(w, c)]["layout_check"]["verified"]
+                for w in workloads for c in configs
+                if "layout_check" in sres[(w, c)]),
+        }
+    for lay, _ in sections:
+        lruns = [r for r in runs if r["layout"] == lay]
+        if lruns:
+            doc["guest_seconds_" + lay] = guest_seconds(lruns)
+    return doc
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", required=True,
@@ -569,44 +652,8 @@ def main():
     sections = [(lay, aggregate(runs, workloads, configs, lay))
                 for lay in layouts]
     tgts = {lay: targets(res, workloads) for lay, res in sections}
-    res = dict(sections).get("block", {})
     os.makedirs(a.out, exist_ok=True)
-    doc = {
-        "note": TCG_NOTE,
-        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "cache_mode": a.cache_mode,
-        "meta": meta,
-        "workloads": {w: {"title": WORKLOADS[w][0], "unit": WORKLOADS[w][2]}
-                      for w in workloads},
-        "configs": {c: CONFIG_TITLES.get(c, c) for c in configs},
-        "layouts": layouts,
-        "results": [res[(w, c)] for w in workloads for c in configs
-                    if (w, c) in res],
-        "targets": tgts.get("block", []),
-        "guest_seconds": round(max(r["end_s"] for r in runs) -
-                               min(r["start_s"] for r in runs), 1),
-        "runs": runs,
-    }
-    if "scsi" in tgts:
-        sres = dict(sections)["scsi"]
-        doc["scsi"] = {
-            "title": LAYOUTS["scsi"][0],
-            "mib": meta.get("scsi_mib"), "repeats": meta.get("scsi_repeats"),
-            "disks": meta.get("scsi_disks"),
-            "configs": {c: SCSI_CONFIG_TITLES.get(c, c) for c in configs},
-            "results": [sres[(w, c)] for w in workloads for c in configs],
-            "targets": tgts["scsi"],
-            "layout_verified": all(
-                sres[(w, c)]["layout_check"]["verified"]
-                for w in workloads for c in configs
-                if "layout_check" in sres[(w, c)]),
-        }
-    for lay, lres in sections:
-        key = ("guest_seconds_" + lay)
-        lruns = [r for r in runs if r["layout"] == lay]
-        if lruns:
-            doc[key] = round(max(r["end_s"] for r in lruns) -
-                             min(r["start_s"] for r in lruns), 1)
+    doc = document(a, meta, runs, sections, tgts, workloads, configs)
     with open(os.path.join(a.out, "results.json"), "w",
               encoding="utf-8") as f:
         json.dump(doc, f, indent=1, allow_nan=False, default=str)

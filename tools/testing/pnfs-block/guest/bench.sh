@@ -292,12 +292,66 @@ RUN=0
 NRUNS=0
 FAILED=0
 
+# mount_facts CONFIG: set PNFS (the layout type mountstats names, where
+# CONFIG has one to check, else none), TAINT and CORESIZE (the layout
+# driver's, for the pNFS configurations, else -).  No subshell: every
+# fork costs tens of milliseconds under TCG.
+mount_facts()
+{
+	local m=/sys/module/blocklayoutdriver
+
+	PNFS=none TAINT=- CORESIZE=-
+	if [ "$1" = ours ] || [ "$1" = mainline ]; then
+		PNFS=$(pnfs_type "$MP")
+		read -r TAINT <$m/taint
+		read -r CORESIZE <$m/coresize
+	elif [ "$LAYOUT/$1" = scsi/plain ]; then
+		# mountstats says "pnfs=not configured"
+		PNFS=$(pnfs_type "$MP")
+		[ "$PNFS" = not ] && PNFS="not configured"
+	fi
+}
+
+# run_fio ID WORKLOAD DIR ARGS: the timed fio run, its JSON in
+# $RUNS/ID.json; the CPU samples in /tmp/cpu.pre and /tmp/cpu.post.
+# Returns fio's exit status.
+run_fio()
+{
+	# The CPU is sampled by fio itself, around the I/O of each job (the
+	# first sample before the first job's I/O, the last after the last
+	# one's): fio's own start-up costs about a second under TCG, as much
+	# as a whole small run.
+	rm -f /tmp/cpu.pre /tmp/cpu.post
+	# shellcheck disable=SC2086	# the job's options, split on purpose
+	(cd /tmp && t fio --name="$2" --directory="$3" --ioengine=psync \
+		--fallocate=none --group_reporting --output-format=json \
+		--output="$RUNS/$1.json" \
+		--exec_prerun="{ grep '^cpu ' /proc/stat >>/tmp/cpu.pre; }" \
+		--exec_postrun="{ grep '^cpu ' /proc/stat >>/tmp/cpu.post; }" \
+		$4 >"$RUNS/$1.err" 2>&1)
+}
+
+# deltas PREFIX NAMES BEFORE AFTER: a line PREFIX<name>=<after - before>
+# for each of the space-separated NAMES, from two lists of counters in
+# that order.
+deltas()
+{
+	local i=0 n
+	local -a a b
+
+	read -ra a <<<"$3"
+	read -ra b <<<"$4"
+	for n in $2; do
+		echo "$1$n=$(( ${b[i]:-0} - ${a[i]:-0} ))"
+		i=$((i + 1))
+	done
+}
+
 # run_one WORKLOAD CONFIG REPEAT
 run_one()
 {
-	local w=$1 c=$2 rep=$3 dir id args st c0 c1 o0 o1 i op pnfs=none
-	local t0 t1 t2 t3 t4 t5 m=/sys/module/blocklayoutdriver taint=- size=-
-	local -a a b oa ob
+	local w=$1 c=$2 rep=$3 dir id args st c0 c1 o0 o1
+	local t0 t1 t2 t3 t4 t5
 
 	RUN=$((RUN + 1))
 	printf -v id '%03d' "$RUN"
@@ -306,32 +360,13 @@ run_one()
 	config_dir "$c" || { config_done; ktap_diag "$id $w $c: setup failed"; return 1; }
 	dir=$DIR
 	mkdir -p "$dir/small"
-	if [ "$c" = ours ] || [ "$c" = mainline ]; then
-		pnfs=$(pnfs_type "$MP")
-		read -r taint <$m/taint
-		read -r size <$m/coresize
-	elif [ "$LAYOUT/$c" = scsi/plain ]; then
-		# mountstats says "pnfs=not configured"
-		pnfs=$(pnfs_type "$MP")
-		[ "$pnfs" = not ] && pnfs="not configured"
-	fi
+	mount_facts "$c"
 	# Cold caches on the client and the server (one kernel): reads come
 	# from the disk, and no earlier run's dirty pages are flushed now.
 	drop_caches
 	[ "$c" = raw ] || o0=$(ops_line "$MP")
-	# The CPU is sampled by fio itself, around the I/O of each job (the
-	# first sample before the first job's I/O, the last after the last
-	# one's): fio's own start-up costs about a second under TCG, as much
-	# as a whole small run.
-	rm -f /tmp/cpu.pre /tmp/cpu.post
 	stamp t1
-	# shellcheck disable=SC2086	# the job's options, split on purpose
-	(cd /tmp && t fio --name="$w" --directory="$dir" --ioengine=psync \
-		--fallocate=none --group_reporting --output-format=json \
-		--output="$RUNS/$id.json" \
-		--exec_prerun="{ grep '^cpu ' /proc/stat >>/tmp/cpu.pre; }" \
-		--exec_postrun="{ grep '^cpu ' /proc/stat >>/tmp/cpu.post; }" \
-		$args >"$RUNS/$id.err" 2>&1)
+	run_fio "$id" "$w" "$dir" "$args"
 	st=$?
 	stamp t2
 	[ "$c" = raw ] || o1=$(ops_line "$MP")
@@ -350,24 +385,11 @@ run_one()
 		echo "fio_status=$st"
 		# start, setup done, fio done, samples read, cleaned, unmounted
 		echo "stamps=$t0 $t1 $t2 $t3 $t4 $t5"
-		echo "pnfs=$pnfs"
-		echo "module=$CUR_DRIVER taint=$taint coresize=$size"
-		read -ra a <<<"$c0"
-		read -ra b <<<"$c1"
-		i=0
-		for op in user nice system idle iowait irq softirq steal; do
-			echo "cpu_$op=$(( ${b[i]:-0} - ${a[i]:-0} ))"
-			i=$((i + 1))
-		done
-		if [ "$c" != raw ]; then
-			read -ra oa <<<"$o0"
-			read -ra ob <<<"$o1"
-			i=0
-			for op in $OPS_REC; do
-				echo "op_$op=$(( ${ob[i]:-0} - ${oa[i]:-0} ))"
-				i=$((i + 1))
-			done
-		fi
+		echo "pnfs=$PNFS"
+		echo "module=$CUR_DRIVER taint=$TAINT coresize=$CORESIZE"
+		deltas cpu_ "user nice system idle iowait irq softirq steal" \
+			"$c0" "$c1"
+		[ "$c" = raw ] || deltas op_ "$OPS_REC" "$o0" "$o1"
 	} >"$RUNS/$id.env"
 	ktap_diag "run $RUN/$NRUNS $LAYOUT $w $c r$rep: fio $st, $t1..$t2 of $t0..$t5:" \
 		"$(summary "$RUNS/$id.json")"
