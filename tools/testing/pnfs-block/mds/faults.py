@@ -2,9 +2,12 @@
 """Malformed replies on demand, for the hostile-input tests of a client.
 
 arm(server, op, kind) installs a one-shot hook: the next successful reply
-to op has its layout or device body rewritten the named way (the hostile
-cases of the project's protocol notes).  The COMPOUND framing stays valid
-XDR, so the client's layout-driver decoder is what gets tested.
+to op has its layout or device body rewritten the named way.  The hook
+changes the decoded result (nfs4xdr.py: the extents of a LayoutGetRes,
+the volumes of a GetDeviceInfoRes) before it is encoded; only the
+truncations hand over bytes, the body cut short.  The COMPOUND framing
+stays valid XDR, so the client's layout-driver decoder is what gets
+tested.
 
 One kind is legal, not malformed: 'hole-storage-offset' gives every hole
 of a READ layout a storage offset no server of ours would send, which a
@@ -12,35 +15,23 @@ client must ignore (LEGAL lists it).  A reply with nothing the armed kind
 can rewrite (no hole) goes out unchanged and leaves the fault armed.
 """
 
-from xdr import Packer, Unpacker
+import copy
+
 import blocklayout as bl
 import nfs4const as c
 
 
 # ---- LAYOUTGET: rewrite the extent list ----
 
-def _lg_split(body):
-    u = Unpacker(body)
-    head = body[:4 + 16 + 4 + 8 + 8 + 4 + 4]
-    u.pos = len(head)
-    inner = u.opaque()
-    return head, bl.decode_layout(inner)
-
-
-def _lg_join(head, exts, raw=None):
-    p = Packer()
-    p.raw(head)
-    p.opaque(raw if raw is not None else bl.encode_layout(exts))
-    return p.data()
-
-
 def _lg(mutate):
-    def fn(body):
-        head, exts = _lg_split(body)
-        out = mutate(exts)
+    """mutate(extents) rewrites the first layout's extents in place, or
+    returns the bytes to send as its body instead."""
+    def fn(res):
+        lo = res.layouts[0]
+        out = mutate(lo.extents)
         if isinstance(out, bytes):
-            return _lg_join(head, None, out)
-        return _lg_join(head, exts)
+            lo.raw = out
+        return res
     return fn
 
 
@@ -110,47 +101,46 @@ LAYOUTGET = {
 # ---- GETDEVICEINFO: rewrite the volume list ----
 
 def _gdi(make):
-    """make(orig da_addr_body) -> new da_addr_body."""
-    def fn(body):
-        u = Unpacker(body)
-        ltype = u.u32()
-        addr = u.opaque()
-        rest = body[u.pos:]
-        p = Packer()
-        p.u32(ltype)
-        p.opaque(make(addr))
-        p.raw(rest)
-        return p.data()
+    """make(volumes) -> the new volume list, or the bytes to send as the
+    da_addr_body instead."""
+    def fn(res):
+        out = make(res.volumes)
+        if isinstance(out, bytes):
+            res.raw = out
+        else:
+            res.volumes = out
+        return res
     return fn
 
 
-def _simple(addr):
-    u = Unpacker(addr)
-    u.u32()
-    u.u32()
-    off, contents = u.array(lambda: (u.i64(), u.opaque()))[0]
-    return off, contents
+def _simple(vols):
+    """The first signature component of the first (SIMPLE) volume."""
+    return vols[0].sigs[0]
 
 
-def _vols(*vols):
-    return bl.encode_deviceaddr(list(vols))
+def _retyped(vols, vtype):
+    """The same volumes, the first one's type field set to vtype (its body
+    left as it was)."""
+    first = copy.copy(vols[0])
+    first.vtype = vtype
+    return [first] + vols[1:]
 
 
 GETDEVICEINFO = {
-    'zero-volumes': _gdi(lambda a: _vols()),
-    'too-many-sigs': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)] * 17))),
-    'sig-past-end': _gdi(lambda a: _vols(bl.SimpleVolume([(1 << 50, _simple(a)[1])]))),
-    'sig-too-long': _gdi(lambda a: _vols(bl.SimpleVolume([(_simple(a)[0], b's' * 600)]))),
+    'zero-volumes': _gdi(lambda v: []),
+    'too-many-sigs': _gdi(lambda v: [bl.SimpleVolume([_simple(v)] * 17)]),
+    'sig-past-end': _gdi(lambda v: [bl.SimpleVolume([(1 << 50, _simple(v)[1])])]),
+    'sig-too-long': _gdi(lambda v: [bl.SimpleVolume([(_simple(v)[0], b's' * 600)])]),
     # The first volume's type becomes 9, its body left whole: a decoder
     # must refuse the type, not merely run out of bytes.
-    'bad-volume-type': _gdi(lambda a: a[:4] + b'\0\0\0\x09' + a[8:]),
-    'child-index': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),
-                                        bl.SliceVolume(0, 1 << 20, 5))),
-    'self-reference': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),
-                                           bl.SliceVolume(0, 1 << 20, 1))),
-    'stripe-unit-zero': _gdi(lambda a: _vols(bl.SimpleVolume([_simple(a)]),
-                                             bl.StripeVolume(0, [0]))),
-    'truncated': _gdi(lambda a: a[:-4]),
+    'bad-volume-type': _gdi(lambda v: _retyped(v, 9)),
+    'child-index': _gdi(lambda v: [bl.SimpleVolume([_simple(v)]),
+                                   bl.SliceVolume(0, 1 << 20, 5)]),
+    'self-reference': _gdi(lambda v: [bl.SimpleVolume([_simple(v)]),
+                                      bl.SliceVolume(0, 1 << 20, 1)]),
+    'stripe-unit-zero': _gdi(lambda v: [bl.SimpleVolume([_simple(v)]),
+                                        bl.StripeVolume(0, [0])]),
+    'truncated': _gdi(lambda v: bl.encode_deviceaddr(v)[:-4]),
 }
 
 TABLES = {'LAYOUTGET': LAYOUTGET, 'GETDEVICEINFO': GETDEVICEINFO}
@@ -168,13 +158,13 @@ def arm(server, op, kind, count=1):
     fn = TABLES[op][kind]
     left = [count]
 
-    def hook(cx, status, body):
+    def hook(cx, status, res):
         if status != c.NFS4_OK or left[0] <= 0:
-            return body
+            return res
         try:
-            out = fn(body)
+            out = fn(res)
         except NotApplicable:
-            return body
+            return res
         left[0] -= 1
         if left[0] == 0:
             server.hooks.pop(op, None)

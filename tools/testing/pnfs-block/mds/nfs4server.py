@@ -23,6 +23,7 @@ from fattr import (AttrContext, EXCLCREAT, bitmap_decode, bitmap_encode,
 import blocklayout
 import fattr
 import nfs4const as c
+from nfs4xdr import GetDeviceInfoRes, Layout, LayoutGetRes, encoded
 import rpc
 from state import (Client, Session, StateTable, ONES_OTHER, ZERO_OTHER, INF,
                    range_end, subtract_range)
@@ -133,7 +134,9 @@ class NFS4Server:
         self.commit_error = [c.NFS4_OK, 0]
         self.cb_tries, self.cb_delay = 20, 0.5   # callbacks answered DELAY
         self.faults_injected = []
-        self.hooks = {}         # op name -> fn(cx, status, body) -> body (tests, faults)
+        # op name -> fn(cx, status, res) -> res (tests, faults.py): res
+        # is the result object (nfs4xdr.py) or the bytes of the reply
+        self.hooks = {}
 
     # ---- RPC entry points ----
     def register(self, rpcserver):
@@ -232,7 +235,7 @@ class NFS4Server:
         hook = self.hooks.get(name)
         if hook:
             body = hook(cx, status, body)
-        return status, body
+        return status, encoded(body)
 
     def _account(self, name, status):
         self.op_counts[name] += 1
@@ -1065,17 +1068,13 @@ class NFS4Server:
         bitmap_decode(u)            # notifications asked for: none promised
         if ltype != self.layouts.layout_type:
             raise FSError(c.NFS4ERR_UNKNOWN_LAYOUTTYPE)
-        addr = self.layouts.device_addr(devid)
-        p = Packer()
-        p.u32(ltype)
-        p.opaque(addr)
-        need = len(p) + 4 + 4       # + status, + empty notification bitmap
+        res = GetDeviceInfoRes(ltype, list(self.layouts.device_volumes(devid)))
+        need = 4 + len(encoded(res))    # status, resok with no notification
         if maxcount and need > maxcount:
             t = Packer()
             t.u32(need)
             raise FSError(c.NFS4ERR_TOOSMALL, body=t.data())
-        bitmap_encode(p, set())
-        return p.data()
+        return res
 
     def _layout_state(self, cx, sid, ino):
         st = self._find_state(cx, sid, ('open', 'lock', 'layout'), ino)
@@ -1126,16 +1125,8 @@ class NFS4Server:
         lst.segs.append([iomode, start, start + span])
         lst.bump()
         cx.cur_sid = lst.stateid()
-        p = Packer()
-        p.bool(False)               # return_on_close
-        _stateid(p, lst.stateid())
-        p.u32(1)
-        p.u64(start)
-        p.u64(span)
-        p.u32(iomode)
-        p.u32(ltype)
-        p.opaque(self.layouts.encode_body(exts))
-        return p.data()
+        return LayoutGetRes(lst.stateid(),
+                            [Layout(start, span, iomode, ltype, exts)])
 
     LAYOUT_POLICIES = ('normal', 'unavailable', 'trylater', 'delay')
 

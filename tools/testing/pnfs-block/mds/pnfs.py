@@ -9,7 +9,7 @@ address space the allocator hands out (see blocklayout.py).
 """
 
 from blocklayout import (Extent, ScsiBaseVolume, SimpleVolume, decode_layoutupdate,
-                         decode_scsi_layoutupdate, encode_deviceaddr, encode_layout)
+                         decode_scsi_layoutupdate)
 from xdr import XDRError
 from fs import FSError, SIG_OFFSET
 from storage import NoSpace, ST_COW, ST_HOLE, ST_INVALID, ST_RW, round_down, round_up
@@ -54,13 +54,13 @@ class BlockLayoutProvider:
             raise ValueError('device-sig needs the plain block layout')
         self.volumes = [SimpleVolume(sig or [(SIG_OFFSET, self.fs.signature())])]
 
-    def device_addr(self, devid):
-        """da_addr_body for devid, or FSError(NOENT)."""
+    def device_volumes(self, devid):
+        """The volume list that describes devid, or FSError(NOENT)."""
         if devid not in self.devids:
             raise FSError(c.NFS4ERR_NOENT)
         if len(self.devids) > 1:
-            return encode_deviceaddr(self.topo.device_volumes(self.devids.index(devid)))
-        return encode_deviceaddr(self.volumes)
+            return self.topo.device_volumes(self.devids.index(devid))
+        return self.volumes
 
     def _split_devs(self, exts):
         """With several device IDs, cut every extent that has storage at
@@ -193,9 +193,6 @@ class BlockLayoutProvider:
                 for r in ino.extents.remap(pfoff, pn, psoff, ST_RW):
                     self.fs.free(r[2], r[1])
         self.fs.dirty = True
-
-    def encode_body(self, extents):
-        return encode_layout(extents)
 
     def commit_body(self, ino, body):
         """LAYOUTCOMMIT's layoutupdate4 body for this layout type."""
