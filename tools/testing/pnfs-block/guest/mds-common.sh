@@ -119,7 +119,7 @@ DEVID_FILES=4
 # O_DIRECT one after the other, over the server's one device ID, each
 # file's inode evicted (and with it its layout) before the next is
 # written: between two files no layout segment holds the device ID.  This
-# server grants no device ID notifications (mds/nfs4server.py), so the
+# server grants no device ID notifications (mds/nfs4pnfs.py), so the
 # generic client of 6.12 marks the node NFS_DEVICEID_NOCACHE and drops
 # it at its last put.  Sets DEVID_GDI (GETDEVICEINFOs), DEVID_LG
 # (LAYOUTGETs) and DEVID_NOCACHE (pnfs_block_dev_nocache events: our

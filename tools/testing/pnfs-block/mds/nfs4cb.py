@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Callbacks (RFC 8881 section 20): CB_COMPOUND on a session's back
+channel, for CB_LAYOUTRECALL, CB_RECALL_ANY and CB_NOTIFY_DEVICEID.
+
+Callbacks is a part of NFS4Server (nfs4server.py).  Its methods take
+the server lock only to read and change state: the calls themselves go
+out without it, from the thread that asked for them.
+"""
+
+import time
+
+from fattr import bitmap_encode
+import nfs4const as c
+from nfs4xdr import put_stateid
+import rpc
+from xdr import Packer, XDRError
+
+
+class Callbacks:
+    """What the server sends the client."""
+
+    def _cb_compound(self, session, ops):
+        """Send CB_SEQUENCE + ops (list of (opnum, args bytes)) on the
+        session's back channel; returns [(op, status)].  Call without
+        holding self.lock."""
+        conn = session.back_conn()
+        if conn is None:
+            raise rpc.RPCError('no back channel')
+        with session.cb_lock:
+            session.cb_seqid += 1
+            p = Packer()
+            p.opaque(b'')
+            p.u32(1)
+            p.u32(0)                # callback_ident
+            p.u32(len(ops) + 1)
+            p.u32(c.OP_CB_SEQUENCE)
+            p.fopaque(16, session.sessionid)
+            p.u32(session.cb_seqid)
+            p.u32(0)
+            p.u32(0)
+            p.bool(False)
+            p.u32(0)                # referring call lists
+            for op, args in ops:
+                p.u32(op)
+                p.buf += args
+            cred = (rpc.AUTH_NONE, b'')
+            for flavor, a in session.cb_sec:
+                if flavor == rpc.AUTH_SYS:
+                    cred = (rpc.AUTH_SYS, a.encode())
+                    break
+                if flavor == rpc.AUTH_NONE:
+                    break
+            try:
+                r = conn.call(session.cb_program, c.NFS4_CALLBACK_VERSION,
+                              c.CB_COMPOUND, p.data(), cred)
+            except (OSError, rpc.RPCError):
+                # The client's connection closed under the call (its reader
+                # saw EOF between back_conn() and the send, or before the
+                # reply): there was no back channel after all.
+                if conn.closed:
+                    raise rpc.RPCError('no back channel') from None
+                raise
+        status = r.u32()
+        r.opaque()
+        res = []
+        for _ in range(r.u32()):
+            op, st = r.u32(), r.u32()
+            res.append((op, st))
+            if op == c.OP_CB_SEQUENCE and st == c.NFS4_OK:
+                r.fopaque(16)
+                for _ in range(4):
+                    r.u32()
+            if st != c.NFS4_OK:
+                break
+        self.log('CB_COMPOUND status %d: %s' % (status, res))
+        return res
+
+    def recall_file(self, ino):
+        """CB_LAYOUTRECALL every layout held on ino (RFC 8881 20.3).
+        Returns the per-client results."""
+        with self.lock:
+            work, states = [], []
+            for st in self.states.for_inode(ino, 'layout'):
+                s = next(iter(st.client.sessions.values()), None)
+                if s is None:
+                    continue
+                st.bump()
+                st.recalling = True
+                a = Packer()
+                a.u32(self.layouts.layout_type)
+                a.u32(c.LAYOUTIOMODE4_ANY)
+                a.bool(False)           # clora_changed
+                a.u32(c.LAYOUTRECALL4_FILE)
+                a.opaque(self.fs.fh(ino))
+                a.u64(0)
+                a.u64(c.NFS4_UINT64_MAX)
+                put_stateid(a, st.stateid())
+                work.append((s, a.data()))
+                states.append(st)
+        out = []
+        for (s, args), st in zip(work, states):
+            res = self._cb_retry(s, [(c.OP_CB_LAYOUTRECALL, args)])
+            out.append(res)
+            if isinstance(res, list) and res[-1] == (c.OP_CB_LAYOUTRECALL,
+                                                     c.NFS4ERR_NOMATCHING_LAYOUT):
+                # RFC 8881 section 20.3.4: the client holds nothing that
+                # matches, so the layout counts as returned.
+                with self.lock:
+                    self.states.drop(st)
+            elif not (isinstance(res, list) and
+                      res[-1] == (c.OP_CB_LAYOUTRECALL, c.NFS4_OK)):
+                with self.lock:
+                    st.recalling = False
+        return out
+
+    def _cb_retry(self, session, ops):
+        """_cb_compound, sent again while the client answers DELAY."""
+        for _ in range(self.cb_tries):
+            try:
+                res = self._cb_compound(session, ops)
+            except (rpc.RPCError, OSError, XDRError) as e:
+                return str(e)
+            with self.lock:
+                for op, st in res:
+                    self.op_counts['%s(%s)' % (c.CB_OP_NAMES.get(op, op),
+                                               c.ERR_NAMES.get(st, st))] += 1
+            if res[-1][1] != c.NFS4ERR_DELAY:
+                return res
+            time.sleep(self.cb_delay)
+        return res
+
+    def _all_sessions(self):
+        with self.lock:
+            return [next(iter(cl.sessions.values()))
+                    for cl in self.clients.values() if cl.sessions]
+
+    def _cb_all(self, ops):
+        return [self._cb_retry(s, ops) for s in self._all_sessions()]
+
+    def recall_any(self, keep=0, mask=1 << c.RCA4_BLK_LAYOUT_RECALL_ANY_LAYOUTS):
+        """CB_RECALL_ANY (RFC 8881 20.6) to every client."""
+        a = Packer()
+        a.u32(keep)
+        bitmap_encode(a, {b for b in range(32) if mask & (1 << b)})
+        return self._cb_all([(c.OP_CB_RECALL_ANY, a.data())])
+
+    def notify_device(self, kind=c.NOTIFY_DEVICEID4_CHANGE, immediate=False):
+        """CB_NOTIFY_DEVICEID (RFC 8881 20.12) for every device; the
+        notify_mask is a bitmap4 with bit <kind> set (Linux 6.12 accepts
+        exactly one bit per notify4)."""
+        changes = Packer()
+        devs = self.layouts.device_ids()
+        changes.u32(len(devs))
+        for devid in devs:
+            v = Packer()
+            v.u32(self.layouts.layout_type)
+            v.fopaque(c.NFS4_DEVICEID4_SIZE, devid)
+            if kind == c.NOTIFY_DEVICEID4_CHANGE:
+                v.bool(immediate)
+            bitmap_encode(changes, {kind})
+            changes.opaque(v.data())
+        return self._cb_all([(c.OP_CB_NOTIFY_DEVICEID, changes.data())])

@@ -1,0 +1,212 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Client records and sessions (RFC 8881 section 18.35-18.37, 18.46,
+18.33-18.34, 18.50-18.51): the operations a COMPOUND starts with.
+
+SessionOps is a part of NFS4Server (nfs4server.py): its methods run
+under the server lock with the server's state.
+"""
+
+import os
+import struct
+import time
+
+from fattr import bitmap_decode
+from fs import FSError
+import nfs4const as c
+from nfs4xdr import get_cb_sec, get_chan_attrs, put_chan_attrs
+from state import Client, Session
+from xdr import Packer
+
+MAX_IO = 1 << 20
+MAX_REQ = MAX_IO + 64 * 1024
+MAX_SLOTS = 64
+SERVER_OWNER = b'pnfs-block-test-mds'
+SEQ4_STATUS_CB_PATH_DOWN_SESSION = 0x200
+
+
+class Replay(Exception):
+    """SEQUENCE found a retransmission: answer with the cached reply."""
+
+    def __init__(self, reply):
+        super().__init__('replay')
+        self.reply = reply
+
+
+class SessionOps:
+    """EXCHANGE_ID, CREATE_SESSION, SEQUENCE, BIND_CONN_TO_SESSION,
+    DESTROY_SESSION, DESTROY_CLIENTID, RECLAIM_COMPLETE."""
+
+    def _client(self, clientid):
+        cl = self.clients.get(clientid)
+        if cl is None:
+            raise FSError(c.NFS4ERR_STALE_CLIENTID)
+        return cl
+
+    def _expire_client(self, cl):
+        for sid in list(cl.sessions):
+            self.sessions.pop(sid, None)
+        for st in self.states.for_client(cl):
+            self._drop_state(st)
+        self.clients.pop(cl.clientid, None)
+        if self.by_owner.get(cl.owner) is cl:
+            del self.by_owner[cl.owner]
+
+    def op_exchange_id(self, cx, u):
+        verf = u.fopaque(8)
+        owner = u.opaque(1024)
+        flags = u.u32()
+        how = u.u32()
+        if how == c.SP4_MACH_CRED:
+            bitmap_decode(u)
+            bitmap_decode(u)
+        elif how != c.SP4_NONE:
+            raise FSError(c.NFS4ERR_NOTSUPP)
+        u.array(lambda: (u.opaque(), u.opaque(), u.i64(), u.u32()), 1)
+        cl = self.by_owner.get(owner)
+        if cl is not None and cl.verifier != verf:
+            # The client rebooted: its old state goes (RFC 8881 18.35.5).
+            self._expire_client(cl)
+            cl = None
+        if cl is None:
+            if flags & c.EXCHGID4_FLAG_UPD_CONFIRMED_REC_A:
+                raise FSError(c.NFS4ERR_NOENT)
+            self.next_clientid += 1
+            cl = Client(self.next_clientid, owner, verf)
+            self.clients[cl.clientid] = cl
+            self.by_owner[owner] = cl
+        rflags = c.EXCHGID4_FLAG_USE_PNFS_MDS
+        if cl.confirmed:
+            rflags |= c.EXCHGID4_FLAG_CONFIRMED_R
+        p = Packer()
+        p.u64(cl.clientid)
+        p.u32((cl.cs_seqid + 1) & 0xffffffff)
+        p.u32(rflags)
+        p.u32(c.SP4_NONE)
+        p.u64(0)                    # so_minor_id
+        p.opaque(SERVER_OWNER)      # so_major_id
+        p.opaque(SERVER_OWNER)      # server scope
+        p.u32(1)
+        p.opaque(b'kernel.org')
+        p.opaque(b'pnfs-block test mds')
+        p.i64(0)
+        p.u32(0)
+        return p.data()
+
+    def op_create_session(self, cx, u):
+        clientid = u.u64()
+        seq = u.u32()
+        flags = u.u32()
+        fore = get_chan_attrs(u)
+        back = get_chan_attrs(u)
+        cb_program = u.u32()
+        cb_sec = u.array(lambda: get_cb_sec(u))
+        cl = self._client(clientid)
+        if seq == cl.cs_seqid and cl.cs_reply is not None:
+            return cl.cs_reply
+        if seq != (cl.cs_seqid + 1) & 0xffffffff:
+            raise FSError(c.NFS4ERR_SEQ_MISORDERED)
+        # Another unconfirmed record's sibling for the same owner is gone
+        # now that this one is confirmed.
+        fo = dict(fore, headerpad=0, maxreq=min(fore['maxreq'], MAX_REQ),
+                  maxresp=min(fore['maxresp'], MAX_REQ),
+                  maxresp_cached=min(fore['maxresp_cached'], MAX_REQ),
+                  maxops=max(fore['maxops'], 1),
+                  maxreqs=max(1, min(fore['maxreqs'], MAX_SLOTS)))
+        bo = dict(back, headerpad=0, maxreqs=max(1, min(back['maxreqs'], 16)))
+        sid = struct.pack('>QII', cl.clientid, len(self.sessions) + 1,
+                          struct.unpack('>I', os.urandom(4))[0])
+        s = Session(sid, cl, fo, bo, cb_program, cb_sec)
+        rflags = 0
+        if flags & c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN and cx.conn is not None:
+            s.back_conns.append(cx.conn)
+            rflags |= c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN
+        self.sessions[sid] = s
+        cl.sessions[sid] = s
+        cl.confirmed = True
+        cl.cs_seqid = seq
+        p = Packer()
+        p.fopaque(16, sid)
+        p.u32(seq)
+        p.u32(rflags)
+        put_chan_attrs(p, fo)
+        put_chan_attrs(p, bo)
+        cl.cs_reply = p.data()
+        return cl.cs_reply
+
+    def _session(self, sid):
+        s = self.sessions.get(sid)
+        if s is None:
+            raise FSError(c.NFS4ERR_BADSESSION)
+        return s
+
+    def op_sequence(self, cx, u):
+        sid = u.fopaque(16)
+        seq = u.u32()
+        slotid = u.u32()
+        u.u32()                     # highest_slotid
+        u.bool()                    # cachethis: we cache every reply
+        s = self._session(sid)
+        if slotid >= len(s.slots):
+            raise FSError(c.NFS4ERR_BADSLOT)
+        slot = s.slots[slotid]
+        if seq == slot.seqid:
+            if slot.reply is None:
+                raise FSError(c.NFS4ERR_DELAY)
+            raise Replay(slot.reply)
+        if seq != (slot.seqid + 1) & 0xffffffff:
+            raise FSError(c.NFS4ERR_SEQ_MISORDERED)
+        slot.seqid = seq
+        slot.reply = None
+        cx.session, cx.slot = s, slot
+        s.client.renewed = time.monotonic()
+        flags = 0
+        if s.back_conn() is None:
+            flags |= SEQ4_STATUS_CB_PATH_DOWN_SESSION
+        p = Packer()
+        p.fopaque(16, sid)
+        p.u32(seq)
+        p.u32(slotid)
+        p.u32(len(s.slots) - 1)
+        p.u32(len(s.slots) - 1)
+        p.u32(flags)
+        return p.data()
+
+    def op_bind_conn_to_session(self, cx, u):
+        sid = u.fopaque(16)
+        direction = u.u32()
+        u.bool()
+        s = self._session(sid)
+        res = {c.CDFC4_FORE: c.CDFS4_FORE, c.CDFC4_BACK: c.CDFS4_BACK,
+               c.CDFC4_FORE_OR_BOTH: c.CDFS4_BOTH,
+               c.CDFC4_BACK_OR_BOTH: c.CDFS4_BOTH}.get(direction)
+        if res is None:
+            raise FSError(c.NFS4ERR_INVAL)
+        if res & c.CDFS4_BACK and cx.conn is not None and cx.conn not in s.back_conns:
+            s.back_conns.append(cx.conn)
+        p = Packer()
+        p.fopaque(16, sid)
+        p.u32(res)
+        p.bool(False)
+        return p.data()
+
+    def op_destroy_session(self, cx, u):
+        sid = u.fopaque(16)
+        s = self._session(sid)
+        del self.sessions[sid]
+        s.client.sessions.pop(sid, None)
+        return b''
+
+    def op_destroy_clientid(self, cx, u):
+        cl = self._client(u.u64())
+        if cl.sessions:
+            raise FSError(c.NFS4ERR_CLIENTID_BUSY)
+        self._expire_client(cl)
+        return b''
+
+    def op_reclaim_complete(self, cx, u):
+        one_fs = u.bool()
+        cl = cx.session.client
+        if cl.reclaim_complete and not one_fs:
+            raise FSError(c.NFS4ERR_COMPLETE_ALREADY)
+        cl.reclaim_complete = True
+        return b''
