@@ -91,124 +91,155 @@ class ControlServer:
         return ino
 
     def command(self, cmd, args):
+        """Run one command: the method cmd_<cmd> ('-' read as '_'), as
+        the NFS server runs op_<operation> (nfs4server.py)."""
+        handler = None if '_' in cmd else getattr(
+            self, 'cmd_' + cmd.replace('-', '_'), None)
+        if handler is None:
+            return {'error': 'unknown command %s' % cmd}
+        return handler(args)
+
+    def cmd_ping(self, args):
+        return 'pong'
+
+    def cmd_ops(self, args):
+        with self.nfs.lock:
+            return dict(self.nfs.op_counts)
+
+    def cmd_fault(self, args):
+        """fault OP KIND [COUNT] | fault list | fault armed | fault injected"""
         nfs = self.nfs
-        if cmd == 'ping':
-            return 'pong'
-        if cmd == 'ops':
+        if args and args[0] == 'list':
+            return faults.kinds()
+        if args and args[0] == 'armed':
             with nfs.lock:
-                return dict(nfs.op_counts)
-        if cmd == 'fault':
-            # fault OP KIND [COUNT]  |  fault list
-            if args and args[0] == 'list':
-                return faults.kinds()
-            if args and args[0] == 'armed':
-                with nfs.lock:
-                    return faults.armed(nfs)
-            if args and args[0] == 'injected':
-                with nfs.lock:
-                    return [list(f) for f in nfs.faults_injected]
+                return faults.armed(nfs)
+        if args and args[0] == 'injected':
             with nfs.lock:
-                faults.arm(nfs, args[0], args[1], int(args[2]) if len(args) > 2 else 1)
-            return 'ok'
-        if cmd == 'faults':
-            return nfs.faults
-        if cmd == 'oplog':
-            n = int(args[0]) if args else 100
-            with nfs.lock:
-                return list(nfs.op_log)[-n:]
-        if cmd == 'reset-ops':
-            with nfs.lock:
-                nfs.op_counts.clear()
-                nfs.op_log.clear()
-                nfs.layout_errors.clear()
-            return 'ok'
-        if cmd == 'layouterrors':
-            n = int(args[0]) if args else 100
-            with nfs.lock:
-                return list(nfs.layout_errors)[-n:] if n else []
-        if cmd == 'devices':
-            with nfs.lock:
-                return [d.hex() for d in nfs.layouts.device_ids()]
-        if cmd == 'stat':
-            with nfs.lock:
-                ino = self._path(args[0])
-                return dict(fileid=ino.fileid, type=ino.type, size=ino.size,
-                            nlink=ino.nlink, mode=ino.mode,
-                            extents=ino.extents.to_json() if ino.extents else None)
-        if cmd == 'recall':
-            with nfs.lock:
-                ino = self._path(args[0])
-            return nfs.recall_file(ino)
-        if cmd == 'sha256':
-            # The file's bytes as the MDS READ path sees them.
-            h = hashlib.sha256()
-            with nfs.lock:
-                ino = self._path(args[0])
-                off = 0
-                while off < ino.size:
-                    data, _ = nfs.fs.read(ino, off, 1 << 20)
-                    h.update(data)
-                    off += len(data)
-            return h.hexdigest()
-        if cmd == 'clone':
-            # clone SRC DST: DST shares SRC's blocks, copy-on-write.  RW
-            # layouts on SRC name those blocks as plain data: recall them.
-            with nfs.lock:
-                src = self._path(args[0])
-            nfs.recall_file(src)
-            with nfs.lock:
-                src = self._path(args[0])
-                parent, _, name = args[1].strip('/').rpartition('/')
-                ino = nfs.fs.clone(src, self._path(parent), name.encode(),
-                                   src.uid, src.gid)
-                return ino.fileid
-        if cmd == 'cow-order':
-            # cow-order invalid-first|read-first: extent order of a pair.
-            if args[0] not in ('invalid-first', 'read-first'):
-                raise ValueError('cow-order invalid-first|read-first')
-            with nfs.lock:
-                nfs.layouts.cow_read_first = args[0] == 'read-first'
-            return 'ok'
-        if cmd == 'layouts':
-            if args[0] not in nfs.LAYOUT_POLICIES:
-                raise ValueError('policy must be one of %s' % (nfs.LAYOUT_POLICIES,))
-            with nfs.lock:
-                nfs.layout_policy = args[0]
-            return 'ok'
-        if cmd == 'commit-delay':
-            delay = float(args[0])
-            if not 0 <= delay <= 600:
-                raise ValueError('commit-delay SECONDS: 0 to 600')
-            with nfs.lock:
-                nfs.commit_delay = delay
-            return 'ok'
-        if cmd == 'commit-error':
-            status, n = int(args[0]), int(args[1]) if len(args) > 1 else 1
-            if status <= 0 or n < 0:
-                raise ValueError('commit-error STATUS [N]: an error, N >= 0')
-            with nfs.lock:
-                nfs.commit_error = [status, n]
-            return 'ok'
-        if cmd == 'recall-any':
-            return nfs.recall_any()
-        if cmd == 'notify-device':
-            kind = {'change': 1, 'delete': 2}[args[0] if args else 'change']
-            return nfs.notify_device(kind)
-        if cmd == 'device-sig':
-            if args == ['default']:
-                sig = None
-            else:
-                sig = [(int(args[0], 0), bytes.fromhex(args[1]))]
-                if not sig[0][1]:
-                    raise ValueError('device-sig OFFSET HEX: empty signature')
-            with nfs.lock:
-                nfs.layouts.set_signature(sig)
-            return 'ok'
-        if cmd == 'save':
-            with nfs.lock:
-                nfs.fs.save()
-            return 'ok'
-        return {'error': 'unknown command %s' % cmd}
+                return [list(f) for f in nfs.faults_injected]
+        with nfs.lock:
+            faults.arm(nfs, args[0], args[1], int(args[2]) if len(args) > 2 else 1)
+        return 'ok'
+
+    def cmd_faults(self, args):
+        return self.nfs.faults
+
+    def cmd_oplog(self, args):
+        n = int(args[0]) if args else 100
+        with self.nfs.lock:
+            return list(self.nfs.op_log)[-n:]
+
+    def cmd_reset_ops(self, args):
+        nfs = self.nfs
+        with nfs.lock:
+            nfs.op_counts.clear()
+            nfs.op_log.clear()
+            nfs.layout_errors.clear()
+        return 'ok'
+
+    def cmd_layouterrors(self, args):
+        n = int(args[0]) if args else 100
+        with self.nfs.lock:
+            return list(self.nfs.layout_errors)[-n:] if n else []
+
+    def cmd_devices(self, args):
+        with self.nfs.lock:
+            return [d.hex() for d in self.nfs.layouts.device_ids()]
+
+    def cmd_stat(self, args):
+        with self.nfs.lock:
+            ino = self._path(args[0])
+            return dict(fileid=ino.fileid, type=ino.type, size=ino.size,
+                        nlink=ino.nlink, mode=ino.mode,
+                        extents=ino.extents.to_json() if ino.extents else None)
+
+    def cmd_recall(self, args):
+        with self.nfs.lock:
+            ino = self._path(args[0])
+        return self.nfs.recall_file(ino)
+
+    def cmd_sha256(self, args):
+        """The file's bytes as the MDS READ path sees them."""
+        h = hashlib.sha256()
+        with self.nfs.lock:
+            ino = self._path(args[0])
+            off = 0
+            while off < ino.size:
+                data, _ = self.nfs.fs.read(ino, off, 1 << 20)
+                h.update(data)
+                off += len(data)
+        return h.hexdigest()
+
+    def cmd_clone(self, args):
+        """clone SRC DST: DST shares SRC's blocks, copy-on-write.  RW
+        layouts on SRC name those blocks as plain data: recall them."""
+        nfs = self.nfs
+        with nfs.lock:
+            src = self._path(args[0])
+        nfs.recall_file(src)
+        with nfs.lock:
+            src = self._path(args[0])
+            parent, _, name = args[1].strip('/').rpartition('/')
+            ino = nfs.fs.clone(src, self._path(parent), name.encode(),
+                               src.uid, src.gid)
+            return ino.fileid
+
+    def cmd_cow_order(self, args):
+        """cow-order invalid-first|read-first: extent order of a pair."""
+        if args[0] not in ('invalid-first', 'read-first'):
+            raise ValueError('cow-order invalid-first|read-first')
+        with self.nfs.lock:
+            self.nfs.layouts.cow_read_first = args[0] == 'read-first'
+        return 'ok'
+
+    def cmd_layouts(self, args):
+        nfs = self.nfs
+        if args[0] not in nfs.LAYOUT_POLICIES:
+            raise ValueError('policy must be one of %s' % (nfs.LAYOUT_POLICIES,))
+        with nfs.lock:
+            nfs.layout_policy = args[0]
+        return 'ok'
+
+    def cmd_commit_delay(self, args):
+        nfs = self.nfs
+        delay = float(args[0])
+        if not 0 <= delay <= 600:
+            raise ValueError('commit-delay SECONDS: 0 to 600')
+        with nfs.lock:
+            nfs.commit_delay = delay
+        return 'ok'
+
+    def cmd_commit_error(self, args):
+        nfs = self.nfs
+        status, n = int(args[0]), int(args[1]) if len(args) > 1 else 1
+        if status <= 0 or n < 0:
+            raise ValueError('commit-error STATUS [N]: an error, N >= 0')
+        with nfs.lock:
+            nfs.commit_error = [status, n]
+        return 'ok'
+
+    def cmd_recall_any(self, args):
+        return self.nfs.recall_any()
+
+    def cmd_notify_device(self, args):
+        kind = {'change': 1, 'delete': 2}[args[0] if args else 'change']
+        return self.nfs.notify_device(kind)
+
+    def cmd_device_sig(self, args):
+        if args == ['default']:
+            sig = None
+        else:
+            sig = [(int(args[0], 0), bytes.fromhex(args[1]))]
+            if not sig[0][1]:
+                raise ValueError('device-sig OFFSET HEX: empty signature')
+        with self.nfs.lock:
+            self.nfs.layouts.set_signature(sig)
+        return 'ok'
+
+    def cmd_save(self, args):
+        with self.nfs.lock:
+            self.nfs.fs.save()
+        return 'ok'
 
     def close(self):
         self.sock.close()

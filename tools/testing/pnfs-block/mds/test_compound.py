@@ -540,5 +540,27 @@ class LayoutErrorTest(ServerCase):
         self.assertEqual(len(self.ctl.command('layouterrors', [])), 2)
 
 
+class ControlTest(ServerCase):
+    """The control socket's commands: the ones its docstring lists, each
+    a cmd_ method, dispatched the way operations are."""
+
+    def setUp(self):
+        super().setUp()
+        self.ctl = control.ControlServer.__new__(control.ControlServer)
+        self.ctl.nfs = self.srv
+
+    def test_listed_commands_dispatch(self):
+        listed = {line.split()[0] for line in control.__doc__.splitlines()
+                  if line[:2] == '  ' and line[2:3].isalpha()}
+        methods = {m[4:].replace('_', '-') for m in dir(self.ctl)
+                   if m.startswith('cmd_')}
+        self.assertEqual(listed, methods)
+        self.assertEqual(self.ctl.command('ping', []), 'pong')
+        self.assertEqual(self.ctl.command('reset-ops', []), 'ok')
+        for bad in ('reset_ops', 'nosuch', '__init__'):
+            self.assertEqual(self.ctl.command(bad, []),
+                             {'error': 'unknown command %s' % bad})
+
+
 if __name__ == '__main__':
     unittest.main()
