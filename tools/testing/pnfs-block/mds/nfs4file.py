@@ -8,12 +8,12 @@ the server lock with the server's state.
 
 import time
 
-from fattr import EXCLCREAT, bitmap_decode, bitmap_encode, decode_fattr, encode_fattr
+from fattr import bitmap_decode, bitmap_encode, decode_fattr, encode_fattr
 from fs import FSError
 import fattr
 import nfs4const as c
 from nfs4session import MAX_IO
-from nfs4xdr import get_stateid, put_cinfo, put_stateid
+from nfs4xdr import OpenArgs, OpenRes, get_stateid, put_cinfo, put_stateid
 import rpc
 from state import INF, ZERO_OTHER, range_end, subtract_range
 from xdr import Packer, Unpacker, XDRError
@@ -307,98 +307,64 @@ class FileOps:
 
     # ---- open state ----
     def op_open(self, cx, u):
-        u.u32()                     # seqid: unused in 4.1
-        access = u.u32()
-        deny = u.u32()
-        clientid = u.u64()
-        owner = u.opaque(1024)
-        opentype = u.u32()
-        how = verf = None
-        attrs = {}
-        if opentype == c.OPEN4_CREATE:
-            how = u.u32()
-            if how in (c.UNCHECKED4, c.GUARDED4):
-                attrs = decode_fattr(u)
-            elif how == c.EXCLUSIVE4:
-                verf = u.fopaque(8)
-            elif how == c.EXCLUSIVE4_1:
-                verf = u.fopaque(8)
-                attrs = decode_fattr(u, EXCLCREAT)
-            else:
-                raise XDRError('bad createmode')
-        elif opentype != c.OPEN4_NOCREATE:
-            raise XDRError('bad opentype')
-        claim = u.u32()
-        name = None
-        if claim in (c.CLAIM_NULL, c.CLAIM_DELEGATE_PREV):
-            name = u.opaque(1024)
-        elif claim == c.CLAIM_PREVIOUS:
-            u.u32()
-        elif claim == c.CLAIM_DELEGATE_CUR:
-            get_stateid(u)
-            name = u.opaque(1024)
-        elif claim == c.CLAIM_DELEG_CUR_FH:
-            get_stateid(u)
-        elif claim not in (c.CLAIM_FH, c.CLAIM_DELEG_PREV_FH):
-            raise XDRError('bad claim')
-        access &= 0xff          # drop the OPEN4_SHARE_ACCESS_WANT_* bits
-        if access not in (1, 2, 3) or deny > 3:
+        a = OpenArgs.decode(u)
+        access = a.access & 0xff    # drop the OPEN4_SHARE_ACCESS_WANT_* bits
+        if access not in (1, 2, 3) or a.deny > 3:
             raise FSError(c.NFS4ERR_INVAL)
-        if claim not in (c.CLAIM_NULL, c.CLAIM_FH, c.CLAIM_PREVIOUS):
+        if a.claim not in (c.CLAIM_NULL, c.CLAIM_FH, c.CLAIM_PREVIOUS):
             raise FSError(c.NFS4ERR_NOTSUPP)
         cl = cx.session.client
-        self._check_grace(cl, claim == c.CLAIM_PREVIOUS)
-        if clientid != cl.clientid:
+        self._check_grace(cl, a.claim == c.CLAIM_PREVIOUS)
+        if a.clientid != cl.clientid:
             raise FSError(c.NFS4ERR_STALE_CLIENTID)
         d = cx.need_cur()
-        before = after = d.change
-        done = set()
-        if claim in (c.CLAIM_FH, c.CLAIM_PREVIOUS):
-            ino = self._reg(d)
+        before = d.change
+        if a.claim in (c.CLAIM_FH, c.CLAIM_PREVIOUS):
+            ino, done = self._reg(d), set()
         else:
-            self.fs._dir(d)
-            try:
-                ino = self.fs.lookup(d, name)
-            except FSError as e:
-                if e.status != c.NFS4ERR_NOENT or opentype != c.OPEN4_CREATE:
-                    raise
-                ino = None
-            if ino is not None:
-                self._reg(ino)
-                if how == c.GUARDED4:
-                    raise FSError(c.NFS4ERR_EXIST)
-                if how in (c.EXCLUSIVE4, c.EXCLUSIVE4_1):
-                    if ino.verifier != verf.hex():
-                        raise FSError(c.NFS4ERR_EXIST)
-                elif how == c.UNCHECKED4 and A['size'] in attrs:
-                    done = self._apply_attrs(ino, {A['size']: attrs[A['size']]})
-            else:
-                mode = attrs.pop(A['mode'], 0o644)
-                ino = self.fs.create(d, name, c.NF4REG, mode, cx.uid, cx.gid)
-                done = self._apply_attrs(ino, attrs) | {A['mode']}
-                if verf is not None:
-                    ino.verifier = verf.hex()
-                after = d.change
-        self._check_share(ino, cl, owner, access, deny)
-        key = ('open', cl.clientid, owner, ino.fileid)
+            ino, done = self._open_name(cx, d, a)
+        self._check_share(ino, cl, a.owner, access, a.deny)
+        key = ('open', cl.clientid, a.owner, ino.fileid)
         st = self.states.get_key(key)
         if st is None:
             st = self.states.new('open', cl, ino, key)
-            st.owner = owner
+            st.owner = a.owner
             ino.opens = getattr(ino, 'opens', 0) + 1
         else:
             st.bump()
         st.access |= access
-        st.deny |= deny
+        st.deny |= a.deny
         self._set_cur(cx, ino)
         cx.cur_sid = st.stateid()
-        p = Packer()
-        put_stateid(p, st.stateid())
-        put_cinfo(p, before, after)
-        p.u32(c.OPEN4_RESULT_LOCKTYPE_POSIX)
-        bitmap_encode(p, done)
-        p.u32(c.OPEN_DELEGATE_NONE)
-        return p.data()
+        return OpenRes(st.stateid(), before, d.change, done)
+
+    def _open_name(self, cx, d, a):
+        """OPEN of the name a.name in directory d: the file found (as the
+        createmode allows) or created.  Returns (inode, attributes set)."""
+        self.fs._dir(d)
+        try:
+            ino = self.fs.lookup(d, a.name)
+        except FSError as e:
+            if e.status != c.NFS4ERR_NOENT or a.opentype != c.OPEN4_CREATE:
+                raise
+            ino = None
+        attrs = a.attrs
+        if ino is None:
+            mode = attrs.pop(A['mode'], 0o644)
+            ino = self.fs.create(d, a.name, c.NF4REG, mode, cx.uid, cx.gid)
+            done = self._apply_attrs(ino, attrs) | {A['mode']}
+            if a.verf is not None:
+                ino.verifier = a.verf.hex()
+            return ino, done
+        self._reg(ino)
+        if a.how == c.GUARDED4:
+            raise FSError(c.NFS4ERR_EXIST)
+        if a.how in (c.EXCLUSIVE4, c.EXCLUSIVE4_1):
+            if ino.verifier != a.verf.hex():
+                raise FSError(c.NFS4ERR_EXIST)
+        elif a.how == c.UNCHECKED4 and A['size'] in attrs:
+            return ino, self._apply_attrs(ino, {A['size']: attrs[A['size']]})
+        return ino, set()
 
     def _check_share(self, ino, cl, owner, access, deny):
         for st in self.states.for_inode(ino, 'open'):

@@ -9,29 +9,27 @@ the server lock with the server's state.
 
 import time
 
-from fattr import bitmap_decode
 from fs import FSError
 import blocklayout
 import nfs4const as c
-from nfs4xdr import (GetDeviceInfoRes, Layout, LayoutGetRes, encoded,
-                     get_stateid, put_stateid)
+from nfs4xdr import (GetDeviceInfoArgs, GetDeviceInfoRes, Layout, LayoutCommitArgs,
+                     LayoutCommitRes, LayoutErrorArgs, LayoutGetArgs, LayoutGetRes,
+                     LayoutReturnArgs, LayoutReturnRes, encoded)
 from state import range_end, subtract_range
-from xdr import Packer, XDRError
+from xdr import Packer
 
 
 class PnfsOps:
     """The layout operations."""
 
     def op_getdeviceinfo(self, cx, u):
-        devid = u.fopaque(c.NFS4_DEVICEID4_SIZE)
-        ltype = u.u32()
-        maxcount = u.u32()
-        bitmap_decode(u)            # notifications asked for: none promised
-        if ltype != self.layouts.layout_type:
+        # The notifications asked for (a.notify_types): none promised.
+        a = GetDeviceInfoArgs.decode(u)
+        if a.ltype != self.layouts.layout_type:
             raise FSError(c.NFS4ERR_UNKNOWN_LAYOUTTYPE)
-        res = GetDeviceInfoRes(ltype, list(self.layouts.device_volumes(devid)))
+        res = GetDeviceInfoRes(a.ltype, list(self.layouts.device_volumes(a.devid)))
         need = 4 + len(encoded(res))    # status, resok with no notification
-        if maxcount and need > maxcount:
+        if a.maxcount and need > a.maxcount:
             t = Packer()
             t.u32(need)
             raise FSError(c.NFS4ERR_TOOSMALL, body=t.data())
@@ -52,20 +50,15 @@ class PnfsOps:
         return lst
 
     def op_layoutget(self, cx, u):
-        u.bool()                    # signal_layout_avail
-        ltype = u.u32()
-        iomode = u.u32()
-        offset, length, minlength = u.u64(), u.u64(), u.u64()
-        sid = get_stateid(u)
-        maxcount = u.u32()
+        a = LayoutGetArgs.decode(u)
         ino = cx.need_cur()
-        if ltype != self.layouts.layout_type:
+        if a.ltype != self.layouts.layout_type:
             raise FSError(c.NFS4ERR_UNKNOWN_LAYOUTTYPE)
-        if iomode not in (c.LAYOUTIOMODE4_READ, c.LAYOUTIOMODE4_RW):
+        if a.iomode not in (c.LAYOUTIOMODE4_READ, c.LAYOUTIOMODE4_RW):
             raise FSError(c.NFS4ERR_BADIOMODE)
         self._reg(ino)
-        if length == 0 or (length != c.NFS4_UINT64_MAX and
-                           offset + length > c.NFS4_UINT64_MAX):
+        if a.length == 0 or (a.length != c.NFS4_UINT64_MAX and
+                             a.offset + a.length > c.NFS4_UINT64_MAX):
             raise FSError(c.NFS4ERR_INVAL)
         if self.in_grace():
             raise FSError(c.NFS4ERR_GRACE)
@@ -76,18 +69,19 @@ class PnfsOps:
         # wire would take back what it hands out.
         if any(s.recalling for s in self.states.for_inode(ino, 'layout')):
             raise FSError(c.NFS4ERR_RECALLCONFLICT)
-        lst = self._layout_state(cx, sid, ino)
+        lst = self._layout_state(cx, a.stateid, ino)
         # Reply overhead: status, roc, stateid, count, offset, length,
         # iomode, type, body length, extent count.
         overhead = 4 + 4 + 16 + 4 + 8 + 8 + 4 + 4 + 4 + 4
-        max_ext = (maxcount - overhead) // blocklayout.EXTENT4_SIZE if maxcount else 4096
-        start, span, exts = self.layouts.layout_get(ino, iomode, offset, length,
-                                                    minlength, min(max_ext, 4096))
-        lst.segs.append([iomode, start, start + span])
+        max_ext = ((a.maxcount - overhead) // blocklayout.EXTENT4_SIZE
+                   if a.maxcount else 4096)
+        start, span, exts = self.layouts.layout_get(ino, a.iomode, a.offset, a.length,
+                                                    a.minlength, min(max_ext, 4096))
+        lst.segs.append([a.iomode, start, start + span])
         lst.bump()
         cx.cur_sid = lst.stateid()
         return LayoutGetRes(lst.stateid(),
-                            [Layout(start, span, iomode, ltype, exts)])
+                            [Layout(start, span, a.iomode, a.ltype, exts)])
 
     LAYOUT_POLICIES = ('normal', 'unavailable', 'trylater', 'delay')
 
@@ -117,99 +111,70 @@ class PnfsOps:
         if self.commit_error[1] > 0:
             self.commit_error[1] -= 1
             raise FSError(self.commit_error[0])
-        offset, length = u.u64(), u.u64()
-        reclaim = u.bool()
-        sid = get_stateid(u)
-        last_write = u.u64() if u.bool() else None
-        if u.bool():
-            u.i64()
-            u.u32()
-        ltype = u.u32()
-        body = u.opaque()
+        a = LayoutCommitArgs.decode(u)
         ino = self._reg(cx.need_cur())
-        if ltype != self.layouts.layout_type:
+        if a.ltype != self.layouts.layout_type:
             raise FSError(c.NFS4ERR_UNKNOWN_LAYOUTTYPE)
-        if reclaim:
+        if a.reclaim:
             # The layout stateid died with the old server instance
             # (RFC 8881 section 18.42.3): only the grace period matters.
             self._check_grace(cx.session.client, True)
         else:
-            st = self._find_state(cx, sid, ('layout',), ino)
+            st = self._find_state(cx, a.stateid, ('layout',), ino)
             if st is None:
                 raise FSError(c.NFS4ERR_BAD_STATEID)
-        self.layouts.commit_body(ino, body)
-        p = Packer()
-        if last_write is not None and last_write + 1 > ino.size:
-            ino.size = last_write + 1
-            ino.touch()
-            p.bool(True)
-            p.u64(ino.size)
-        else:
-            ino.touch()
-            p.bool(False)
+        self.layouts.commit_body(ino, a.body)
+        res = LayoutCommitRes()
+        if a.last_write is not None and a.last_write + 1 > ino.size:
+            ino.size = a.last_write + 1
+            res.new_size = ino.size
+        ino.touch()
         self.fs.dirty = True
-        return p.data()
+        return res
 
     def op_layoutreturn(self, cx, u):
-        u.bool()                    # reclaim
-        ltype = u.u32()
-        iomode = u.u32()
-        rtype = u.u32()
-        if rtype == c.LAYOUTRETURN4_FILE:
-            offset, length = u.u64(), u.u64()
-            sid = get_stateid(u)
-            u.opaque()              # lrf_body: nothing for block layouts
-        elif rtype not in (c.LAYOUTRETURN4_FSID, c.LAYOUTRETURN4_ALL):
-            raise XDRError('bad layoutreturn type')
-        if ltype != self.layouts.layout_type:
+        a = LayoutReturnArgs.decode(u)
+        if a.ltype != self.layouts.layout_type:
             raise FSError(c.NFS4ERR_UNKNOWN_LAYOUTTYPE)
         cl = cx.session.client
-        p = Packer()
-        if rtype != c.LAYOUTRETURN4_FILE:
+        if a.rtype != c.LAYOUTRETURN4_FILE:
             for st in self.states.for_client(cl):
                 if st.kind == 'layout':
                     self.states.drop(st)
-            p.bool(False)
-            return p.data()
+            return LayoutReturnRes()
         ino = self._reg(cx.need_cur())
-        st = self._find_state(cx, sid, ('layout',), ino)
+        st = self._find_state(cx, a.stateid, ('layout',), ino)
         if st is None:
             raise FSError(c.NFS4ERR_BAD_STATEID)
-        start, end = offset, range_end(offset, length)
+        start, end = a.offset, range_end(a.offset, a.length)
         segs = []
         for m, s, e in st.segs:
-            if iomode != c.LAYOUTIOMODE4_ANY and m != iomode:
+            if a.iomode != c.LAYOUTIOMODE4_ANY and m != a.iomode:
                 segs.append([m, s, e])
             else:
-                segs += [[m, a, b] for a, b, _ in subtract_range([[s, e, 0]], start, end)]
+                segs += [[m, x, y] for x, y, _ in subtract_range([[s, e, 0]], start, end)]
         st.segs = segs
         if not segs:
             self.states.drop(st)
-            p.bool(False)
-        else:
-            st.bump()
-            p.bool(True)
-            put_stateid(p, st.stateid())
-        return p.data()
+            return LayoutReturnRes()
+        st.bump()
+        return LayoutReturnRes(st.stateid())
 
     def op_layouterror(self, cx, u):
         """RFC 7862 section 15.6 (4.2 COMPOUNDs only): the client's report
         of failed I/O to storage devices.  Nothing is done with it but
         recording its arguments, and the status answered, in
         layout_errors (control: layouterrors)."""
-        offset, length = u.u64(), u.u64()
-        sid = get_stateid(u)
-        errors = u.array(lambda: dict(
-            devid=u.fopaque(c.NFS4_DEVICEID4_SIZE).hex(), status=u.u32(),
-            opnum=u.u32()))
-        rec = dict(stateid=[sid[0], sid[1].hex()], offset=offset,
-                   length=length, errors=errors, fileid=None,
+        a = LayoutErrorArgs.decode(u)
+        sid = a.stateid
+        rec = dict(stateid=[sid[0], sid[1].hex()], offset=a.offset,
+                   length=a.length, errors=a.errors, fileid=None,
                    answered=c.NFS4_OK)
         try:
             ino = self._reg(cx.need_cur())
             rec['fileid'] = ino.fileid
-            if length == 0 or (length != c.NFS4_UINT64_MAX and
-                               offset + length > c.NFS4_UINT64_MAX):
+            if a.length == 0 or (a.length != c.NFS4_UINT64_MAX and
+                                 a.offset + a.length > c.NFS4_UINT64_MAX):
                 raise FSError(c.NFS4ERR_INVAL)
             if self._find_state(cx, sid, ('layout',), ino) is None:
                 raise FSError(c.NFS4ERR_BAD_STATEID)

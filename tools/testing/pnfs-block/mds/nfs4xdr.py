@@ -2,17 +2,21 @@
 """NFSv4.1 arguments and results as objects (RFC 8881 section 18, the
 XDR of RFC 5662), apart from what the operations do with them.
 
-A result class holds decoded values and encodes itself with encode(p);
-an operation returns one (or the bytes of a result with nothing to
-rewrite), the server's hooks (faults.py) see and change the object, and
-the COMPOUND encoder calls encode() last.  The small shared pieces
+An argument class decodes itself from an Unpacker (Args.decode(u)),
+all of it before the operation acts, so a short or malformed argument
+is NFS4ERR_BADXDR whatever it asks for.  A result class holds decoded
+values and encodes itself with encode(p); an operation returns one (or
+the bytes of a result with nothing to rewrite), the server's hooks
+(faults.py) see and change the object, and the COMPOUND encoder calls
+encode() last.  The small shared pieces
 (stateid4, change_info4, channel_attrs4, callback_sec_parms4) are
 functions over a Packer or an Unpacker.
 """
 
-from xdr import Packer
-from fattr import bitmap_encode
+from xdr import Packer, XDRError
+from fattr import EXCLCREAT, bitmap_decode, bitmap_encode, decode_fattr
 import blocklayout
+import nfs4const as c
 import rpc
 
 
@@ -134,3 +138,179 @@ class GetDeviceInfoRes:
         p.u32(self.ltype)
         p.opaque(self.addr_body())
         bitmap_encode(p, set(self.notification))
+
+
+# ---- pNFS arguments and the other results ----
+
+class GetDeviceInfoArgs:
+    """GETDEVICEINFO4args (RFC 8881 section 18.40)."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.devid = u.fopaque(c.NFS4_DEVICEID4_SIZE)
+        a.ltype = u.u32()
+        a.maxcount = u.u32()
+        a.notify_types = bitmap_decode(u)
+        return a
+
+
+class LayoutGetArgs:
+    """LAYOUTGET4args (RFC 8881 section 18.43)."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.signal_layout_avail = u.bool()
+        a.ltype = u.u32()
+        a.iomode = u.u32()
+        a.offset, a.length, a.minlength = u.u64(), u.u64(), u.u64()
+        a.stateid = get_stateid(u)
+        a.maxcount = u.u32()
+        return a
+
+
+class LayoutCommitArgs:
+    """LAYOUTCOMMIT4args (RFC 8881 section 18.42); last_write is the
+    new offset (None when not given), body the layoutupdate4 body."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.offset, a.length = u.u64(), u.u64()
+        a.reclaim = u.bool()
+        a.stateid = get_stateid(u)
+        a.last_write = u.u64() if u.bool() else None
+        a.time_modify = (u.i64(), u.u32()) if u.bool() else None
+        a.ltype = u.u32()
+        a.body = u.opaque()
+        return a
+
+
+class LayoutCommitRes:
+    """LAYOUTCOMMIT4resok: the new size, or None for no change."""
+
+    def __init__(self, new_size=None):
+        self.new_size = new_size
+
+    def encode(self, p):
+        p.bool(self.new_size is not None)
+        if self.new_size is not None:
+            p.u64(self.new_size)
+
+
+class LayoutReturnArgs:
+    """LAYOUTRETURN4args (RFC 8881 section 18.44); the range, stateid
+    and body only for LAYOUTRETURN4_FILE."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.reclaim = u.bool()
+        a.ltype = u.u32()
+        a.iomode = u.u32()
+        a.rtype = u.u32()
+        a.offset = a.length = a.stateid = a.body = None
+        if a.rtype == c.LAYOUTRETURN4_FILE:
+            a.offset, a.length = u.u64(), u.u64()
+            a.stateid = get_stateid(u)
+            a.body = u.opaque()     # lrf_body: nothing for block layouts
+        elif a.rtype not in (c.LAYOUTRETURN4_FSID, c.LAYOUTRETURN4_ALL):
+            raise XDRError('bad layoutreturn type')
+        return a
+
+
+class LayoutReturnRes:
+    """layoutreturn_stateid: the layout stateid left, or None."""
+
+    def __init__(self, stateid=None):
+        self.stateid = stateid
+
+    def encode(self, p):
+        p.bool(self.stateid is not None)
+        if self.stateid is not None:
+            put_stateid(p, self.stateid)
+
+
+class LayoutErrorArgs:
+    """LAYOUTERROR4args (RFC 7862 section 15.6); errors as dicts of the
+    device ID (hex), status and operation."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.offset, a.length = u.u64(), u.u64()
+        a.stateid = get_stateid(u)
+        a.errors = u.array(lambda: dict(
+            devid=u.fopaque(c.NFS4_DEVICEID4_SIZE).hex(), status=u.u32(),
+            opnum=u.u32()))
+        return a
+
+
+# ---- OPEN ----
+
+class OpenArgs:
+    """OPEN4args (RFC 8881 section 18.16).  how is the createmode4 of an
+    OPEN4_CREATE (else None), verf its verifier, attrs its attributes;
+    name is the component the claim names, if any."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.seqid = u.u32()           # unused in 4.1
+        a.access = u.u32()
+        a.deny = u.u32()
+        a.clientid = u.u64()
+        a.owner = u.opaque(1024)
+        a.opentype = u.u32()
+        a.how = a.verf = None
+        a.attrs = {}
+        if a.opentype == c.OPEN4_CREATE:
+            a._decode_how(u)
+        elif a.opentype != c.OPEN4_NOCREATE:
+            raise XDRError('bad opentype')
+        a._decode_claim(u)
+        return a
+
+    def _decode_how(self, u):
+        self.how = u.u32()
+        if self.how in (c.UNCHECKED4, c.GUARDED4):
+            self.attrs = decode_fattr(u)
+        elif self.how == c.EXCLUSIVE4:
+            self.verf = u.fopaque(8)
+        elif self.how == c.EXCLUSIVE4_1:
+            self.verf = u.fopaque(8)
+            self.attrs = decode_fattr(u, EXCLCREAT)
+        else:
+            raise XDRError('bad createmode')
+
+    def _decode_claim(self, u):
+        self.claim = u.u32()
+        self.name = None
+        if self.claim in (c.CLAIM_NULL, c.CLAIM_DELEGATE_PREV):
+            self.name = u.opaque(1024)
+        elif self.claim == c.CLAIM_PREVIOUS:
+            u.u32()                 # delegate_type
+        elif self.claim == c.CLAIM_DELEGATE_CUR:
+            get_stateid(u)
+            self.name = u.opaque(1024)
+        elif self.claim == c.CLAIM_DELEG_CUR_FH:
+            get_stateid(u)
+        elif self.claim not in (c.CLAIM_FH, c.CLAIM_DELEG_PREV_FH):
+            raise XDRError('bad claim')
+
+
+class OpenRes:
+    """OPEN4resok with POSIX locks and no delegation."""
+
+    def __init__(self, stateid, before, after, attrset):
+        self.stateid = stateid
+        self.before, self.after = before, after
+        self.attrset = attrset
+
+    def encode(self, p):
+        put_stateid(p, self.stateid)
+        put_cinfo(p, self.before, self.after)
+        p.u32(c.OPEN4_RESULT_LOCKTYPE_POSIX)
+        bitmap_encode(p, self.attrset)
+        p.u32(c.OPEN_DELEGATE_NONE)
