@@ -13,8 +13,11 @@ import sys
 import time
 
 
-def send(path, line):
+def send(path, line, timeout=None):
+    """One command line; its answer, decoded.  timeout: seconds for each
+    socket operation (None: wait)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
     s.connect(path)
     f = s.makefile('rwb')
     f.write(line.encode() + b'\n')

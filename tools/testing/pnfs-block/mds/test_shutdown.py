@@ -12,7 +12,6 @@ Event.set() waited for that lock forever (a guest suite hung in
 thread spends most of its time inside that wait: the old server hung in
 about a third of the rounds of the first test."""
 
-import json
 import os
 import random
 import select
@@ -26,6 +25,7 @@ import time
 import unittest
 
 import client as C
+import mdsctl
 import nfs4const as c
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,15 +70,7 @@ class Server:
             return f.read().decode('utf-8', 'replace')
 
     def ctl(self, line, timeout=20):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        s.connect(self.sock)
-        f = s.makefile('rwb')
-        f.write(line.encode() + b'\n')
-        f.flush()
-        ans = json.loads(f.readline())
-        s.close()
-        return ans
+        return mdsctl.send(self.sock, line, timeout)
 
     def stop(self, within=STOP_WITHIN):
         """SIGTERM; the exit status, or None (and a thread dump, and

@@ -2,9 +2,7 @@
 """The server over real TCP: record-marked COMPOUNDs, the back channel
 (CB_LAYOUTRECALL through the control socket) and the control channel."""
 
-import json
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -15,9 +13,27 @@ from control import ControlServer
 from fs import FileSystem
 from nfs4server import NFS4Server
 from xdr import Packer, Unpacker
+import mdsctl
 import nfs4const as c
 import rpc
 
+
+
+def cb_reply(sid, seq, op, status):
+    """A CB_COMPOUND reply: CB_SEQUENCE OK for (sid, seq), then op with
+    status."""
+    p = Packer()
+    p.u32(0)
+    p.opaque(b'')
+    p.u32(2)
+    p.u32(c.OP_CB_SEQUENCE)
+    p.u32(0)
+    p.fopaque(16, sid)
+    for v in (seq, 0, 0, 0):
+        p.u32(v)
+    p.u32(op)
+    p.u32(status)
+    return p.data()
 
 class TCPCase(unittest.TestCase):
     def setUp(self):
@@ -40,14 +56,21 @@ class TCPCase(unittest.TestCase):
         self.addCleanup(self.cl.rpc.close)
 
     def ctl_cmd(self, line):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(self.sock)
-        f = s.makefile('rwb')
-        f.write(line.encode() + b'\n')
-        f.flush()
-        ans = json.loads(f.readline())
-        s.close()
-        return ans
+        return mdsctl.send(self.sock, line)
+
+    def ctl_polling(self, line, pause):
+        """Run a control command that sends a callback, the client polling
+        the server every pause seconds (so that its connection reads the
+        call) for up to 10 s; returns [the answer], or [] if none came."""
+        out = []
+        t = threading.Thread(target=lambda: out.append(self.ctl_cmd(line)))
+        t.start()
+        deadline = time.monotonic() + 10
+        while t.is_alive() and time.monotonic() < deadline:
+            self.cl.session_compound([C.putrootfh()])
+            time.sleep(pause)
+        t.join(1)
+        return out
 
     def test_null_and_session_over_tcp(self):
         self.assertEqual(self.cl.rpc.call(c.NFSPROC4_NULL).rest(), b'')
@@ -85,27 +108,9 @@ class TCPCase(unittest.TestCase):
                             u.u64(), u.u64(), (u.u32(), u.fopaque(12)))
                 ops.append((op, args))
             seen.append((prog, proc, ops))
-            p = Packer()
-            p.u32(0)
-            p.opaque(b'')
-            p.u32(2)
-            p.u32(c.OP_CB_SEQUENCE)
-            p.u32(0)
-            p.fopaque(16, ops[0][1][0])
-            for v in (ops[0][1][1], 0, 0, 0):
-                p.u32(v)
-            p.u32(c.OP_CB_LAYOUTRECALL)
-            p.u32(0)
-            return p.data()
+            return cb_reply(ops[0][1][0], ops[0][1][1], c.OP_CB_LAYOUTRECALL, 0)
         self.cl.rpc.callback = callback
-        out = []
-        t = threading.Thread(target=lambda: out.append(self.ctl_cmd('recall /r')))
-        t.start()
-        deadline = time.monotonic() + 10
-        while t.is_alive() and time.monotonic() < deadline:
-            self.cl.session_compound([C.putrootfh()])
-            time.sleep(0.05)
-        t.join(1)
+        out = self.ctl_polling('recall /r', 0.05)
         self.assertEqual(out, [[[[c.OP_CB_SEQUENCE, 0], [c.OP_CB_LAYOUTRECALL, 0]]]])
         prog, proc, ops = seen[0]
         self.assertEqual((prog, proc), (0x40000000, c.CB_COMPOUND))
@@ -144,27 +149,9 @@ class TCPCase(unittest.TestCase):
             u.u32(), u.u32(), u.bool(), u.u32()
             op = u.u32()
             seen.append((op, parse(u)))
-            p = Packer()
-            p.u32(0)
-            p.opaque(b'')
-            p.u32(2)
-            p.u32(c.OP_CB_SEQUENCE)
-            p.u32(0)
-            p.fopaque(16, sid)
-            for v in (seq, 0, 0, 0):
-                p.u32(v)
-            p.u32(op)
-            p.u32(0)
-            return p.data()
+            return cb_reply(sid, seq, op, 0)
         self.cl.rpc.callback = callback
-        out = []
-        t = threading.Thread(target=lambda: out.append(self.ctl_cmd(command)))
-        t.start()
-        deadline = time.monotonic() + 10
-        while t.is_alive() and time.monotonic() < deadline:
-            self.cl.session_compound([C.putrootfh()])
-            time.sleep(0.05)
-        t.join(1)
+        out = self.ctl_polling(command, 0.05)
         return out[0], seen[0]
 
     def _layout(self, name):
@@ -189,28 +176,10 @@ class TCPCase(unittest.TestCase):
             u.u32()
             sid, seq = u.fopaque(16), u.u32()
             seen.append(seq)
-            p = Packer()
-            p.u32(0)
-            p.opaque(b'')
-            p.u32(2)
-            p.u32(c.OP_CB_SEQUENCE)
-            p.u32(0)
-            p.fopaque(16, sid)
-            for v in (seq, 0, 0, 0):
-                p.u32(v)
-            p.u32(c.OP_CB_LAYOUTRECALL)
-            p.u32(answers[len(seen) - 1])
-            return p.data()
+            return cb_reply(sid, seq, c.OP_CB_LAYOUTRECALL, answers[len(seen) - 1])
         self.cl.rpc.callback = callback
         self.nfs.cb_delay = 0.01
-        out = []
-        t = threading.Thread(target=lambda: out.append(self.ctl_cmd('recall /d')))
-        t.start()
-        deadline = time.monotonic() + 10
-        while t.is_alive() and time.monotonic() < deadline:
-            self.cl.session_compound([C.putrootfh()])
-            time.sleep(0.01)
-        t.join(1)
+        out = self.ctl_polling('recall /d', 0.01)
         self.assertEqual(seen, [1, 2, 3])
         self.assertEqual(out, [[[[c.OP_CB_SEQUENCE, 0],
                                  [c.OP_CB_LAYOUTRECALL, c.NFS4ERR_NOMATCHING_LAYOUT]]]])

@@ -19,6 +19,20 @@ import nfs4const as c
 MB = 1 << 20
 
 
+
+def sparse_disks(test, n):
+    """n sparse 9 MiB files for disks in a directory of their own (the
+    metadata file goes there too), removed when test ends."""
+    tmp = tempfile.TemporaryDirectory()
+    test.addCleanup(tmp.cleanup)
+    paths = []
+    for i in range(n):
+        p = os.path.join(tmp.name, 'd%d' % i)
+        with open(p, 'wb') as f:
+            f.truncate(9 * MB)
+        paths.append(p)
+    return paths
+
 class FakeDisk:
     def __init__(self, name, size):
         self.name, self.size = name, size
@@ -49,14 +63,7 @@ class MapTest(unittest.TestCase):
 
 class TopologyFSTest(unittest.TestCase):
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.paths = []
-        for i in range(3):
-            p = os.path.join(tmp.name, 'd%d' % i)
-            with open(p, 'wb') as f:
-                f.truncate(9 * MB)
-            self.paths.append(p)
+        self.paths = sparse_disks(self, 3)
         # A stripe (64 KiB) over a concat of two slices and a whole disk.
         self.spec = {'volumes': [
             {'type': 'simple', 'disk': self.paths[0]},
@@ -68,7 +75,7 @@ class TopologyFSTest(unittest.TestCase):
             {'type': 'stripe', 'unit': 65536, 'volumes': [5, 2]},
         ]}
         self.topo = Topology(self.spec, direct=False)
-        self.fs = FileSystem(None, os.path.join(tmp.name, 'meta'), direct=False,
+        self.fs = FileSystem(None, os.path.join(os.path.dirname(self.paths[0]), 'meta'), direct=False,
                              topology=self.topo)
         self.srv = NFS4Server(self.fs)
         self.cl = C.NFS4Client(self.srv)
@@ -154,14 +161,7 @@ class DevicesTest(unittest.TestCase):
     SLICE = 2 * MB
 
     def setUp(self):
-        tmp = tempfile.TemporaryDirectory()
-        self.addCleanup(tmp.cleanup)
-        self.paths = []
-        for i in range(2):
-            p = os.path.join(tmp.name, 'd%d' % i)
-            with open(p, 'wb') as f:
-                f.truncate(9 * MB)
-            self.paths.append(p)
+        self.paths = sparse_disks(self, 2)
         vols = [{'type': 'simple', 'disk': self.paths[0]},
                 {'type': 'simple', 'disk': self.paths[1]}]
         # Slice k: disk k % 2, from (k // 2) * 2 MiB on.
@@ -171,7 +171,7 @@ class DevicesTest(unittest.TestCase):
         self.spec = {'volumes': vols,
                      'devices': {'unit': self.UNIT, 'volumes': [2, 3, 4, 5, 6, 7]}}
         self.topo = Topology(self.spec, direct=False)
-        self.fs = FileSystem(None, os.path.join(tmp.name, 'meta'), direct=False,
+        self.fs = FileSystem(None, os.path.join(os.path.dirname(self.paths[0]), 'meta'), direct=False,
                              topology=self.topo)
         self.srv = NFS4Server(self.fs)
         self.cl = C.NFS4Client(self.srv)
