@@ -9,18 +9,29 @@ out without it, from the thread that asked for them.
 
 import time
 
-from fattr import bitmap_encode
 import nfs4const as c
-from nfs4xdr import put_stateid
+from nfs4xdr import (CbLayoutRecallArgs, CbNotifyDeviceArgs, CbRecallAnyArgs,
+                     get_cb_compound_res, put_cb_compound)
 import rpc
 from xdr import Packer, XDRError
+
+
+def _cb_cred(session):
+    """The credential for the back channel: AUTH_SYS if the client's
+    callback_sec_parms4 offer it before AUTH_NONE, else AUTH_NONE."""
+    for flavor, a in session.cb_sec:
+        if flavor == rpc.AUTH_SYS:
+            return (rpc.AUTH_SYS, a.encode())
+        if flavor == rpc.AUTH_NONE:
+            break
+    return (rpc.AUTH_NONE, b'')
 
 
 class Callbacks:
     """What the server sends the client."""
 
     def _cb_compound(self, session, ops):
-        """Send CB_SEQUENCE + ops (list of (opnum, args bytes)) on the
+        """Send CB_SEQUENCE + ops (list of (opnum, args)) on the
         session's back channel; returns [(op, status)].  Call without
         holding self.lock."""
         conn = session.back_conn()
@@ -29,30 +40,10 @@ class Callbacks:
         with session.cb_lock:
             session.cb_seqid += 1
             p = Packer()
-            p.opaque(b'')
-            p.u32(1)
-            p.u32(0)                # callback_ident
-            p.u32(len(ops) + 1)
-            p.u32(c.OP_CB_SEQUENCE)
-            p.fopaque(16, session.sessionid)
-            p.u32(session.cb_seqid)
-            p.u32(0)
-            p.u32(0)
-            p.bool(False)
-            p.u32(0)                # referring call lists
-            for op, args in ops:
-                p.u32(op)
-                p.buf += args
-            cred = (rpc.AUTH_NONE, b'')
-            for flavor, a in session.cb_sec:
-                if flavor == rpc.AUTH_SYS:
-                    cred = (rpc.AUTH_SYS, a.encode())
-                    break
-                if flavor == rpc.AUTH_NONE:
-                    break
+            put_cb_compound(p, session.sessionid, session.cb_seqid, ops)
             try:
                 r = conn.call(session.cb_program, c.NFS4_CALLBACK_VERSION,
-                              c.CB_COMPOUND, p.data(), cred)
+                              c.CB_COMPOUND, p.data(), _cb_cred(session))
             except (OSError, rpc.RPCError):
                 # The client's connection closed under the call (its reader
                 # saw EOF between back_conn() and the send, or before the
@@ -60,18 +51,7 @@ class Callbacks:
                 if conn.closed:
                     raise rpc.RPCError('no back channel') from None
                 raise
-        status = r.u32()
-        r.opaque()
-        res = []
-        for _ in range(r.u32()):
-            op, st = r.u32(), r.u32()
-            res.append((op, st))
-            if op == c.OP_CB_SEQUENCE and st == c.NFS4_OK:
-                r.fopaque(16)
-                for _ in range(4):
-                    r.u32()
-            if st != c.NFS4_OK:
-                break
+        status, res = get_cb_compound_res(r)
         self.log('CB_COMPOUND status %d: %s' % (status, res))
         return res
 
@@ -86,16 +66,8 @@ class Callbacks:
                     continue
                 st.bump()
                 st.recalling = True
-                a = Packer()
-                a.u32(self.layouts.layout_type)
-                a.u32(c.LAYOUTIOMODE4_ANY)
-                a.bool(False)           # clora_changed
-                a.u32(c.LAYOUTRECALL4_FILE)
-                a.opaque(self.fs.fh(ino))
-                a.u64(0)
-                a.u64(c.NFS4_UINT64_MAX)
-                put_stateid(a, st.stateid())
-                work.append((s, a.data()))
+                work.append((s, CbLayoutRecallArgs(self.layouts.layout_type,
+                                                   self.fs.fh(ino), st.stateid())))
                 states.append(st)
         out = []
         for (s, args), st in zip(work, states):
@@ -139,24 +111,10 @@ class Callbacks:
 
     def recall_any(self, keep=0, mask=1 << c.RCA4_BLK_LAYOUT_RECALL_ANY_LAYOUTS):
         """CB_RECALL_ANY (RFC 8881 20.6) to every client."""
-        a = Packer()
-        a.u32(keep)
-        bitmap_encode(a, {b for b in range(32) if mask & (1 << b)})
-        return self._cb_all([(c.OP_CB_RECALL_ANY, a.data())])
+        return self._cb_all([(c.OP_CB_RECALL_ANY, CbRecallAnyArgs(keep, mask))])
 
     def notify_device(self, kind=c.NOTIFY_DEVICEID4_CHANGE, immediate=False):
-        """CB_NOTIFY_DEVICEID (RFC 8881 20.12) for every device; the
-        notify_mask is a bitmap4 with bit <kind> set (Linux 6.12 accepts
-        exactly one bit per notify4)."""
-        changes = Packer()
-        devs = self.layouts.device_ids()
-        changes.u32(len(devs))
-        for devid in devs:
-            v = Packer()
-            v.u32(self.layouts.layout_type)
-            v.fopaque(c.NFS4_DEVICEID4_SIZE, devid)
-            if kind == c.NOTIFY_DEVICEID4_CHANGE:
-                v.bool(immediate)
-            bitmap_encode(changes, {kind})
-            changes.opaque(v.data())
-        return self._cb_all([(c.OP_CB_NOTIFY_DEVICEID, changes.data())])
+        """CB_NOTIFY_DEVICEID (RFC 8881 20.12) for every device."""
+        args = CbNotifyDeviceArgs(self.layouts.layout_type,
+                                  self.layouts.device_ids(), kind, immediate)
+        return self._cb_all([(c.OP_CB_NOTIFY_DEVICEID, args)])

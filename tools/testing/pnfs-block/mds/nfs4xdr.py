@@ -314,3 +314,93 @@ class OpenRes:
         p.u32(c.OPEN4_RESULT_LOCKTYPE_POSIX)
         bitmap_encode(p, self.attrset)
         p.u32(c.OPEN_DELEGATE_NONE)
+
+
+# ---- callbacks (RFC 8881 section 20) ----
+
+def put_cb_compound(p, sessionid, seqid, ops):
+    """CB_COMPOUND4args, minor version 1: CB_SEQUENCE for (sessionid,
+    seqid, slot 0, no referring calls), then ops, [(opnum, args)] with
+    args an object or its bytes."""
+    p.opaque(b'')               # tag
+    p.u32(1)
+    p.u32(0)                    # callback_ident
+    p.u32(len(ops) + 1)
+    p.u32(c.OP_CB_SEQUENCE)
+    p.fopaque(16, sessionid)
+    p.u32(seqid)
+    p.u32(0)                    # slotid
+    p.u32(0)                    # highest_slotid
+    p.bool(False)               # cachethis
+    p.u32(0)                    # referring call lists
+    for op, args in ops:
+        p.u32(op)
+        p.raw(encoded(args))
+
+
+def get_cb_compound_res(r):
+    """CB_COMPOUND4res as (status, [(op, status)]), up to the first
+    failed operation; CB_SEQUENCE's result is read past."""
+    status = r.u32()
+    r.opaque()
+    res = []
+    for _ in range(r.u32()):
+        op, st = r.u32(), r.u32()
+        res.append((op, st))
+        if op == c.OP_CB_SEQUENCE and st == c.NFS4_OK:
+            r.fopaque(16)
+            for _ in range(4):
+                r.u32()
+        if st != c.NFS4_OK:
+            break
+    return status, res
+
+
+class CbLayoutRecallArgs:
+    """CB_LAYOUTRECALL4args (RFC 8881 section 20.3) recalling the whole
+    of one file's layouts, any iomode."""
+
+    def __init__(self, ltype, fh, stateid):
+        self.ltype, self.fh, self.stateid = ltype, fh, stateid
+
+    def encode(self, p):
+        p.u32(self.ltype)
+        p.u32(c.LAYOUTIOMODE4_ANY)
+        p.bool(False)               # clora_changed
+        p.u32(c.LAYOUTRECALL4_FILE)
+        p.opaque(self.fh)
+        p.u64(0)
+        p.u64(c.NFS4_UINT64_MAX)
+        put_stateid(p, self.stateid)
+
+
+class CbRecallAnyArgs:
+    """CB_RECALL_ANY4args (RFC 8881 section 20.6); mask as an integer."""
+
+    def __init__(self, keep, mask):
+        self.keep, self.mask = keep, mask
+
+    def encode(self, p):
+        p.u32(self.keep)
+        bitmap_encode(p, {b for b in range(32) if self.mask & (1 << b)})
+
+
+class CbNotifyDeviceArgs:
+    """CB_NOTIFY_DEVICEID4args (RFC 8881 section 20.12): one notify4 per
+    device, its notify_mask the one bit kind (Linux 6.12 accepts exactly
+    one bit per notify4), immediate only for a change."""
+
+    def __init__(self, ltype, devids, kind, immediate=False):
+        self.ltype, self.devids = ltype, devids
+        self.kind, self.immediate = kind, immediate
+
+    def encode(self, p):
+        p.u32(len(self.devids))
+        for devid in self.devids:
+            v = Packer()
+            v.u32(self.ltype)
+            v.fopaque(c.NFS4_DEVICEID4_SIZE, devid)
+            if self.kind == c.NOTIFY_DEVICEID4_CHANGE:
+                v.bool(self.immediate)
+            bitmap_encode(p, {self.kind})
+            p.opaque(v.data())
