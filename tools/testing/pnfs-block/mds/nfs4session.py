@@ -10,17 +10,16 @@ import os
 import struct
 import time
 
-from fattr import bitmap_decode
 from fs import FSError
 import nfs4const as c
-from nfs4xdr import get_cb_sec, get_chan_attrs, put_chan_attrs
+from nfs4xdr import (CreateSessionArgs, CreateSessionRes, ExchangeIdArgs, ExchangeIdRes,
+                     SequenceArgs, SequenceRes, encoded)
 from state import Client, Session
 from xdr import Packer
 
 MAX_IO = 1 << 20
 MAX_REQ = MAX_IO + 64 * 1024
 MAX_SLOTS = 64
-SERVER_OWNER = b'pnfs-block-test-mds'
 SEQ4_STATUS_CB_PATH_DOWN_SESSION = 0x200
 
 
@@ -52,61 +51,33 @@ class SessionOps:
             del self.by_owner[cl.owner]
 
     def op_exchange_id(self, cx, u):
-        verf = u.fopaque(8)
-        owner = u.opaque(1024)
-        flags = u.u32()
-        how = u.u32()
-        if how == c.SP4_MACH_CRED:
-            bitmap_decode(u)
-            bitmap_decode(u)
-        elif how != c.SP4_NONE:
-            raise FSError(c.NFS4ERR_NOTSUPP)
-        u.array(lambda: (u.opaque(), u.opaque(), u.i64(), u.u32()), 1)
-        cl = self.by_owner.get(owner)
-        if cl is not None and cl.verifier != verf:
+        a = ExchangeIdArgs.decode(u)
+        cl = self.by_owner.get(a.owner)
+        if cl is not None and cl.verifier != a.verifier:
             # The client rebooted: its old state goes (RFC 8881 18.35.5).
             self._expire_client(cl)
             cl = None
         if cl is None:
-            if flags & c.EXCHGID4_FLAG_UPD_CONFIRMED_REC_A:
+            if a.flags & c.EXCHGID4_FLAG_UPD_CONFIRMED_REC_A:
                 raise FSError(c.NFS4ERR_NOENT)
             self.next_clientid += 1
-            cl = Client(self.next_clientid, owner, verf)
+            cl = Client(self.next_clientid, a.owner, a.verifier)
             self.clients[cl.clientid] = cl
-            self.by_owner[owner] = cl
+            self.by_owner[a.owner] = cl
         rflags = c.EXCHGID4_FLAG_USE_PNFS_MDS
         if cl.confirmed:
             rflags |= c.EXCHGID4_FLAG_CONFIRMED_R
-        p = Packer()
-        p.u64(cl.clientid)
-        p.u32((cl.cs_seqid + 1) & 0xffffffff)
-        p.u32(rflags)
-        p.u32(c.SP4_NONE)
-        p.u64(0)                    # so_minor_id
-        p.opaque(SERVER_OWNER)      # so_major_id
-        p.opaque(SERVER_OWNER)      # server scope
-        p.u32(1)
-        p.opaque(b'kernel.org')
-        p.opaque(b'pnfs-block test mds')
-        p.i64(0)
-        p.u32(0)
-        return p.data()
+        return ExchangeIdRes(cl.clientid, (cl.cs_seqid + 1) & 0xffffffff, rflags)
 
     def op_create_session(self, cx, u):
-        clientid = u.u64()
-        seq = u.u32()
-        flags = u.u32()
-        fore = get_chan_attrs(u)
-        back = get_chan_attrs(u)
-        cb_program = u.u32()
-        cb_sec = u.array(lambda: get_cb_sec(u))
-        cl = self._client(clientid)
+        a = CreateSessionArgs.decode(u)
+        cl = self._client(a.clientid)
+        seq = a.seqid
         if seq == cl.cs_seqid and cl.cs_reply is not None:
             return cl.cs_reply
         if seq != (cl.cs_seqid + 1) & 0xffffffff:
             raise FSError(c.NFS4ERR_SEQ_MISORDERED)
-        # Another unconfirmed record's sibling for the same owner is gone
-        # now that this one is confirmed.
+        fore, back = a.fore, a.back
         fo = dict(fore, headerpad=0, maxreq=min(fore['maxreq'], MAX_REQ),
                   maxresp=min(fore['maxresp'], MAX_REQ),
                   maxresp_cached=min(fore['maxresp_cached'], MAX_REQ),
@@ -115,22 +86,17 @@ class SessionOps:
         bo = dict(back, headerpad=0, maxreqs=max(1, min(back['maxreqs'], 16)))
         sid = struct.pack('>QII', cl.clientid, len(self.sessions) + 1,
                           struct.unpack('>I', os.urandom(4))[0])
-        s = Session(sid, cl, fo, bo, cb_program, cb_sec)
+        s = Session(sid, cl, fo, bo, a.cb_program, a.cb_sec)
         rflags = 0
-        if flags & c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN and cx.conn is not None:
+        if a.flags & c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN and cx.conn is not None:
             s.back_conns.append(cx.conn)
             rflags |= c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN
         self.sessions[sid] = s
         cl.sessions[sid] = s
         cl.confirmed = True
         cl.cs_seqid = seq
-        p = Packer()
-        p.fopaque(16, sid)
-        p.u32(seq)
-        p.u32(rflags)
-        put_chan_attrs(p, fo)
-        put_chan_attrs(p, bo)
-        cl.cs_reply = p.data()
+        # Kept encoded: a retransmission gets these very bytes again.
+        cl.cs_reply = encoded(CreateSessionRes(sid, seq, rflags, fo, bo))
         return cl.cs_reply
 
     def _session(self, sid):
@@ -140,11 +106,9 @@ class SessionOps:
         return s
 
     def op_sequence(self, cx, u):
-        sid = u.fopaque(16)
-        seq = u.u32()
-        slotid = u.u32()
-        u.u32()                     # highest_slotid
-        u.bool()                    # cachethis: we cache every reply
+        # a.cachethis does not matter: every reply is cached.
+        a = SequenceArgs.decode(u)
+        sid, seq, slotid = a.sessionid, a.seqid, a.slotid
         s = self._session(sid)
         if slotid >= len(s.slots):
             raise FSError(c.NFS4ERR_BADSLOT)
@@ -162,14 +126,7 @@ class SessionOps:
         flags = 0
         if s.back_conn() is None:
             flags |= SEQ4_STATUS_CB_PATH_DOWN_SESSION
-        p = Packer()
-        p.fopaque(16, sid)
-        p.u32(seq)
-        p.u32(slotid)
-        p.u32(len(s.slots) - 1)
-        p.u32(len(s.slots) - 1)
-        p.u32(flags)
-        return p.data()
+        return SequenceRes(sid, seq, slotid, len(s.slots) - 1, flags)
 
     def op_bind_conn_to_session(self, cx, u):
         sid = u.fopaque(16)

@@ -15,6 +15,7 @@ functions over a Packer or an Unpacker.
 
 from xdr import Packer, XDRError
 from fattr import EXCLCREAT, bitmap_decode, bitmap_encode, decode_fattr
+from fs import FSError
 import blocklayout
 import nfs4const as c
 import rpc
@@ -76,6 +77,114 @@ def encoded(res):
     p = Packer()
     res.encode(p)
     return p.data()
+
+
+# ---- client records and sessions ----
+
+SERVER_OWNER = b'pnfs-block-test-mds'
+
+
+class ExchangeIdArgs:
+    """EXCHANGE_ID4args (RFC 8881 section 18.35): SP4_NONE or
+    SP4_MACH_CRED (its bitmaps ignored); SP4_SSV is NOTSUPP."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.verifier = u.fopaque(8)
+        a.owner = u.opaque(1024)
+        a.flags = u.u32()
+        a.how = u.u32()
+        if a.how == c.SP4_MACH_CRED:
+            bitmap_decode(u)
+            bitmap_decode(u)
+        elif a.how != c.SP4_NONE:
+            raise FSError(c.NFS4ERR_NOTSUPP)
+        a.impl_id = u.array(lambda: (u.opaque(), u.opaque(), u.i64(), u.u32()), 1)
+        return a
+
+
+class ExchangeIdRes:
+    """EXCHANGE_ID4resok: SP4_NONE, this server's owner and scope, and
+    its implementation id."""
+
+    def __init__(self, clientid, seqid, flags):
+        self.clientid, self.seqid, self.flags = clientid, seqid, flags
+
+    def encode(self, p):
+        p.u64(self.clientid)
+        p.u32(self.seqid)
+        p.u32(self.flags)
+        p.u32(c.SP4_NONE)
+        p.u64(0)                    # so_minor_id
+        p.opaque(SERVER_OWNER)      # so_major_id
+        p.opaque(SERVER_OWNER)      # server scope
+        p.u32(1)
+        p.opaque(b'kernel.org')
+        p.opaque(b'pnfs-block test mds')
+        p.i64(0)
+        p.u32(0)
+
+
+class CreateSessionArgs:
+    """CREATE_SESSION4args (RFC 8881 section 18.36)."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.clientid = u.u64()
+        a.seqid = u.u32()
+        a.flags = u.u32()
+        a.fore = get_chan_attrs(u)
+        a.back = get_chan_attrs(u)
+        a.cb_program = u.u32()
+        a.cb_sec = u.array(lambda: get_cb_sec(u))
+        return a
+
+
+class CreateSessionRes:
+    """CREATE_SESSION4resok."""
+
+    def __init__(self, sessionid, seqid, flags, fore, back):
+        self.sessionid, self.seqid, self.flags = sessionid, seqid, flags
+        self.fore, self.back = fore, back
+
+    def encode(self, p):
+        p.fopaque(16, self.sessionid)
+        p.u32(self.seqid)
+        p.u32(self.flags)
+        put_chan_attrs(p, self.fore)
+        put_chan_attrs(p, self.back)
+
+
+class SequenceArgs:
+    """SEQUENCE4args (RFC 8881 section 18.46)."""
+
+    @classmethod
+    def decode(cls, u):
+        a = cls()
+        a.sessionid = u.fopaque(16)
+        a.seqid = u.u32()
+        a.slotid = u.u32()
+        a.highest_slotid = u.u32()
+        a.cachethis = u.bool()
+        return a
+
+
+class SequenceRes:
+    """SEQUENCE4resok; the highest and target slot IDs are the same."""
+
+    def __init__(self, sessionid, seqid, slotid, highest_slotid, status_flags):
+        self.sessionid, self.seqid, self.slotid = sessionid, seqid, slotid
+        self.highest_slotid, self.status_flags = highest_slotid, status_flags
+
+    def encode(self, p):
+        p.fopaque(16, self.sessionid)
+        p.u32(self.seqid)
+        p.u32(self.slotid)
+        p.u32(self.highest_slotid)
+        p.u32(self.highest_slotid)  # target_highest_slotid
+        p.u32(self.status_flags)
 
 
 # ---- pNFS results ----
