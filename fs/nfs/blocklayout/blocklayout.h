@@ -202,6 +202,17 @@ struct bl_ext_desc {
 };
 
 /**
+ * bl_ext_desc_end - one past the last byte of a decoded extent
+ * @d: the extent
+ *
+ * Return: @d->file_offset + @d->len.
+ */
+static inline u64 bl_ext_desc_end(const struct bl_ext_desc *d)
+{
+	return d->file_offset + d->len;
+}
+
+/**
  * struct bl_ext_list - the extents of one LAYOUTGET reply
  * @nr: number of extents, at least one
  * @exts: the extents, in wire order (checked to be sorted)

@@ -54,20 +54,9 @@ static struct bl_ext_node *bl_ext_prev(struct bl_ext_node *n)
 	return bl_ext_node(rb_prev(&n->node));
 }
 
-static sector_t bl_ext_end(const struct bl_ext *e)
-{
-	return e->f_offset + e->len;
-}
-
-static bool bl_ext_writable(u32 state)
-{
-	return state == PNFS_BLOCK_READWRITE_DATA ||
-	       state == PNFS_BLOCK_INVALID_DATA;
-}
-
 static struct rb_root *bl_ext_root(struct bl_ext_cache *c, u32 state)
 {
-	return bl_ext_writable(state) ? &c->rw_root : &c->ro_root;
+	return bl_ext_state_writable(state) ? &c->rw_root : &c->ro_root;
 }
 
 static void bl_ext_dev_get(struct bl_ext_cache *c, void *dev)
@@ -378,10 +367,10 @@ static int bl_ext_check_descs(const struct bl_ext_desc *d, u32 nr)
 	for (i = 0; i < nr; i++) {
 		if (!bl_ext_desc_ok(&d[i]))
 			return -EINVAL;
-		end = bl_ext_writable(d[i].state) ? &rw_end : &ro_end;
+		end = bl_ext_state_writable(d[i].state) ? &rw_end : &ro_end;
 		if (d[i].file_offset < *end)
 			return -EINVAL;
-		*end = d[i].file_offset + d[i].len;
+		*end = bl_ext_desc_end(&d[i]);
 	}
 	return 0;
 }

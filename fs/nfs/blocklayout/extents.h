@@ -80,6 +80,41 @@ struct bl_ext {
 };
 
 /**
+ * bl_ext_end - one past the last file sector of an extent
+ * @e: the extent
+ *
+ * Return: @e->f_offset + @e->len.
+ */
+static inline sector_t bl_ext_end(const struct bl_ext *e)
+{
+	return e->f_offset + e->len;
+}
+
+/**
+ * bl_ext_state_writable - does an extent state belong to the write tree?
+ * @state: enum pnfs_block_extent_state
+ *
+ * Return: %true for READ_WRITE_DATA and INVALID_DATA (RFC 5663 section
+ * 2.3.1), the states a client may write through.
+ */
+static inline bool bl_ext_state_writable(u32 state)
+{
+	return state == PNFS_BLOCK_READWRITE_DATA ||
+	       state == PNFS_BLOCK_INVALID_DATA;
+}
+
+/**
+ * bl_ext_writable - may an extent be written through?
+ * @e: the extent
+ *
+ * Return: bl_ext_state_writable() of @e's state.
+ */
+static inline bool bl_ext_writable(const struct bl_ext *e)
+{
+	return bl_ext_state_writable(e->state);
+}
+
+/**
  * struct bl_ext_dev_ops - device reference counting for the cache
  * @get: take one reference on @dev; called under the cache lock, must not
  *	sleep

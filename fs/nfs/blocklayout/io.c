@@ -115,12 +115,6 @@ static bool bl_ext_reads_zeros(const struct bl_ext *e)
 	       (e->state == PNFS_BLOCK_INVALID_DATA && e->tag == BL_EXT_CLEAN);
 }
 
-static bool bl_ext_writable(const struct bl_ext *e)
-{
-	return e->state == PNFS_BLOCK_READWRITE_DATA ||
-	       e->state == PNFS_BLOCK_INVALID_DATA;
-}
-
 static struct bl_layout *hdr_layout(struct nfs_pgio_header *hdr)
 {
 	return to_bl_layout(hdr->lseg->pls_layout);
@@ -550,7 +544,7 @@ static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl, u64 pos,
 			why = BL_IO_WHY_NO_EXTENT;
 			break;
 		}
-		ext_end = (u64)(e.f_offset + e.len) << SECTOR_SHIFT;
+		ext_end = (u64)bl_ext_end(&e) << SECTOR_SHIFT;
 		n = min(len, ext_end - pos);
 		why = bl_io_prepare_ext(io, &e, &err);
 		bl_ext_put_snapshot(&bl->ext, &e);
@@ -585,7 +579,7 @@ static void bl_do_io(struct bl_bio_builder *b, u64 pos, u64 len,
 			bl_io_set_error(b->io, -EIO);
 			return;
 		}
-		ext_end = (u64)(e.f_offset + e.len) << SECTOR_SHIFT;
+		ext_end = (u64)bl_ext_end(&e) << SECTOR_SHIFT;
 		n = min(len, ext_end - pos);
 		if (!write && bl_ext_reads_zeros(&e)) {
 			bl_zero_pages(pages, pgbase, n);

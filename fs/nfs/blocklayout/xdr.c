@@ -623,7 +623,7 @@ static int bl_check_tiling(const struct bl_ext_list *list,
 		if (e->file_offset > next)
 			return bl_reject(err, -EINVAL, first ?
 					 BL_WHY_EXT_COVER : BL_WHY_EXT_HOLE);
-		next = e->file_offset + e->len;
+		next = bl_ext_desc_end(e);
 		if (!to_eof && next > range_end)
 			return bl_reject(err, -EINVAL, BL_WHY_EXT_OUTSIDE);
 		first = false;
@@ -633,11 +633,6 @@ static int bl_check_tiling(const struct bl_ext_list *list,
 		return bl_reject(err, -EINVAL, BL_WHY_EXT_COVER);
 	*tiled_end = next;
 	return 0;
-}
-
-static u64 bl_ext_end(const struct bl_ext_desc *e)
-{
-	return e->file_offset + e->len;
 }
 
 /*
@@ -663,14 +658,14 @@ static int bl_check_cow(const struct bl_ext_list *list,
 		err->index = i;
 		if (src->file_offset < prev_end)
 			return bl_reject(err, -EINVAL, BL_WHY_EXT_OVERLAP);
-		prev_end = bl_ext_end(src);
+		prev_end = bl_ext_desc_end(src);
 		if (src->file_offset < range->offset || prev_end > tiled_end)
 			return bl_reject(err, -EINVAL, BL_WHY_EXT_COW);
 
 		/* Sources are sorted and disjoint: j only moves forward. */
 		while (j < list->nr &&
 		       (bl_is_cow_source(&list->exts[j], range->iomode) ||
-			bl_ext_end(&list->exts[j]) <= src->file_offset))
+			bl_ext_desc_end(&list->exts[j]) <= src->file_offset))
 			j++;
 		for (k = j; k < list->nr; k++) {
 			e = &list->exts[k];
