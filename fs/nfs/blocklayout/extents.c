@@ -59,13 +59,13 @@ static struct rb_root *bl_ext_root(struct bl_ext_cache *c, u32 state)
 	return bl_ext_state_writable(state) ? &c->rw_root : &c->ro_root;
 }
 
-static void bl_ext_dev_get(struct bl_ext_cache *c, void *dev)
+static void bl_ext_dev_get(struct bl_ext_cache *c, struct bl_dev *dev)
 {
 	if (dev && c->ops && c->ops->get)
 		c->ops->get(dev);
 }
 
-static void bl_ext_dev_put(struct bl_ext_cache *c, void *dev)
+static void bl_ext_dev_put(struct bl_ext_cache *c, struct bl_dev *dev)
 {
 	if (dev && c->ops && c->ops->put)
 		c->ops->put(dev);
@@ -376,7 +376,7 @@ static int bl_ext_check_descs(const struct bl_ext_desc *d, u32 nr)
 }
 
 static void bl_ext_from_desc(struct bl_ext *e, const struct bl_ext_desc *d,
-			     void *dev)
+			     struct bl_dev *dev)
 {
 	e->f_offset = d->file_offset >> SECTOR_SHIFT;
 	e->len = d->len >> SECTOR_SHIFT;
@@ -463,7 +463,7 @@ static void __bl_ext_fill_gaps(struct bl_ext_cache *c, struct rb_root *root,
  * list from bl_decode_layout() never does.
  */
 int bl_ext_cache_add(struct bl_ext_cache *c, const struct bl_ext_desc *d,
-		     u32 nr, void *const *devs, gfp_t gfp)
+		     u32 nr, struct bl_dev *const *devs, gfp_t gfp)
 {
 	struct bl_ext_pool pool = BL_EXT_POOL_INIT(pool);
 	unsigned int need;
@@ -871,7 +871,8 @@ int bl_ext_commit_collect(struct bl_ext_cache *c, u64 *lwb)
  *
  * Return: the number of extents dropped.
  */
-unsigned int bl_ext_commit_forget(struct bl_ext_cache *c, const void *dev)
+unsigned int bl_ext_commit_forget(struct bl_ext_cache *c,
+				  const struct bl_dev *dev)
 {
 	struct bl_ext_node *n, *next;
 	unsigned int nr = 0;

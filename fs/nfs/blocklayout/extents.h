@@ -36,6 +36,8 @@
 
 #include "blocklayout.h"
 
+struct bl_dev;
+
 /*
  * Most extents one LAYOUTCOMMIT lists: a block body of 4 + 44 * 1024 bytes
  * (45060) or a SCSI body of 4 + 16 * 1024 bytes stays far below the
@@ -65,7 +67,7 @@ enum bl_ext_tag {
  *	nothing maps a hole to the volume)
  * @state: enum pnfs_block_extent_state
  * @tag: enum bl_ext_tag
- * @dev: the caller's device object, may be %NULL; one reference is held
+ * @dev: the device node (dev.h), may be %NULL; one reference is held
  *	through bl_ext_dev_ops for every cached extent and every snapshot
  * @devid: the device ID, for encoding LAYOUTCOMMIT
  */
@@ -75,7 +77,7 @@ struct bl_ext {
 	sector_t		v_offset;
 	u32			state;
 	u32			tag;
-	void			*dev;
+	struct bl_dev		*dev;
 	struct nfs4_deviceid	devid;
 };
 
@@ -123,8 +125,8 @@ static inline bool bl_ext_writable(const struct bl_ext *e)
  * Neither is called for a %NULL device.
  */
 struct bl_ext_dev_ops {
-	void	(*get)(void *dev);
-	void	(*put)(void *dev);
+	void	(*get)(struct bl_dev *dev);
+	void	(*put)(struct bl_dev *dev);
 };
 
 /**
@@ -154,14 +156,15 @@ struct bl_ext_cache {
 void bl_ext_cache_init(struct bl_ext_cache *c, const struct bl_ext_dev_ops *ops);
 void bl_ext_cache_destroy(struct bl_ext_cache *c);
 int bl_ext_cache_add(struct bl_ext_cache *c, const struct bl_ext_desc *d,
-		     u32 nr, void *const *devs, gfp_t gfp);
+		     u32 nr, struct bl_dev *const *devs, gfp_t gfp);
 bool bl_ext_lookup(struct bl_ext_cache *c, sector_t isect, bool rw,
 		   struct bl_ext *out, struct bl_ext *cow_out);
 void bl_ext_put_snapshot(struct bl_ext_cache *c, struct bl_ext *e);
 int bl_ext_mark_written(struct bl_ext_cache *c, sector_t start, sector_t len,
 			u64 lwb, gfp_t gfp);
 int bl_ext_commit_collect(struct bl_ext_cache *c, u64 *lwb);
-unsigned int bl_ext_commit_forget(struct bl_ext_cache *c, const void *dev);
+unsigned int bl_ext_commit_forget(struct bl_ext_cache *c,
+				  const struct bl_dev *dev);
 int bl_ext_commit_encode(struct bl_ext_cache *c, bool scsi, void **buf,
 			 size_t *len, gfp_t gfp);
 void bl_ext_commit_done(struct bl_ext_cache *c, bool ok);

@@ -21,19 +21,9 @@
 #include "layout.h"
 #include "trace.h"
 
-static void bl_layout_dev_get(void *dev)
-{
-	bl_dev_get(dev);
-}
-
-static void bl_layout_dev_put(void *dev)
-{
-	bl_dev_put(dev);
-}
-
 static const struct bl_ext_dev_ops bl_layout_dev_ops = {
-	.get	= bl_layout_dev_get,
-	.put	= bl_layout_dev_put,
+	.get	= bl_dev_get,
+	.put	= bl_dev_put,
 };
 
 static struct pnfs_layout_hdr *bl_alloc_layout(struct inode *inode, gfp_t gfp,
@@ -193,8 +183,7 @@ struct pnfs_layout_segment *bl_alloc_lseg(struct pnfs_layout_hdr *lo,
 	}
 	ret = bl_get_ext_devs(lo, list, devs, lo->plh_lc_cred, gfp);
 	if (!ret)
-		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr,
-				       (void *const *)devs, gfp);
+		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr, devs, gfp);
 	for (i = 0; i < list->nr; i++)
 		if (devs[i])
 			bl_dev_put(devs[i]);

@@ -53,9 +53,9 @@ static struct bl_ct *bl_ct_cur(void)
 	return kunit_get_current_test()->priv;
 }
 
-static int bl_ct_index(struct bl_ct *t, const void *dev)
+static int bl_ct_index(struct bl_ct *t, const struct bl_dev *dev)
 {
-	return (const struct bl_dev *)dev - t->devs;
+	return dev - t->devs;
 }
 
 static void bl_ct_get(struct bl_dev *dev)
@@ -95,19 +95,9 @@ static const struct bl_commit_ops bl_ct_commit_ops = {
 	.flush	= bl_ct_flush,
 };
 
-static void bl_ct_ext_get(void *dev)
-{
-	bl_ct_get(dev);
-}
-
-static void bl_ct_ext_put(void *dev)
-{
-	bl_ct_put(dev);
-}
-
 static const struct bl_ext_dev_ops bl_ct_ext_ops = {
-	.get	= bl_ct_ext_get,
-	.put	= bl_ct_ext_put,
+	.get	= bl_ct_get,
+	.put	= bl_ct_put,
 };
 
 static int bl_ct_init(struct kunit *test)
@@ -117,7 +107,7 @@ static int bl_ct_init(struct kunit *test)
 		.len	= SZ_1M,
 		.state	= PNFS_BLOCK_INVALID_DATA,
 	};
-	void *devs[1];
+	struct bl_dev *devs[1];
 	int i;
 
 	if (!t)

@@ -2,8 +2,10 @@
 /*
  * KUnit tests for the pNFS block/SCSI extent cache (extents.c).
  *
- * Devices are counting fakes: every case ends by destroying its cache and
- * checking that every reference taken was put exactly once.  Expected
+ * Devices are counted: the cache never looks into a struct bl_dev, so
+ * the tests' are zeroed ones whose references are counted by the test;
+ * every case ends by destroying its cache and checking that every
+ * reference taken was put exactly once.  Expected
  * LAYOUTCOMMIT bodies are built by hand from RFC 5663 section 2.3.2 and
  * RFC 8154 section 2.4.2; the first of each is the body nfsd's decoder
  * expects for one extent.  The last case drives the cache with a few
@@ -12,53 +14,55 @@
  */
 
 #include <kunit/test.h>
+#include <kunit/test-bug.h>
 #include <linux/sizes.h>
 #include <linux/unaligned.h>
 
+#include "../dev.h"
 #include "../extents.h"
 
 #define BL_TEST_NR_DEVS	3
 
 /**
- * struct bl_test_dev - a counting fake device
- * @refs: references held by the cache and its snapshots
- * @underflow: puts seen at zero references
+ * struct bl_test_ctx - one test's cache and devices
+ * @cache: the cache under test
+ * @devs: the devices; device i has the device ID filled with i + 0xaa
+ * @refs: references held by the cache and its snapshots, per device
+ * @underflow: puts seen at zero references, per device
  */
-struct bl_test_dev {
-	int	refs;
-	int	underflow;
+struct bl_test_ctx {
+	struct bl_ext_cache	cache;
+	struct bl_dev		devs[BL_TEST_NR_DEVS];
+	int			refs[BL_TEST_NR_DEVS];
+	int			underflow[BL_TEST_NR_DEVS];
 };
 
-static void bl_test_dev_get(void *dev)
+static int bl_test_dev_index(struct bl_test_ctx *ctx, const struct bl_dev *dev)
 {
-	struct bl_test_dev *d = dev;
-
-	d->refs++;
+	return dev - ctx->devs;
 }
 
-static void bl_test_dev_put(void *dev)
+static void bl_test_dev_get(struct bl_dev *dev)
 {
-	struct bl_test_dev *d = dev;
+	struct bl_test_ctx *ctx = kunit_get_current_test()->priv;
 
-	if (d->refs)
-		d->refs--;
+	ctx->refs[bl_test_dev_index(ctx, dev)]++;
+}
+
+static void bl_test_dev_put(struct bl_dev *dev)
+{
+	struct bl_test_ctx *ctx = kunit_get_current_test()->priv;
+	int i = bl_test_dev_index(ctx, dev);
+
+	if (ctx->refs[i])
+		ctx->refs[i]--;
 	else
-		d->underflow++;
+		ctx->underflow[i]++;
 }
 
 static const struct bl_ext_dev_ops bl_test_dev_ops = {
 	.get = bl_test_dev_get,
 	.put = bl_test_dev_put,
-};
-
-/**
- * struct bl_test_ctx - one test's cache and devices
- * @cache: the cache under test
- * @devs: the fake devices; device i has the device ID filled with i + 0xaa
- */
-struct bl_test_ctx {
-	struct bl_ext_cache	cache;
-	struct bl_test_dev	devs[BL_TEST_NR_DEVS];
 };
 
 static int bl_test_init(struct kunit *test)
@@ -81,8 +85,8 @@ static void bl_test_destroy(struct kunit *test)
 
 	bl_ext_cache_destroy(&ctx->cache);
 	for (i = 0; i < BL_TEST_NR_DEVS; i++) {
-		KUNIT_EXPECT_EQ_MSG(test, ctx->devs[i].refs, 0, "dev %d", i);
-		KUNIT_EXPECT_EQ_MSG(test, ctx->devs[i].underflow, 0,
+		KUNIT_EXPECT_EQ_MSG(test, ctx->refs[i], 0, "dev %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, ctx->underflow[i], 0,
 				    "dev %d", i);
 	}
 }
@@ -98,7 +102,7 @@ static int bl_test_add(struct kunit *test, int dev, sector_t f, sector_t len,
 		.storage_offset	= (u64)v << SECTOR_SHIFT,
 		.state		= state,
 	};
-	void *devp = &ctx->devs[dev];
+	struct bl_dev *devp = &ctx->devs[dev];
 
 	memset(d.devid.data, 0xaa + dev, NFS4_DEVICEID4_SIZE);
 	return bl_ext_cache_add(&ctx->cache, &d, 1, &devp, GFP_KERNEL);
@@ -117,7 +121,7 @@ static void bl_test_expect(struct kunit *test, sector_t isect, bool rw,
 			      (u64)isect);
 	KUNIT_EXPECT_EQ(test, e.state, state);
 	KUNIT_EXPECT_EQ(test, e.tag, tag);
-	KUNIT_EXPECT_PTR_EQ(test, e.dev, (void *)&ctx->devs[dev]);
+	KUNIT_EXPECT_PTR_EQ(test, e.dev, &ctx->devs[dev]);
 	KUNIT_EXPECT_EQ(test, e.devid.data[0], 0xaa + dev);
 	KUNIT_EXPECT_EQ(test, e.f_offset, f);
 	KUNIT_EXPECT_EQ(test, e.len, len);
@@ -281,7 +285,7 @@ static void bl_ext_lookup_cow(struct kunit *test)
 		  .storage_offset = 5000 << SECTOR_SHIFT,
 		  .state = PNFS_BLOCK_READ_DATA },
 	};
-	void *devs[2] = { &ctx->devs[0], &ctx->devs[1] };
+	struct bl_dev *devs[2] = { &ctx->devs[0], &ctx->devs[1] };
 	struct bl_ext e, cow;
 
 	memset(d[0].devid.data, 0xaa, NFS4_DEVICEID4_SIZE);
@@ -299,8 +303,8 @@ static void bl_ext_lookup_cow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cow.f_offset, 4);
 	KUNIT_EXPECT_EQ(test, cow.len, 8);
 	KUNIT_EXPECT_EQ(test, cow.v_offset, 5000);
-	KUNIT_EXPECT_PTR_EQ(test, cow.dev, (void *)&ctx->devs[1]);
-	KUNIT_EXPECT_EQ(test, ctx->devs[1].refs, 2);
+	KUNIT_EXPECT_PTR_EQ(test, cow.dev, &ctx->devs[1]);
+	KUNIT_EXPECT_EQ(test, ctx->refs[1], 2);
 	bl_ext_put_snapshot(&ctx->cache, &cow);
 	bl_ext_put_snapshot(&ctx->cache, &e);
 
@@ -693,24 +697,24 @@ static void bl_ext_remove_ranges(struct kunit *test)
 		       0, 0, 10, 100);
 	bl_test_expect(test, 20, true, PNFS_BLOCK_READWRITE_DATA,
 		       BL_EXT_CLEAN, 0, 20, 10, 120);
-	KUNIT_EXPECT_EQ(test, ctx->devs[1].refs, 2);
+	KUNIT_EXPECT_EQ(test, ctx->refs[1], 2);
 	/* A whole extent and a border. */
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 5, 30), 0);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
 		       0, 0, 5, 100);
 	bl_test_expect_none(test, 20, true);
-	KUNIT_EXPECT_EQ(test, ctx->devs[1].refs, 1);
+	KUNIT_EXPECT_EQ(test, ctx->refs[1], 1);
 	/* To the end of the file. */
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 3, ~(sector_t)0), 0);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
 		       0, 0, 3, 100);
 	bl_test_expect_none(test, 45, true);
-	KUNIT_EXPECT_EQ(test, ctx->devs[0].refs, 1);
-	KUNIT_EXPECT_EQ(test, ctx->devs[1].refs, 1);
+	KUNIT_EXPECT_EQ(test, ctx->refs[0], 1);
+	KUNIT_EXPECT_EQ(test, ctx->refs[1], 1);
 	/* Everything. */
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 0, ~(sector_t)0), 0);
-	KUNIT_EXPECT_EQ(test, ctx->devs[0].refs, 0);
-	KUNIT_EXPECT_EQ(test, ctx->devs[1].refs, 0);
+	KUNIT_EXPECT_EQ(test, ctx->refs[0], 0);
+	KUNIT_EXPECT_EQ(test, ctx->refs[1], 0);
 	bl_test_destroy(test);
 }
 
@@ -780,7 +784,7 @@ static void bl_model_add(struct kunit *test, struct bl_model *m)
 {
 	struct bl_test_ctx *ctx = test->priv;
 	struct bl_ext_desc d[4];
-	void *devs[4];
+	struct bl_dev *devs[4];
 	u32 f = bl_model_rand(m, BL_MODEL_SECTORS), nr = 0, i, s;
 
 	while (nr < 4 && f < BL_MODEL_SECTORS) {
@@ -951,7 +955,7 @@ static void bl_model_check_slot(struct kunit *test,
 
 	KUNIT_ASSERT_EQ_MSG(test, e->state, want->state, "sector %u", s);
 	KUNIT_ASSERT_EQ_MSG(test, e->tag, want->tag, "sector %u", s);
-	KUNIT_ASSERT_PTR_EQ_MSG(test, e->dev, (void *)&ctx->devs[want->dev],
+	KUNIT_ASSERT_PTR_EQ_MSG(test, e->dev, &ctx->devs[want->dev],
 				"sector %u", s);
 	KUNIT_ASSERT_EQ_MSG(test, e->devid.data[15], 0xaa + want->dev,
 			    "sector %u", s);

@@ -792,7 +792,7 @@ static void bl_decode_layout_then_cache(struct kunit *test)
 	struct bl_ext_cache *c;
 	struct bl_ext_list *l;
 	struct bl_err err;
-	void **devs;
+	struct bl_dev **devs;
 	size_t len;
 	u8 *bytes;
 	int ret;

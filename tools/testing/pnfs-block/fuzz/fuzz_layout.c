@@ -57,7 +57,11 @@ enum {
 	FUZZ_NR_OPS,
 };
 
-struct fuzz_dev {
+/*
+ * The target's own device node: extents.c only passes pointers to it
+ * (extents.h declares struct bl_dev without defining it).
+ */
+struct bl_dev {
 	long	refs;
 };
 
@@ -74,7 +78,7 @@ struct fuzz_dev {
  */
 struct fuzz_state {
 	struct bl_ext_cache	cache;
-	struct fuzz_dev		devs[FUZZ_DEVS];
+	struct bl_dev		devs[FUZZ_DEVS];
 	bool			counted;
 	sector_t		base;
 	bool			have_base;
@@ -83,17 +87,15 @@ struct fuzz_state {
 	long			in_flight;
 };
 
-static void fuzz_dev_get(void *dev)
+static void fuzz_dev_get(struct bl_dev *dev)
 {
-	((struct fuzz_dev *)dev)->refs++;
+	dev->refs++;
 }
 
-static void fuzz_dev_put(void *dev)
+static void fuzz_dev_put(struct bl_dev *dev)
 {
-	struct fuzz_dev *d = dev;
-
-	FUZZ_CHECK(d->refs > 0, "put of a device with no reference");
-	d->refs--;
+	FUZZ_CHECK(dev->refs > 0, "put of a device with no reference");
+	dev->refs--;
 }
 
 static const struct bl_ext_dev_ops fuzz_dev_ops = {
@@ -180,7 +182,8 @@ static int fuzz_decode(const u8 *body, size_t len,
 }
 
 /* As bl_get_ext_devs(): no device for a hole, one per device ID. */
-static void *fuzz_ext_dev(struct fuzz_state *s, const struct bl_ext_desc *e)
+static struct bl_dev *fuzz_ext_dev(struct fuzz_state *s,
+				   const struct bl_ext_desc *e)
 {
 	if (!s->counted || e->state == PNFS_BLOCK_NONE_DATA)
 		return NULL;
@@ -190,7 +193,7 @@ static void *fuzz_ext_dev(struct fuzz_state *s, const struct bl_ext_desc *e)
 /* The extent cache half of bl_alloc_lseg(), with its device references. */
 static void fuzz_add(struct fuzz_state *s, const struct bl_ext_list *list)
 {
-	void **devs;
+	struct bl_dev **devs;
 	u32 i;
 	int ret;
 
@@ -204,8 +207,8 @@ static void fuzz_add(struct fuzz_state *s, const struct bl_ext_list *list)
 		if (devs[i])
 			fuzz_dev_get(devs[i]);
 	}
-	ret = bl_ext_cache_add(&s->cache, list->exts, list->nr,
-			       (void *const *)devs, GFP_KERNEL);
+	ret = bl_ext_cache_add(&s->cache, list->exts, list->nr, devs,
+			       GFP_KERNEL);
 	fuzz_check_ret(ret, "bl_ext_cache_add");
 	for (i = 0; i < list->nr; i++)
 		if (devs[i])
@@ -396,7 +399,7 @@ static void fuzz_remove(struct fuzz_state *s, sector_t start, sector_t end)
 
 static void fuzz_forget(struct fuzz_state *s, u8 dev)
 {
-	void *d = s->counted ? &s->devs[dev % FUZZ_DEVS] : NULL;
+	struct bl_dev *d = s->counted ? &s->devs[dev % FUZZ_DEVS] : NULL;
 	unsigned int nr = bl_ext_commit_forget(&s->cache, d);
 
 	FUZZ_CHECK(nr <= s->in_flight, "forgot %u of %ld", nr, s->in_flight);
