@@ -60,6 +60,16 @@ static inline struct bl_dev *to_bl_dev(struct nfs4_deviceid_node *node)
 	return container_of(node, struct bl_dev, node);
 }
 
+/*
+ * Device IDs stay cached without notifications (dev.c): by the generic
+ * client where it has the flag, else by bl_find_get_deviceid().
+ */
+#ifdef PNFS_HAVE_DEVICEID_CACHED
+#define BL_DEVICEID_CACHED	PNFS_DEVICEID_CACHED
+#else
+#define BL_DEVICEID_CACHED	0
+#endif
+
 /* dev.c */
 struct nfs4_deviceid_node *bl_alloc_deviceid_node(struct nfs_server *server,
 						  struct pnfs_device *pdev,
@@ -76,30 +86,8 @@ void bl_dev_get(struct bl_dev *dev);
 void bl_dev_put(struct bl_dev *dev);
 void bl_dev_mark_unavailable(struct bl_dev *dev);
 int bl_dev_flush(struct bl_dev *dev);
-struct file *bl_open_disk(dev_t dev);
 int bl_dev_init(void);
 void bl_dev_exit(void);
-
-/* scsi.c */
-
-/* Most /dev/disk/by-id names bl_scsi_names() gives for one designator. */
-#define BL_SCSI_MAX_NAMES	4
-
-/*
- * Device IDs stay cached without notifications (dev.c): by the generic
- * client where it has the flag, else by bl_find_get_deviceid().
- */
-#ifdef PNFS_HAVE_DEVICEID_CACHED
-#define BL_DEVICEID_CACHED	PNFS_DEVICEID_CACHED
-#else
-#define BL_DEVICEID_CACHED	0
-#endif
-
-int bl_scsi_names(const struct bl_vol_desc *desc,
-		  char *names[BL_SCSI_MAX_NAMES], gfp_t gfp);
-struct file *bl_scsi_open(const struct bl_vol_desc *desc);
-int bl_pr_register(struct block_device *bdev, u64 key);
-void bl_pr_unregister(struct block_device *bdev, u64 key);
 
 /* pipe.c */
 

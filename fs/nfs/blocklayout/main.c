@@ -5,7 +5,7 @@
  *
  * layout.c: layout headers, segments, LAYOUTGET sizing, returns;
  * commit.c: LAYOUTCOMMIT and fsync; io.c: reads and writes;
- * dev.c, scsi.c, pipe.c: device IDs and the disks behind them;
+ * dev.c, scsi.c, disk.c, pipe.c: device IDs and the disks behind them;
  * xdr.c, volume.c, extents.c: decoding, volume trees, the extent cache.
  */
 #include <linux/log2.h>

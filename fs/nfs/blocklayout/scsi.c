@@ -35,7 +35,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "dev.h"
+#include "disk.h"
+#include "scsi.h"
 #include "trace.h"
 
 /**

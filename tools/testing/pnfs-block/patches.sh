@@ -472,7 +472,7 @@ the wrong disk, would otherwise have the client write a file's blocks
 over some other disk.
 EOF
 	step_add "pNFS/blocklayout: open the disks of block and SCSI volumes" \
-		$BL/dev.c $BL/scsi.c <<'EOF'
+		$BL/disk.h $BL/disk.c $BL/scsi.h $BL/scsi.c $BL/dev.c <<'EOF'
 Turn a GETDEVICEINFO reply into a device: decode it, find and open
 every disk (blkmapd and the signature check for block volumes; the
 logical unit found by its designator for SCSI volumes, a dm-multipath

@@ -19,6 +19,7 @@
 #include <linux/sched/mm.h>
 
 #include "../dev.h"
+#include "../scsi.h"
 
 /* The SCSI deviceaddr of the protocol notes: one BASE volume, NAA. */
 static const u8 bl_scsi_addr[] = {

@@ -10,7 +10,7 @@
 
 #include <kunit/test.h>
 
-#include "../dev.h"
+#include "../scsi.h"
 
 KUNIT_DEFINE_ACTION_WRAPPER(bl_kfree_action, kfree, const void *);
 
