@@ -5,7 +5,8 @@
  * Two rb-trees keyed by file sector (see extents.h for the glossary and
  * the lock).  Every operation follows one pattern: count under the lock
  * how many new extents it may need, drop the lock to allocate them if the
- * preallocated pool is short, then change the trees without failing, and
+ * preallocated pool is short (bl_ext_lock_reserve(), with a count
+ * function per operation), then change the trees without failing, and
  * free merged or removed extents (putting their device references) after
  * the lock is dropped.  So every operation is all-or-nothing on %-ENOMEM.
  */
@@ -194,6 +195,36 @@ static void bl_ext_pool_drain(struct bl_ext_pool *pool)
 		kfree(n);
 	INIT_LIST_HEAD(&pool->list);
 	pool->nr = 0;
+}
+
+/*
+ * Take the cache lock with enough extents in @pool for an update: count
+ * them under the lock with @count(@c, @arg), and while @pool holds fewer,
+ * drop the lock to allocate with @gfp and count again, since the trees
+ * may have changed meanwhile.  The caller then changes the trees without
+ * a failure path.  (Not kernel-doc: scripts/kernel-doc cannot parse the
+ * function pointer parameter next to __acquires().)
+ * Return: %0, or %-ENOMEM if an allocation failed; the lock is held on
+ * return either way.
+ */
+static int bl_ext_lock_reserve(struct bl_ext_cache *c, struct bl_ext_pool *pool,
+			       unsigned int (*count)(struct bl_ext_cache *c,
+						     const void *arg),
+			       const void *arg, gfp_t gfp)
+	__acquires(&c->lock)
+{
+	unsigned int need;
+	int err;
+
+	spin_lock(&c->lock);
+	while ((need = count(c, arg)) > pool->nr) {
+		spin_unlock(&c->lock);
+		err = bl_ext_pool_fill(pool, need, gfp);
+		spin_lock(&c->lock);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* Drop the first @at - e->f_offset sectors of a value copy. */
@@ -442,6 +473,28 @@ static void __bl_ext_fill_gaps(struct bl_ext_cache *c, struct rb_root *root,
 	}
 }
 
+/* The descriptors of one bl_ext_cache_add(). */
+struct bl_ext_add_args {
+	const struct bl_ext_desc	*d;
+	u32				nr;
+};
+
+/* bl_ext_lock_reserve() count: one extent per gap each new one fills. */
+static unsigned int __bl_ext_add_need(struct bl_ext_cache *c, const void *arg)
+{
+	const struct bl_ext_add_args *a = arg;
+	unsigned int need = 0;
+	struct bl_ext e;
+	u32 i;
+
+	for (i = 0; i < a->nr; i++) {
+		bl_ext_from_desc(&e, &a->d[i], NULL);
+		need += __bl_ext_count_gaps(c, bl_ext_root(c, e.state),
+					    e.f_offset, bl_ext_end(&e));
+	}
+	return need;
+}
+
 /**
  * bl_ext_cache_add - cache the extents of one LAYOUTGET reply
  * @c: the cache
@@ -465,8 +518,8 @@ static void __bl_ext_fill_gaps(struct bl_ext_cache *c, struct rb_root *root,
 int bl_ext_cache_add(struct bl_ext_cache *c, const struct bl_ext_desc *d,
 		     u32 nr, struct bl_dev *const *devs, gfp_t gfp)
 {
+	const struct bl_ext_add_args args = { .d = d, .nr = nr };
 	struct bl_ext_pool pool = BL_EXT_POOL_INIT(pool);
-	unsigned int need;
 	struct bl_ext e;
 	LIST_HEAD(free);
 	int err;
@@ -479,22 +532,8 @@ int bl_ext_cache_add(struct bl_ext_cache *c, const struct bl_ext_desc *d,
 	err = bl_ext_pool_fill(&pool, nr, gfp);
 	if (err)
 		goto out_drain;
-	for (;;) {
-		spin_lock(&c->lock);
-		need = 0;
-		for (i = 0; i < nr; i++) {
-			bl_ext_from_desc(&e, &d[i], NULL);
-			need += __bl_ext_count_gaps(c, bl_ext_root(c, e.state),
-						    e.f_offset, bl_ext_end(&e));
-		}
-		if (need <= pool.nr)
-			break;
-		spin_unlock(&c->lock);
-		err = bl_ext_pool_fill(&pool, need, gfp);
-		if (err)
-			goto out_drain;
-	}
-	for (i = 0; i < nr; i++) {
+	err = bl_ext_lock_reserve(c, &pool, __bl_ext_add_need, &args, gfp);
+	for (i = 0; !err && i < nr; i++) {
 		struct rb_root *root = bl_ext_root(c, d[i].state);
 
 		bl_ext_from_desc(&e, &d[i], devs[i]);
@@ -678,6 +717,35 @@ static unsigned int __bl_ext_splits(struct bl_ext_cache *c,
 	return need;
 }
 
+/* The range of one bl_ext_mark_written() or bl_ext_remove(). */
+struct bl_ext_range {
+	sector_t	start;
+	sector_t	end;
+};
+
+/*
+ * bl_ext_lock_reserve() count of bl_ext_mark_written(): splits of the
+ * untagged write extents and of the read extents at the borders.
+ */
+static unsigned int __bl_ext_mark_need(struct bl_ext_cache *c,
+				       const void *arg)
+{
+	const struct bl_ext_range *r = arg;
+
+	return __bl_ext_splits(c, &c->rw_root, r->start, r->end, true) +
+	       __bl_ext_splits(c, &c->ro_root, r->start, r->end, false);
+}
+
+/* bl_ext_lock_reserve() count of bl_ext_remove(): splits at the borders. */
+static unsigned int __bl_ext_remove_need(struct bl_ext_cache *c,
+					 const void *arg)
+{
+	const struct bl_ext_range *r = arg;
+
+	return __bl_ext_splits(c, &c->rw_root, r->start, r->end, false) +
+	       __bl_ext_splits(c, &c->ro_root, r->start, r->end, false);
+}
+
 /**
  * __bl_ext_remove_range - drop [@start, @end) from one tree
  * @c: the cache
@@ -739,26 +807,18 @@ static void __bl_ext_remove_range(struct bl_ext_cache *c, struct rb_root *root,
 int bl_ext_mark_written(struct bl_ext_cache *c, sector_t start, sector_t len,
 			u64 lwb, gfp_t gfp)
 {
+	const struct bl_ext_range range = { .start = start, .end = start + len };
 	struct bl_ext_pool pool = BL_EXT_POOL_INIT(pool);
-	sector_t end = start + len;
+	sector_t end = range.end;
 	struct bl_ext_node *n;
-	unsigned int need;
 	LIST_HEAD(free);
-	int err = 0;
+	int err;
 
 	if (!len)
 		return 0;
-	for (;;) {
-		spin_lock(&c->lock);
-		need = __bl_ext_splits(c, &c->rw_root, start, end, true) +
-		       __bl_ext_splits(c, &c->ro_root, start, end, false);
-		if (need <= pool.nr)
-			break;
-		spin_unlock(&c->lock);
-		err = bl_ext_pool_fill(&pool, need, gfp);
-		if (err)
-			goto out_drain;
-	}
+	err = bl_ext_lock_reserve(c, &pool, __bl_ext_mark_need, &range, gfp);
+	if (err)
+		goto out_unlock;
 	n = bl_ext_first_after(&c->rw_root, start);
 	for (; n && n->ext.f_offset < end; n = bl_ext_next(n)) {
 		if (!bl_ext_needs_tag(&n->ext))
@@ -777,9 +837,9 @@ int bl_ext_mark_written(struct bl_ext_cache *c, sector_t start, sector_t len,
 	__bl_ext_remove_range(c, &c->ro_root, start, end, false, &pool,
 			      &free);
 	c->lwb = max(c->lwb, lwb);
+out_unlock:
 	spin_unlock(&c->lock);
 	bl_ext_release(c, &free);
-out_drain:
 	bl_ext_pool_drain(&pool);
 	return err;
 }
@@ -1012,29 +1072,23 @@ void bl_ext_commit_done(struct bl_ext_cache *c, bool ok)
  */
 int bl_ext_remove(struct bl_ext_cache *c, sector_t start, sector_t end)
 {
+	const struct bl_ext_range range = { .start = start, .end = end };
 	struct bl_ext_pool pool = BL_EXT_POOL_INIT(pool);
-	unsigned int need;
 	LIST_HEAD(free);
-	int err = 0;
+	int err;
 
 	if (end <= start)
 		return 0;
-	for (;;) {
-		spin_lock(&c->lock);
-		need = __bl_ext_splits(c, &c->rw_root, start, end, false) +
-		       __bl_ext_splits(c, &c->ro_root, start, end, false);
-		if (need <= pool.nr)
-			break;
-		spin_unlock(&c->lock);
-		err = bl_ext_pool_fill(&pool, need, GFP_NOFS);
-		if (err)
-			goto out_drain;
+	err = bl_ext_lock_reserve(c, &pool, __bl_ext_remove_need, &range,
+				  GFP_NOFS);
+	if (!err) {
+		__bl_ext_remove_range(c, &c->rw_root, start, end, true, &pool,
+				      &free);
+		__bl_ext_remove_range(c, &c->ro_root, start, end, false, &pool,
+				      &free);
 	}
-	__bl_ext_remove_range(c, &c->rw_root, start, end, true, &pool, &free);
-	__bl_ext_remove_range(c, &c->ro_root, start, end, false, &pool, &free);
 	spin_unlock(&c->lock);
 	bl_ext_release(c, &free);
-out_drain:
 	bl_ext_pool_drain(&pool);
 	return err;
 }

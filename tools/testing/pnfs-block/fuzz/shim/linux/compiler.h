@@ -19,6 +19,9 @@
 /* clang 14 has no counted_by attribute; the kernel defines it empty too. */
 #define __counted_by(member)
 #define __rcu
+/* sparse's lock context annotations. */
+#define __acquires(x)
+#define __releases(x)
 
 #define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, val)					\
