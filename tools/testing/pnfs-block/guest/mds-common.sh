@@ -36,6 +36,26 @@ start_mds()
 	ctl --wait 30
 }
 
+# mount_mds [MOUNTPOINT]: mount the test server's export (default $MP).
+mount_mds()
+{
+	local mp=${1:-$MP}
+
+	mkdir -p "$mp"
+	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ "$mp"
+}
+
+# setup_mds: what a suite against the test server needs, then its mount.
+setup_mds()
+{
+	start_syslog
+	start_rpc_pipefs || return 1
+	load_driver || return 1
+	start_mds || return 1
+	start_blkmapd || return 1
+	mount_mds
+}
+
 # mds_alive PID: the process exists and is not a zombie.
 mds_alive()
 {

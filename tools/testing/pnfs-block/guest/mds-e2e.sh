@@ -16,17 +16,6 @@ ALLOW_CLAIMED=1
 
 ktap_plan 29
 
-setup()
-{
-	start_syslog
-	start_rpc_pipefs || return 1
-	load_driver || return 1
-	start_mds || return 1
-	start_blkmapd || return 1
-	mkdir -p $MP
-	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP
-}
-
 # ---- ordinary file work ----
 
 t_dirs()
@@ -139,7 +128,7 @@ data_test()
 	[ "$got" = "$want" ] || { ktap_diag "client sha256 $got, want $want"; return 1; }
 }
 
-if setup; then
+if setup_mds; then
 	ktap_pass "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount"
 else
 	ktap_fail "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount"

@@ -28,12 +28,6 @@ LEGAL_LG_KINDS="hole-storage-offset"
 # the faults + 3 teardown + 1 kernel log
 ktap_plan 31
 
-mount_mds()
-{
-	mkdir -p $MP
-	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP
-}
-
 # remount: a fresh mount after the last unmount, so that the client's
 # device ID cache is empty (it is purged with the last mount of a server)
 # and the next layout needs a GETDEVICEINFO.

@@ -26,17 +26,6 @@ COMMIT_ERR=10006
 
 ktap_plan 5
 
-setup()
-{
-	start_syslog
-	start_rpc_pipefs || return 1
-	load_driver || return 1
-	start_mds || return 1
-	start_blkmapd || return 1
-	mkdir -p $MP
-	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP
-}
-
 # commits: the statuses of the LAYOUTCOMMITs in the server's op log.
 commits()
 {
@@ -45,17 +34,24 @@ import json, sys
 print(" ".join(str(s) for op, s in json.load(sys.stdin) if op == "LAYOUTCOMMIT"))'
 }
 
-# recall_answer FILE: CB_LAYOUTRECALL of FILE; prints the client's status
-# for the CB_LAYOUTRECALL op (0 or 10060), or the whole answer.
-recall_answer()
+# cb_status COMMAND...: send a callback with a ctl COMMAND; prints the
+# client's status for its last op, or the whole answer.
+cb_status()
 {
-	ctl recall "/$1" | python3 -c '
+	ctl "$@" | python3 -c '
 import json, sys
 a = json.load(sys.stdin)
 try:
     print(a[0][-1][1])
 except (IndexError, KeyError, TypeError):
     print(json.dumps(a))'
+}
+
+# recall_answer FILE: CB_LAYOUTRECALL of FILE; the client's status for it
+# (0 or 10060), or the whole answer.
+recall_answer()
+{
+	cb_status recall "/$1"
 }
 
 # check_data FILE SEED: the server's view of FILE is the prng stream SEED.
@@ -137,19 +133,6 @@ os.fsync(fd)
 os.close(fd)
 EOP
 
-# recall_any_status: CB_RECALL_ANY with the block layout bit; prints the
-# client's status for the CB_RECALL_ANY op, or the whole answer.
-recall_any_status()
-{
-	ctl recall-any | python3 -c '
-import json, sys
-a = json.load(sys.stdin)
-try:
-    print(a[0][-1][1])
-except (IndexError, KeyError, TypeError):
-    print(json.dumps(a))'
-}
-
 # 3. CB_RECALL_ANY with the block layout bit (RFC 5663's
 # RCA4_BLK_LAYOUT_RECALL_ANY_LAYOUTS) while three closed files and one
 # open file hold layouts: the client returns the three (their data
@@ -163,8 +146,7 @@ t_recall_any()
 	local n st pid rets ok=0
 
 	# A fresh mount: no layout held from the tests before.
-	t umount $MP && t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 \
-		127.0.0.1:/ $MP || return 1
+	t umount $MP && mount_mds || return 1
 	for n in 1 2 3; do
 		prng $((40 + n)) 1m | t dd of=$MP/idle$n bs=1M iflag=fullblock \
 			oflag=direct conv=fsync status=none || return 1
@@ -178,7 +160,7 @@ t_recall_any()
 		sleep 0.2
 	done
 	snap $MP
-	st=$(recall_any_status)
+	st=$(cb_status recall-any)
 	sleep 3
 	rets=$(delta $MP LAYOUTRETURN)
 	ktap_diag "CB_RECALL_ANY answered $st; then:$(delta_summary $MP)"
@@ -191,7 +173,7 @@ t_recall_any()
 		ktap_diag "the open file lost its layout: want no LAYOUTGET and no WRITE"
 		ok=1
 	fi
-	st=$(recall_any_status)
+	st=$(cb_status recall-any)
 	sleep 3
 	rets=$(delta $MP LAYOUTRETURN)
 	ktap_diag "second CB_RECALL_ANY answered $st; then:$(delta_summary $MP)"
@@ -203,7 +185,7 @@ t_recall_any()
 	return $ok
 }
 
-if ! setup; then
+if ! setup_mds; then
 	ktap_diag "setup failed"
 	for n in 1 2 3 4 5; do ktap_fail "setup"; done
 	ktap_finish

@@ -25,12 +25,6 @@ MIB=2048	# sectors
 
 ktap_plan 15
 
-mount_mds()
-{
-	mkdir -p $MP
-	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP
-}
-
 setup()
 {
 	D0=$(disk_by_serial pnfsbl-data0) && D1=$(disk_by_serial pnfsbl-data1) ||
