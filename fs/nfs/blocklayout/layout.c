@@ -285,10 +285,8 @@ static void bl_check_unavailable(struct nfs_pageio_descriptor *pgio,
  */
 static void bl_read_mds_commit(struct nfs_pageio_descriptor *pgio)
 {
-	struct inode *inode = pgio->pg_inode;
-
-	if (pnfs_layoutcommit_outstanding(inode))
-		pnfs_layoutcommit_inode(inode, true);
+	/* Returns at once when no LAYOUTCOMMIT is outstanding. */
+	pnfs_layoutcommit_inode(pgio->pg_inode, true);
 }
 
 static void bl_pg_init_read(struct nfs_pageio_descriptor *pgio,
