@@ -194,7 +194,7 @@ int bl_commit_build(struct bl_commit *cm, struct bl_ext_cache *c, bool scsi,
 
 	*lwb = 0;
 	nr = bl_ext_commit_collect(c, lwb);
-	trace_pnfs_block_commit_collect(arg->inode, nr);
+	trace_pnfs_block_commit_collect(arg->inode, max(nr, 0), min(nr, 0));
 	if (nr < 0)
 		goto out_empty;
 	bl_commit_flush(cm, c, arg->inode);

@@ -601,6 +601,27 @@ static void bl_do_io(struct bl_bio_builder *b, u64 pos, u64 len,
 	}
 }
 
+/*
+ * Check that every extent of [pos, pos + len) can serve the request, then
+ * map and submit its bios; a request refused here goes to the MDS when
+ * its last reference is put.
+ */
+static void bl_io_start(struct bl_bio_builder *b, u64 pos, u64 len,
+			struct page **pages, unsigned int pgbase)
+{
+	struct blk_plug plug;
+
+	b->io->start = pos;
+	b->io->end = pos + len;
+	if (!bl_io_prepare(b->io, b->bl, pos, len))
+		return;
+	trace_pnfs_block_io_submit(b->io->hdr);
+	blk_start_plug(&plug);
+	bl_do_io(b, pos, len, pages, pgbase);
+	bl_submit(b);
+	blk_finish_plug(&plug);
+}
+
 /**
  * bl_read_pagelist - read a request's pages straight from the devices
  * @hdr: the request
@@ -614,20 +635,11 @@ enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr)
 	u64 pos = hdr->args.offset, len = hdr->args.count;
 	loff_t isize = i_size_read(hdr->inode);
 	struct bl_bio_builder b = { .bl = hdr_layout(hdr), .opf = REQ_OP_READ };
-	struct blk_plug plug;
 
 	b.io = bl_io_alloc(hdr, false);
 	if (!b.io)
 		return PNFS_NOT_ATTEMPTED;
-	b.io->start = pos;
-	b.io->end = pos + len;
-
-	if (bl_io_prepare(b.io, b.bl, pos, len)) {
-		blk_start_plug(&plug);
-		bl_do_io(&b, pos, len, hdr->args.pages, hdr->args.pgbase);
-		bl_submit(&b);
-		blk_finish_plug(&plug);
-	}
+	bl_io_start(&b, pos, len, hdr->args.pages, hdr->args.pgbase);
 
 	if (pos + len >= isize) {
 		hdr->res.eof = 1;
@@ -660,20 +672,11 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
 	u64 end = round_up(hdr->args.offset + hdr->args.count, PAGE_SIZE);
 	unsigned int pgbase = round_down(hdr->args.pgbase, PAGE_SIZE);
 	struct bl_bio_builder b = { .bl = bl, .opf = REQ_OP_WRITE };
-	struct blk_plug plug;
 
 	b.io = bl_io_alloc(hdr, true);
 	if (!b.io)
 		return PNFS_NOT_ATTEMPTED;
-	b.io->start = start;
-	b.io->end = end;
-
-	if (bl_io_prepare(b.io, bl, start, end - start)) {
-		blk_start_plug(&plug);
-		bl_do_io(&b, start, end - start, hdr->args.pages, pgbase);
-		bl_submit(&b);
-		blk_finish_plug(&plug);
-	}
+	bl_io_start(&b, start, end - start, hdr->args.pages, pgbase);
 
 	hdr->res.count = hdr->args.count;
 	bl_io_put(b.io);

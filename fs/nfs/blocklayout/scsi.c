@@ -283,7 +283,7 @@ int bl_pr_register(struct block_device *bdev, u64 key)
 		}
 	}
 	ret = bl_pr_errno(ops->pr_register(bdev, 0, key, true));
-	trace_pnfs_block_pr(bdev->bd_dev, key, true, ret);
+	trace_pnfs_block_pr_register(bdev->bd_dev, key, ret);
 	if (ret) {
 		pr_warn_ratelimited("pNFS SCSI: registering the reservation key on %pg failed (%d); using the MDS\n",
 				    bdev, ret);
@@ -328,7 +328,7 @@ void bl_pr_unregister(struct block_device *bdev, u64 key)
 		list_del(&reg->list);
 		kfree(reg);
 		ret = bl_pr_errno(ops->pr_register(bdev, key, 0, false));
-		trace_pnfs_block_pr(bdev->bd_dev, key, false, ret);
+		trace_pnfs_block_pr_unregister(bdev->bd_dev, key, ret);
 		break;
 	}
 	mutex_unlock(&bl_pr_mutex);

@@ -122,8 +122,7 @@ TRACE_EVENT(pnfs_block_dev_claimed,
 		  __entry->used ? "used unclaimed" : "refused")
 );
 
-/* A pNFS read or write sent straight to the devices, and done. */
-TRACE_EVENT(pnfs_block_io,
+DECLARE_EVENT_CLASS(pnfs_block_pgio_class,
 	TP_PROTO(const struct nfs_pgio_header *hdr),
 	TP_ARGS(hdr),
 	TP_STRUCT__entry(
@@ -148,6 +147,16 @@ TRACE_EVENT(pnfs_block_io,
 		  __entry->write ? "write" : "read", __entry->offset,
 		  __entry->count)
 );
+
+/* A pNFS read or write whose bios are about to be submitted. */
+DEFINE_EVENT(pnfs_block_pgio_class, pnfs_block_io_submit,
+	TP_PROTO(const struct nfs_pgio_header *hdr),
+	TP_ARGS(hdr));
+
+/* A pNFS read or write sent straight to the devices, and done. */
+DEFINE_EVENT(pnfs_block_pgio_class, pnfs_block_io,
+	TP_PROTO(const struct nfs_pgio_header *hdr),
+	TP_ARGS(hdr));
 
 /* A pNFS read or write that failed and is resent through the MDS. */
 TRACE_EVENT(pnfs_block_mds_fallback,
@@ -266,26 +275,32 @@ TRACE_EVENT(pnfs_block_flush,
 		  MINOR(__entry->dev), __entry->error)
 );
 
-/* A reservation key registered (or unregistered) on a SCSI disk. */
-TRACE_EVENT(pnfs_block_pr,
-	TP_PROTO(dev_t dev, u64 key, bool reg, int error),
-	TP_ARGS(dev, key, reg, error),
+DECLARE_EVENT_CLASS(pnfs_block_pr_class,
+	TP_PROTO(dev_t dev, u64 key, int error),
+	TP_ARGS(dev, key, error),
 	TP_STRUCT__entry(
 		__field(dev_t, dev)
 		__field(u64, key)
-		__field(bool, reg)
 		__field(int, error)
 	),
 	TP_fast_assign(
 		__entry->dev = dev;
 		__entry->key = key;
-		__entry->reg = reg;
 		__entry->error = error;
 	),
-	TP_printk("dev=%d:%d key=0x%llx %s error=%d", MAJOR(__entry->dev),
-		  MINOR(__entry->dev), __entry->key,
-		  __entry->reg ? "register" : "unregister", __entry->error)
+	TP_printk("dev=%d:%d key=0x%llx error=%d", MAJOR(__entry->dev),
+		  MINOR(__entry->dev), __entry->key, __entry->error)
 );
+
+/* A reservation key registered on a SCSI disk (the key's first use). */
+DEFINE_EVENT(pnfs_block_pr_class, pnfs_block_pr_register,
+	TP_PROTO(dev_t dev, u64 key, int error),
+	TP_ARGS(dev, key, error));
+
+/* A reservation key unregistered from a SCSI disk (its last use ended). */
+DEFINE_EVENT(pnfs_block_pr_class, pnfs_block_pr_unregister,
+	TP_PROTO(dev_t dev, u64 key, int error),
+	TP_ARGS(dev, key, error));
 
 /*
  * A LAYOUTCOMMIT body built: it lists @extents extents in @len bytes, or
@@ -344,44 +359,14 @@ TRACE_EVENT(pnfs_block_commit_done,
 		  __entry->status)
 );
 
-/*
- * The written extents of a file tagged for its next LAYOUTCOMMIT (before
- * the cache flush of their devices; @count < 0: none, another commit
- * owns them).
- */
-TRACE_EVENT(pnfs_block_commit_collect,
-	TP_PROTO(const struct inode *inode, int count),
-	TP_ARGS(inode, count),
-	TP_STRUCT__entry(
-		__field(dev_t, s_dev)
-		__field(u64, fileid)
-		__field(u32, fhandle)
-		__field(int, count)
-	),
-	TP_fast_assign(
-		__entry->s_dev = inode->i_sb->s_dev;
-		__entry->fileid = NFS_FILEID(inode);
-		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
-		__entry->count = count;
-	),
-	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x extents=%d",
-		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
-		  __entry->fileid, __entry->fhandle, __entry->count)
-);
-
-/*
- * A device's cache flush failed before a LAYOUTCOMMIT of the file:
- * @extents written extents on it were left out of the commit and
- * forgotten.
- */
-TRACE_EVENT(pnfs_block_commit_forget,
-	TP_PROTO(const struct inode *inode, unsigned int extents, int error),
+DECLARE_EVENT_CLASS(pnfs_block_commit_class,
+	TP_PROTO(const struct inode *inode, int extents, int error),
 	TP_ARGS(inode, extents, error),
 	TP_STRUCT__entry(
 		__field(dev_t, s_dev)
 		__field(u64, fileid)
 		__field(u32, fhandle)
-		__field(unsigned int, extents)
+		__field(int, extents)
 		__field(int, error)
 	),
 	TP_fast_assign(
@@ -391,11 +376,29 @@ TRACE_EVENT(pnfs_block_commit_forget,
 		__entry->extents = extents;
 		__entry->error = error;
 	),
-	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x extents=%u error=%d",
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x extents=%d error=%d",
 		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
 		  __entry->fileid, __entry->fhandle, __entry->extents,
 		  __entry->error)
 );
+
+/*
+ * The written extents of a file tagged for its next LAYOUTCOMMIT, before
+ * the cache flush of their devices (@error -EBUSY: none, another commit
+ * owns them).
+ */
+DEFINE_EVENT(pnfs_block_commit_class, pnfs_block_commit_collect,
+	TP_PROTO(const struct inode *inode, int extents, int error),
+	TP_ARGS(inode, extents, error));
+
+/*
+ * A device's cache flush failed before a LAYOUTCOMMIT of the file:
+ * @extents written extents on it were left out of the commit and
+ * forgotten.
+ */
+DEFINE_EVENT(pnfs_block_commit_class, pnfs_block_commit_forget,
+	TP_PROTO(const struct inode *inode, int extents, int error),
+	TP_ARGS(inode, extents, error));
 
 /*
  * A range the generic client forgot (a recall it answered with
