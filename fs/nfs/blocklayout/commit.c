@@ -18,6 +18,7 @@
  * segments back (PNFS_PREPARE_LAYOUTCOMMIT_MAY_FAIL, fs/nfs/pnfs/) is
  * told the error instead, and sends nothing.
  */
+#include <kunit/visibility.h>
 #include <linux/highmem.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
@@ -45,6 +46,7 @@ void bl_commit_init(struct bl_commit *cm, const struct bl_commit_ops *ops)
 	cm->ops = ops;
 	cm->empty_page = ZERO_PAGE(0);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_commit_init);
 
 /**
  * bl_commit_destroy - drop the device references of a layout going away
@@ -55,6 +57,7 @@ void bl_commit_destroy(struct bl_commit *cm)
 	while (cm->nr_dirty)
 		cm->ops->put(cm->dirty[--cm->nr_dirty]);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_commit_destroy);
 
 /**
  * bl_commit_note_written - remember a device a write just completed on
@@ -89,6 +92,7 @@ out_unlock:
 	spin_unlock(&cm->lock);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_commit_note_written);
 
 /* Take the dirty devices, with their references, and clear the set. */
 static unsigned int bl_commit_take_dirty(struct bl_commit *cm,
@@ -185,8 +189,10 @@ out_free_pages:
  * Return: the number of extents listed, or a negative errno if the body
  * lists nothing because of an error; @arg is valid to send either way.
  */
-int bl_commit_build(struct bl_commit *cm, struct bl_ext_cache *c, bool scsi,
-		    struct nfs4_layoutcommit_args *arg, u64 *lwb)
+VISIBLE_IF_KUNIT int bl_commit_build(struct bl_commit *cm,
+				     struct bl_ext_cache *c, bool scsi,
+				     struct nfs4_layoutcommit_args *arg,
+				     u64 *lwb)
 {
 	size_t len;
 	void *body;
@@ -217,6 +223,7 @@ out_empty:
 	arg->layoutupdate_len = BL_EMPTY_BODY_LEN;
 	return nr;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_commit_build);
 
 /**
  * bl_commit_finish - free a commit body and record the server's answer
@@ -230,8 +237,10 @@ out_empty:
  * nothing because of an error (the zero page) settles nothing: another
  * commit may own the committing extents.
  */
-void bl_commit_finish(struct bl_commit *cm, struct bl_ext_cache *c,
-		      struct nfs4_layoutcommit_args *arg, bool ok)
+VISIBLE_IF_KUNIT void bl_commit_finish(struct bl_commit *cm,
+				       struct bl_ext_cache *c,
+				       struct nfs4_layoutcommit_args *arg,
+				       bool ok)
 {
 	unsigned int i, nr = DIV_ROUND_UP(arg->layoutupdate_len, PAGE_SIZE);
 
@@ -247,6 +256,7 @@ void bl_commit_finish(struct bl_commit *cm, struct bl_ext_cache *c,
 	arg->layoutupdate_pages = NULL;
 	bl_ext_commit_done(c, ok);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_commit_finish);
 
 /**
  * bl_commit_take_error - the error to report to fsync, once
@@ -255,7 +265,7 @@ void bl_commit_finish(struct bl_commit *cm, struct bl_ext_cache *c,
  * Return: %0, or the error of a flush that failed since the last call
  * (its writes were dropped from the commit and are not durable).
  */
-int bl_commit_take_error(struct bl_commit *cm)
+VISIBLE_IF_KUNIT int bl_commit_take_error(struct bl_commit *cm)
 {
 	int error;
 
@@ -265,6 +275,7 @@ int bl_commit_take_error(struct bl_commit *cm)
 	spin_unlock(&cm->lock);
 	return error;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_commit_take_error);
 
 static void bl_commit_dev_get(struct bl_dev *dev)
 {
@@ -345,10 +356,12 @@ int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg)
  *
  * Return: %true if the server answered and the answer was NFS4_OK.
  */
-bool bl_commit_reply_ok(const struct nfs4_layoutcommit_data *data)
+VISIBLE_IF_KUNIT bool
+bl_commit_reply_ok(const struct nfs4_layoutcommit_data *data)
 {
 	return data->task.tk_status == 0 && data->res.status == 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_commit_reply_ok);
 
 /**
  * bl_cleanup_layoutcommit - the server answered a LAYOUTCOMMIT

@@ -38,6 +38,7 @@
  * change a mapping only after recalling every layout that uses it.
  */
 
+#include <kunit/visibility.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -422,6 +423,7 @@ struct nfs4_deviceid_node *bl_alloc_deviceid_node(struct nfs_server *server,
 	memalloc_nofs_restore(nofs);
 	return node;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_alloc_deviceid_node);
 
 /**
  * bl_free_deviceid_node - free a device node
@@ -440,6 +442,7 @@ void bl_free_deviceid_node(struct nfs4_deviceid_node *node)
 	bl_vol_tree_free(bd->tree);
 	kfree_rcu(bd, node.rcu);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_free_deviceid_node);
 
 /*
  * Should @node be dropped from the cache and looked up again?

@@ -176,18 +176,22 @@ int bl_pipe_init(void);
 void bl_pipe_exit(void);
 int bl_pipe_resolve(struct net *net, const struct bl_vol_desc *simple,
 		    dev_t *dev);
+
+/* sig.c */
+int bl_sig_verify(struct block_device *bdev, const struct bl_vol_desc *desc);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Static without CONFIG_KUNIT: called from outside only by tests/. */
 ssize_t bl_pipe_msg_size(const struct bl_vol_desc *simple);
 ssize_t bl_pipe_encode(const struct bl_vol_desc *simple, void *buf,
 		       size_t buflen);
 struct bl_pipe_req *__bl_pipe_match(struct bl_pipe_net *bn,
 				    struct pid *writer, struct list_head *gone);
-
-/* sig.c */
 int bl_sig_locate(const struct bl_sig_desc *sig, u64 disk_size, u32 blksize,
 		  u64 *block, u32 *skip);
 int bl_sig_check(const struct bl_vol_desc *desc, u64 disk_size, u32 blksize,
 		 int (*read)(void *ctx, u64 pos, void *buf, u32 len),
 		 void *ctx, void *buf, u32 *bad);
-int bl_sig_verify(struct block_device *bdev, const struct bl_vol_desc *desc);
+#endif
 
 #endif /* _FS_NFS_BLOCKLAYOUT_DEV_H */

@@ -11,6 +11,7 @@
  * the lock is dropped.  So every operation is all-or-nothing on %-ENOMEM.
  */
 
+#include <kunit/visibility.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -345,6 +346,7 @@ void bl_ext_cache_init(struct bl_ext_cache *c, const struct bl_ext_dev_ops *ops)
 	c->nr_committing = 0;
 	c->ops = ops;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_cache_init);
 
 /**
  * bl_ext_cache_destroy - free every extent of a cache
@@ -371,6 +373,7 @@ void bl_ext_cache_destroy(struct bl_ext_cache *c)
 	spin_unlock(&c->lock);
 	bl_ext_release(c, &free);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_cache_destroy);
 
 static bool bl_ext_desc_ok(const struct bl_ext_desc *d)
 {
@@ -546,6 +549,7 @@ out_drain:
 	bl_ext_pool_drain(&pool);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_cache_add);
 
 /* Take the references of the snapshots filled in by bl_ext_lookup(). */
 static void bl_ext_get_snapshots(struct bl_ext_cache *c, struct bl_ext *out,
@@ -680,6 +684,7 @@ bool bl_ext_lookup(struct bl_ext_cache *c, sector_t isect, bool rw,
 	spin_unlock(&c->lock);
 	return found;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_lookup);
 
 /**
  * bl_ext_put_snapshot - drop the device reference of a snapshot
@@ -691,6 +696,7 @@ void bl_ext_put_snapshot(struct bl_ext_cache *c, struct bl_ext *e)
 	bl_ext_dev_put(c, e->dev);
 	e->dev = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_put_snapshot);
 
 static bool bl_ext_needs_tag(const struct bl_ext *e)
 {
@@ -843,6 +849,7 @@ out_unlock:
 	bl_ext_pool_drain(&pool);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_mark_written);
 
 /* Fill one commit entry from a written extent. */
 static void bl_ext_commit_entry(void *tmp, u32 i, bool scsi,
@@ -917,6 +924,7 @@ int bl_ext_commit_collect(struct bl_ext_cache *c, u64 *lwb)
 	spin_unlock(&c->lock);
 	return nr;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_commit_collect);
 
 /**
  * bl_ext_commit_forget - drop a device's extents from the commit
@@ -1014,6 +1022,7 @@ out_free_body:
 	kvfree(body);
 	return -ENOMEM;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_commit_encode);
 
 /**
  * bl_ext_commit_done - record the outcome of a LAYOUTCOMMIT
@@ -1049,6 +1058,7 @@ void bl_ext_commit_done(struct bl_ext_cache *c, bool ok)
 	spin_unlock(&c->lock);
 	bl_ext_release(c, &free);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_commit_done);
 
 /**
  * bl_ext_remove - forget the extents of a returned or recalled range
@@ -1092,6 +1102,7 @@ int bl_ext_remove(struct bl_ext_cache *c, sector_t start, sector_t end)
 	bl_ext_pool_drain(&pool);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_remove);
 
 /**
  * bl_ext_has_written - is some written extent not in any LAYOUTCOMMIT?
@@ -1109,6 +1120,7 @@ bool bl_ext_has_written(struct bl_ext_cache *c)
 	spin_unlock(&c->lock);
 	return written;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_has_written);
 
 /**
  * bl_ext_has_pending - are there writes to commit?
@@ -1126,3 +1138,4 @@ bool bl_ext_has_pending(struct bl_ext_cache *c)
 	spin_unlock(&c->lock);
 	return pending;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_has_pending);

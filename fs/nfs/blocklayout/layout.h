@@ -120,15 +120,18 @@ extern const struct bl_commit_ops bl_commit_dev_ops;
 void bl_commit_init(struct bl_commit *cm, const struct bl_commit_ops *ops);
 void bl_commit_destroy(struct bl_commit *cm);
 int bl_commit_note_written(struct bl_commit *cm, struct bl_dev *dev);
+int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg);
+void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data);
+int bl_sync(struct inode *inode, bool datasync);
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Static without CONFIG_KUNIT: called from outside only by tests/. */
 int bl_commit_build(struct bl_commit *cm, struct bl_ext_cache *c, bool scsi,
 		    struct nfs4_layoutcommit_args *arg, u64 *lwb);
 void bl_commit_finish(struct bl_commit *cm, struct bl_ext_cache *c,
 		      struct nfs4_layoutcommit_args *arg, bool ok);
 int bl_commit_take_error(struct bl_commit *cm);
 bool bl_commit_reply_ok(const struct nfs4_layoutcommit_data *data);
-int bl_prepare_layoutcommit(struct nfs4_layoutcommit_args *arg);
-void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data);
-int bl_sync(struct inode *inode, bool datasync);
+#endif
 
 /* io.c */
 int bl_io_init(void);

@@ -76,6 +76,7 @@
  * rpc_get_sb_net()), which also makes checking pipe->dentry safe there.
  */
 
+#include <kunit/visibility.h>
 #include <linux/completion.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -127,7 +128,8 @@ static unsigned int bl_pipe_net_id;
  * %-EINVAL if @simple is not a well-formed SIMPLE volume; %-EOPNOTSUPP if
  * it has more signature components than blkmapd accepts.
  */
-ssize_t bl_pipe_msg_size(const struct bl_vol_desc *simple)
+VISIBLE_IF_KUNIT ssize_t
+bl_pipe_msg_size(const struct bl_vol_desc *simple)
 {
 	size_t len = BL_PIPE_FIXED_XDR;
 	u32 i, sig_len;
@@ -144,6 +146,7 @@ ssize_t bl_pipe_msg_size(const struct bl_vol_desc *simple)
 	}
 	return sizeof(struct bl_pipe_hdr) + len;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_pipe_msg_size);
 
 /**
  * bl_pipe_encode - build the upcall for a SIMPLE volume
@@ -158,8 +161,8 @@ ssize_t bl_pipe_msg_size(const struct bl_vol_desc *simple)
  * Return: the number of bytes written; an error of bl_pipe_msg_size();
  * %-ENOSPC if @buf is too small.
  */
-ssize_t bl_pipe_encode(const struct bl_vol_desc *simple, void *buf,
-		       size_t buflen)
+VISIBLE_IF_KUNIT ssize_t bl_pipe_encode(const struct bl_vol_desc *simple,
+					void *buf, size_t buflen)
 {
 	const struct bl_sig_desc *sig;
 	struct bl_pipe_hdr *hdr = buf;
@@ -189,6 +192,7 @@ ssize_t bl_pipe_encode(const struct bl_vol_desc *simple, void *buf,
 	}
 	return len;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_pipe_encode);
 
 static void bl_pipe_req_release(struct kref *ref)
 {
@@ -282,8 +286,9 @@ static int bl_pipe_parse_reply(const struct bl_pipe_reply *reply, dev_t *dev)
  * Return: the request, with @bn->answer_q's reference, or %NULL if
  * @writer has read none.
  */
-struct bl_pipe_req *__bl_pipe_match(struct bl_pipe_net *bn,
-				    struct pid *writer, struct list_head *gone)
+VISIBLE_IF_KUNIT struct bl_pipe_req *
+__bl_pipe_match(struct bl_pipe_net *bn, struct pid *writer,
+		struct list_head *gone)
 {
 	struct bl_pipe_req *req, *tmp;
 
@@ -298,6 +303,7 @@ struct bl_pipe_req *__bl_pipe_match(struct bl_pipe_net *bn,
 	}
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(__bl_pipe_match);
 
 /* Fail the requests on @gone and drop the references they carry. */
 static void bl_pipe_fail_list(struct bl_pipe_net *bn, struct list_head *gone)

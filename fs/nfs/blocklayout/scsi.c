@@ -26,6 +26,7 @@
  */
 
 #include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/list.h>
@@ -108,8 +109,8 @@ static int bl_scsi_text(const u8 *desig, u32 len, char *out)
  * Return: the number of names (at least one), or a negative errno:
  * %-EINVAL if the designator cannot appear in a link name.
  */
-int bl_scsi_names(const struct bl_vol_desc *desc,
-		  char *names[BL_SCSI_MAX_NAMES], gfp_t gfp)
+VISIBLE_IF_KUNIT int bl_scsi_names(const struct bl_vol_desc *desc,
+				   char *names[BL_SCSI_MAX_NAMES], gfp_t gfp)
 {
 	u32 type = desc->base.desig_type;
 	char digit = bl_scsi_type_digit(type);
@@ -149,6 +150,7 @@ int bl_scsi_names(const struct bl_vol_desc *desc,
 	}
 	return n;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_scsi_names);
 
 /*
  * Does @bdev carry the designator of @desc?  The block driver reports one
@@ -235,6 +237,7 @@ struct file *bl_scsi_open(const struct bl_vol_desc *desc)
 		kfree(names[--nr]);
 	return found;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_scsi_open);
 
 /* PR commands answer a positive SCSI status for some failures. */
 static int bl_pr_errno(int ret)

@@ -18,10 +18,14 @@ struct file;
 #define BL_SCSI_MAX_NAMES	4
 
 /* scsi.c */
-int bl_scsi_names(const struct bl_vol_desc *desc,
-		  char *names[BL_SCSI_MAX_NAMES], gfp_t gfp);
 struct file *bl_scsi_open(const struct bl_vol_desc *desc);
 int bl_pr_register(struct block_device *bdev, u64 key);
 void bl_pr_unregister(struct block_device *bdev, u64 key);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Static without CONFIG_KUNIT: called from outside only by tests/. */
+int bl_scsi_names(const struct bl_vol_desc *desc,
+		  char *names[BL_SCSI_MAX_NAMES], gfp_t gfp);
+#endif
 
 #endif /* _FS_NFS_BLOCKLAYOUT_SCSI_H */

@@ -33,6 +33,7 @@
  * are made under memalloc_nofs_save().
  */
 
+#include <kunit/visibility.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/gfp.h>
@@ -60,8 +61,9 @@
  * not lie inside the disk or inside one block, or @blksize is not a
  * power of two of at least %SECTOR_SIZE.
  */
-int bl_sig_locate(const struct bl_sig_desc *sig, u64 disk_size, u32 blksize,
-		  u64 *block, u32 *skip)
+VISIBLE_IF_KUNIT int bl_sig_locate(const struct bl_sig_desc *sig,
+				   u64 disk_size, u32 blksize, u64 *block,
+				   u32 *skip)
 {
 	u64 pos, back;
 
@@ -87,6 +89,7 @@ int bl_sig_locate(const struct bl_sig_desc *sig, u64 disk_size, u32 blksize,
 		return -EINVAL;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_sig_locate);
 
 /**
  * bl_sig_check - compare a SIMPLE volume's signature with a disk
@@ -106,9 +109,11 @@ int bl_sig_locate(const struct bl_sig_desc *sig, u64 disk_size, u32 blksize,
  * not lie inside the disk or differs from what the disk holds; the error
  * of @read; %-EINVAL if @desc is not a SIMPLE volume with components.
  */
-int bl_sig_check(const struct bl_vol_desc *desc, u64 disk_size, u32 blksize,
-		 int (*read)(void *ctx, u64 pos, void *buf, u32 len),
-		 void *ctx, void *buf, u32 *bad)
+VISIBLE_IF_KUNIT int bl_sig_check(const struct bl_vol_desc *desc,
+				  u64 disk_size, u32 blksize,
+				  int (*read)(void *ctx, u64 pos, void *buf,
+					      u32 len),
+				  void *ctx, void *buf, u32 *bad)
 {
 	const struct bl_sig_desc *sig;
 	u64 block, cached = 0;
@@ -138,6 +143,7 @@ int bl_sig_check(const struct bl_vol_desc *desc, u64 disk_size, u32 blksize,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_sig_check);
 
 /* bl_sig_check()'s @read for a real disk: one synchronous bio. */
 static int bl_sig_read_bdev(void *ctx, u64 pos, void *buf, u32 len)

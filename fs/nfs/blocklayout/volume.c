@@ -30,6 +30,7 @@
  * message), and its layouts go to the metadata server.
  */
 
+#include <kunit/visibility.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -243,6 +244,7 @@ void bl_vol_tree_free(struct bl_vol_tree *tree)
 		bl_vol_destroy_one(tree, &tree->vols[i]);
 	kfree(tree);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_vol_tree_free);
 
 /**
  * bl_vol_tree_build - resolve the leaves of a volume table and size it
@@ -299,6 +301,7 @@ out_free_tree:
 	bl_vol_tree_free(tree);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_vol_tree_build);
 
 /* Like dm-linear: shift by the slice start. */
 static struct bl_volume *bl_map_slice(const struct bl_volume *vol, u64 *off)
@@ -396,6 +399,7 @@ int bl_vol_map(const struct bl_vol_tree *tree, u64 offset,
 	WARN_ON_ONCE(1);
 	return -EIO;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_vol_map);
 
 /**
  * bl_vol_contains - check an extent's storage range against the volume
@@ -414,3 +418,4 @@ bool bl_vol_contains(const struct bl_vol_tree *tree, u64 offset, u64 len)
 		return false;
 	return end <= bl_vol_top(tree)->size;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_vol_contains);

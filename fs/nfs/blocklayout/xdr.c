@@ -16,6 +16,7 @@
  * least %BL_MAX_SIG_LEN bytes (xdr_set_scratch_buffer()).
  */
 
+#include <kunit/visibility.h>
 #include <linux/bitmap.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -442,6 +443,7 @@ void bl_free_vol_table(struct bl_vol_table *table)
 		bl_free_vol_desc(&table->vols[i]);
 	kfree(table);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_free_vol_table);
 
 /**
  * bl_decode_deviceaddr - decode and check a block or SCSI device address
@@ -510,6 +512,7 @@ out_free_table:
 	bl_free_vol_table(table);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_decode_deviceaddr);
 
 static bool bl_multiple_of(u64 val, u32 blksize)
 {
@@ -749,6 +752,7 @@ void bl_free_ext_list(struct bl_ext_list *list)
 {
 	kvfree(list);
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_free_ext_list);
 
 /**
  * bl_decode_layout - decode and check the extents of a block/SCSI layout
@@ -814,6 +818,7 @@ out_free_list:
 	bl_free_ext_list(list);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_decode_layout);
 
 /**
  * bl_layoutupdate_size - encoded size of a block layout commit body
@@ -826,6 +831,7 @@ size_t bl_layoutupdate_size(u32 nr)
 {
 	return size_add(sizeof(__be32), size_mul(nr, BL_EXTENT_XDR_SIZE));
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_layoutupdate_size);
 
 /**
  * bl_encode_layoutupdate - encode a block layout commit body
@@ -861,6 +867,7 @@ ssize_t bl_encode_layoutupdate(void *buf, size_t buflen,
 	}
 	return size;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_encode_layoutupdate);
 
 /**
  * bl_scsi_layoutupdate_size - encoded size of a SCSI layout commit body
@@ -873,6 +880,7 @@ size_t bl_scsi_layoutupdate_size(u32 nr)
 {
 	return size_add(sizeof(__be32), size_mul(nr, BL_SCSI_RANGE_XDR_SIZE));
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_scsi_layoutupdate_size);
 
 /**
  * bl_encode_scsi_layoutupdate - encode a SCSI layout commit body
@@ -904,3 +912,4 @@ ssize_t bl_encode_scsi_layoutupdate(void *buf, size_t buflen,
 	}
 	return size;
 }
+EXPORT_SYMBOL_IF_KUNIT(bl_encode_scsi_layoutupdate);

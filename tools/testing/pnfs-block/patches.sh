@@ -164,7 +164,7 @@ step_add()
 # the driver in before its tests come.
 makefile_no_kunit()
 {
-	sed '/^# KUnit tests are linked/,$d' "$PNFSBL_TOP/$BL/Makefile" |
+	sed '/^# The KUnit tests/,$d' "$PNFSBL_TOP/$BL/Makefile" |
 		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
 }
 
@@ -219,10 +219,12 @@ the blkmapd upcall's encoding and reply matching, the signature check,
 the SCSI designator names and the NOFS scope of the disk lookup as
 well.
 
-The suites are linked into blocklayoutdriver.ko so that they can call
-the driver's internal functions, under CONFIG_PNFS_BLOCK_KUNIT_TEST,
-which lives in the driver's own Kconfig, sourced right after
-PNFS_BLOCK so that it appears under it.  Run them with
+The suites are a module of their own, blocklayout_kunit.ko, under
+CONFIG_PNFS_BLOCK_KUNIT_TEST, which lives in the driver's own Kconfig,
+sourced right after PNFS_BLOCK so that it appears under it.  The
+driver's functions they call are exported to them alone with
+EXPORT_SYMBOL_IF_KUNIT(); those only the tests call from outside their
+file are VISIBLE_IF_KUNIT, static without CONFIG_KUNIT.  Run them with
 
   ./tools/testing/kunit/kunit.py run --kunitconfig=fs/nfs/blocklayout
 EOF
