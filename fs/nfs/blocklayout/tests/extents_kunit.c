@@ -108,6 +108,25 @@ static int bl_test_add(struct kunit *test, int dev, sector_t f, sector_t len,
 	return bl_ext_cache_add(&ctx->cache, &d, 1, &devp, GFP_KERNEL);
 }
 
+/* Add one extent, as bl_test_add(), which must go in. */
+static void bl_test_add_ok(struct kunit *test, int dev, sector_t f,
+			   sector_t len, sector_t v, u32 state)
+{
+	KUNIT_ASSERT_EQ_MSG(test, bl_test_add(test, dev, f, len, v, state), 0,
+			    "extent at sector %llu", (unsigned long long)f);
+}
+
+/* Mark @len sectors from @start written, with @lwb; it must succeed. */
+static void bl_test_write_ok(struct kunit *test, sector_t start,
+			     sector_t len, u64 lwb)
+{
+	struct bl_test_ctx *ctx = test->priv;
+
+	KUNIT_ASSERT_EQ_MSG(test, bl_ext_mark_written(&ctx->cache, start, len,
+						      lwb, GFP_KERNEL), 0,
+			    "write at sector %llu", (unsigned long long)start);
+}
+
 /* Look up @isect and check the snapshot, then release it. */
 static void bl_test_expect(struct kunit *test, sector_t isect, bool rw,
 			   u32 state, u32 tag, int dev, sector_t f,
@@ -144,14 +163,10 @@ static void bl_ext_lookup_each_state(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
 
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 8, 100,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 8, 8, 200,
-					  PNFS_BLOCK_INVALID_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 1, 16, 8, 300,
-					  PNFS_BLOCK_READ_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 2, 24, 8, 0,
-					  PNFS_BLOCK_NONE_DATA), 0);
+	bl_test_add_ok(test, 0, 0, 8, 100, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_add_ok(test, 0, 8, 8, 200, PNFS_BLOCK_INVALID_DATA);
+	bl_test_add_ok(test, 1, 16, 8, 300, PNFS_BLOCK_READ_DATA);
+	bl_test_add_ok(test, 2, 24, 8, 0, PNFS_BLOCK_NONE_DATA);
 
 	/* Writing: only the write tree answers. */
 	bl_test_expect(test, 3, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
@@ -177,8 +192,7 @@ static void bl_ext_lookup_each_state(struct kunit *test)
 
 static void bl_ext_lookup_borders(struct kunit *test)
 {
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 100, 100, 1000,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
+	bl_test_add_ok(test, 0, 100, 100, 1000, PNFS_BLOCK_READWRITE_DATA);
 	bl_test_expect_none(test, 99, true);
 	bl_test_expect_none(test, 99, false);
 	bl_test_expect(test, 100, true, PNFS_BLOCK_READWRITE_DATA,
@@ -194,13 +208,10 @@ static void bl_ext_add_cached_wins(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
 
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 16, 1000,
-					  PNFS_BLOCK_INVALID_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 4, 4, 0,
-						  GFP_KERNEL), 0);
+	bl_test_add_ok(test, 0, 0, 16, 1000, PNFS_BLOCK_INVALID_DATA);
+	bl_test_write_ok(test, 4, 4, 0);
 	/* The server hands out [0, 32) again, elsewhere: keep what we have. */
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 1, 0, 32, 5000,
-					  PNFS_BLOCK_INVALID_DATA), 0);
+	bl_test_add_ok(test, 1, 0, 32, 5000, PNFS_BLOCK_INVALID_DATA);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_CLEAN,
 		       0, 0, 4, 1000);
 	bl_test_expect(test, 5, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_WRITTEN,
@@ -215,13 +226,10 @@ static void bl_ext_add_cached_wins(struct kunit *test)
 
 static void bl_ext_add_split(struct kunit *test)
 {
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 8, 8, 100,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 24, 4, 300,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
+	bl_test_add_ok(test, 0, 8, 8, 100, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_add_ok(test, 0, 24, 4, 300, PNFS_BLOCK_READWRITE_DATA);
 	/* Covers both cached extents: three pieces go in around them. */
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 1, 0, 40, 2000,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
+	bl_test_add_ok(test, 1, 0, 40, 2000, PNFS_BLOCK_READWRITE_DATA);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
 		       1, 0, 8, 2000);
 	bl_test_expect(test, 8, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
@@ -238,24 +246,18 @@ static void bl_ext_add_split(struct kunit *test)
 
 static void bl_ext_add_merge(struct kunit *test)
 {
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 8, 100,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 16, 8, 116,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
+	bl_test_add_ok(test, 0, 0, 8, 100, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_add_ok(test, 0, 16, 8, 116, PNFS_BLOCK_READWRITE_DATA);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
 		       0, 0, 8, 100);
 	/* The middle piece joins both neighbours. */
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 8, 8, 108,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
+	bl_test_add_ok(test, 0, 8, 8, 108, PNFS_BLOCK_READWRITE_DATA);
 	bl_test_expect(test, 12, true, PNFS_BLOCK_READWRITE_DATA,
 		       BL_EXT_CLEAN, 0, 0, 24, 100);
 	/* Not contiguous on the volume, other device, other state: apart. */
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 24, 8, 500,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 1, 32, 8, 132,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 1, 40, 8, 140,
-					  PNFS_BLOCK_INVALID_DATA), 0);
+	bl_test_add_ok(test, 0, 24, 8, 500, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_add_ok(test, 1, 32, 8, 132, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_add_ok(test, 1, 40, 8, 140, PNFS_BLOCK_INVALID_DATA);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
 		       0, 0, 24, 100);
 	bl_test_expect(test, 24, true, PNFS_BLOCK_READWRITE_DATA,
@@ -265,10 +267,8 @@ static void bl_ext_add_merge(struct kunit *test)
 	bl_test_expect(test, 40, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_CLEAN,
 		       1, 40, 8, 140);
 	/* Holes merge whatever their storage offsets. */
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 2, 100, 8, 7,
-					  PNFS_BLOCK_NONE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 2, 108, 8, 900,
-					  PNFS_BLOCK_NONE_DATA), 0);
+	bl_test_add_ok(test, 2, 100, 8, 7, PNFS_BLOCK_NONE_DATA);
+	bl_test_add_ok(test, 2, 108, 8, 900, PNFS_BLOCK_NONE_DATA);
 	bl_test_expect(test, 100, false, PNFS_BLOCK_NONE_DATA, BL_EXT_CLEAN,
 		       2, 100, 16, 0);
 	bl_test_destroy(test);
@@ -323,8 +323,7 @@ static void bl_ext_lookup_cow(struct kunit *test)
 		       0, 0, 4, 1000);
 
 	/* Once written, the destination holds the data. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 4, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 4, 8, 0);
 	KUNIT_ASSERT_TRUE(test, bl_ext_lookup(&ctx->cache, 6, true, &e, &cow));
 	KUNIT_EXPECT_EQ(test, e.tag, BL_EXT_WRITTEN);
 	KUNIT_EXPECT_EQ(test, cow.len, 0);
@@ -338,13 +337,10 @@ static void bl_ext_mark_written_splits(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
 
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 30, 100,
-					  PNFS_BLOCK_INVALID_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 30, 10, 130,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
+	bl_test_add_ok(test, 0, 0, 30, 100, PNFS_BLOCK_INVALID_DATA);
+	bl_test_add_ok(test, 0, 30, 10, 130, PNFS_BLOCK_READWRITE_DATA);
 	/* Middle. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 10, 10, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 10, 10, 0);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_CLEAN,
 		       0, 0, 10, 100);
 	bl_test_expect(test, 10, true, PNFS_BLOCK_INVALID_DATA,
@@ -352,15 +348,13 @@ static void bl_ext_mark_written_splits(struct kunit *test)
 	bl_test_expect(test, 20, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_CLEAN,
 		       0, 20, 10, 120);
 	/* Front. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 3, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 0, 3, 0);
 	bl_test_expect(test, 2, true, PNFS_BLOCK_INVALID_DATA,
 		       BL_EXT_WRITTEN, 0, 0, 3, 100);
 	bl_test_expect(test, 3, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_CLEAN,
 		       0, 3, 7, 103);
 	/* Tail, running into READ_WRITE_DATA, which stays as it is. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 27, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 27, 8, 0);
 	bl_test_expect(test, 26, true, PNFS_BLOCK_INVALID_DATA, BL_EXT_CLEAN,
 		       0, 20, 7, 120);
 	bl_test_expect(test, 27, true, PNFS_BLOCK_INVALID_DATA,
@@ -368,8 +362,7 @@ static void bl_ext_mark_written_splits(struct kunit *test)
 	bl_test_expect(test, 30, true, PNFS_BLOCK_READWRITE_DATA,
 		       BL_EXT_CLEAN, 0, 30, 10, 130);
 	/* Filling the gap merges the written pieces. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 3, 7, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 3, 7, 0);
 	bl_test_expect(test, 0, true, PNFS_BLOCK_INVALID_DATA,
 		       BL_EXT_WRITTEN, 0, 0, 20, 100);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_pending(&ctx->cache));
@@ -380,10 +373,8 @@ static void bl_ext_mark_written_rw_only(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
 
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 30, 100,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 5, 10, 0,
-						  GFP_KERNEL), 0);
+	bl_test_add_ok(test, 0, 0, 30, 100, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_write_ok(test, 5, 10, 0);
 	KUNIT_EXPECT_FALSE(test, bl_ext_has_pending(&ctx->cache));
 	bl_test_expect(test, 5, true, PNFS_BLOCK_READWRITE_DATA, BL_EXT_CLEAN,
 		       0, 0, 30, 100);
@@ -445,9 +436,8 @@ static const u8 bl_test_scsi_one[] = {
 /* One INVALID MiB at storage 4 GiB, as in the xdr_kunit.c vectors. */
 static void bl_test_add_mib(struct kunit *test)
 {
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, SZ_1M >> SECTOR_SHIFT,
-					  SZ_4G >> SECTOR_SHIFT,
-					  PNFS_BLOCK_INVALID_DATA), 0);
+	bl_test_add_ok(test, 0, 0, SZ_1M >> SECTOR_SHIFT, SZ_4G >> SECTOR_SHIFT,
+		       PNFS_BLOCK_INVALID_DATA);
 }
 
 static void bl_ext_commit_block_body(struct kunit *test)
@@ -456,14 +446,12 @@ static void bl_ext_commit_block_body(struct kunit *test)
 	struct bl_test_ctx *ctx = test->priv;
 
 	bl_test_add_mib(test);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 0, 8, 0);
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, false, bl_test_block_one,
 					     sizeof(bl_test_block_one)), 1);
 	bl_ext_commit_done(&ctx->cache, true);
 	/* Rewriting committed sectors needs no further commit. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 0, 8, 0);
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, false, zero, sizeof(zero)),
 			0);
 	bl_ext_commit_done(&ctx->cache, true);
@@ -484,15 +472,13 @@ static void bl_ext_commit_lwb(struct kunit *test)
 	u64 lwb;
 
 	bl_test_add_mib(test);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 3000,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 0, 8, 3000);
 	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
 					      &len, &lwb, GFP_KERNEL), 1);
 	kvfree(buf);
 	KUNIT_EXPECT_EQ(test, lwb, 3000);
 	/* A write completing during the commit raises it again. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 8, 8, 8192,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 8, 8, 8192);
 	bl_ext_commit_done(&ctx->cache, true);
 	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
 					      &len, &lwb, GFP_KERNEL), 1);
@@ -535,10 +521,8 @@ static void bl_ext_commit_block_two(struct kunit *test)
 	struct bl_test_ctx *ctx = test->priv;
 
 	bl_test_add_mib(test);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 128, 1, 0,
-						  GFP_KERNEL), 0);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 128, 1, 0);
+	bl_test_write_ok(test, 0, 8, 0);
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, false, two, sizeof(two)),
 			2);
 	bl_ext_commit_done(&ctx->cache, true);
@@ -558,13 +542,11 @@ static void bl_ext_commit_scsi_body(struct kunit *test)
 	struct bl_test_ctx *ctx = test->priv;
 
 	bl_test_add_mib(test);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 0, 8, 0);
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, true, bl_test_scsi_one,
 					     sizeof(bl_test_scsi_one)), 1);
 	bl_ext_commit_done(&ctx->cache, false);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 128, 1, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 128, 1, 0);
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, true, two, sizeof(two)), 2);
 	bl_ext_commit_done(&ctx->cache, true);
 	bl_test_destroy(test);
@@ -592,12 +574,9 @@ static void bl_ext_commit_done_ok(struct kunit *test)
 	};
 	struct bl_test_ctx *ctx = test->priv;
 
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 8, 100,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 8, 16, 108,
-					  PNFS_BLOCK_INVALID_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 8, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_add_ok(test, 0, 0, 8, 100, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_add_ok(test, 0, 8, 16, 108, PNFS_BLOCK_INVALID_DATA);
+	bl_test_write_ok(test, 8, 8, 0);
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, true, eight, sizeof(eight)),
 			1);
 	bl_test_expect(test, 8, true, PNFS_BLOCK_INVALID_DATA,
@@ -620,16 +599,14 @@ static void bl_ext_commit_done_error(struct kunit *test)
 	void *buf;
 
 	bl_test_add_mib(test);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 0, 8, 0);
 	KUNIT_EXPECT_EQ(test, bl_test_commit(test, false, bl_test_block_one,
 					     sizeof(bl_test_block_one)), 1);
 	/* One commit at a time. */
 	KUNIT_EXPECT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
 					      &len, NULL, GFP_KERNEL), -EBUSY);
 	/* A write landing meanwhile does not change committing sectors. */
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 0, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 0, 8, 0);
 	bl_ext_commit_done(&ctx->cache, false);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_pending(&ctx->cache));
 	bl_test_expect(test, 0, true, PNFS_BLOCK_INVALID_DATA,
@@ -651,12 +628,10 @@ static void bl_ext_commit_cap(struct kunit *test)
 	size_t len;
 	void *buf;
 
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 2 * nr, 0,
-					  PNFS_BLOCK_INVALID_DATA), 0);
+	bl_test_add_ok(test, 0, 0, 2 * nr, 0, PNFS_BLOCK_INVALID_DATA);
 	/* Every other sector: nr separate written extents. */
 	for (i = 0; i < nr; i++)
-		KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 2 * i, 1, 0,
-							  GFP_KERNEL), 0);
+		bl_test_write_ok(test, 2 * i, 1, 0);
 	KUNIT_ASSERT_EQ(test, bl_test_prepare(&ctx->cache, false, &buf,
 					      &len, NULL, GFP_KERNEL),
 			BL_EXT_COMMIT_MAX);
@@ -683,12 +658,9 @@ static void bl_ext_remove_ranges(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
 
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 0, 30, 100,
-					  PNFS_BLOCK_READWRITE_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 1, 0, 30, 500,
-					  PNFS_BLOCK_READ_DATA), 0);
-	KUNIT_ASSERT_EQ(test, bl_test_add(test, 0, 40, 10, 140,
-					  PNFS_BLOCK_INVALID_DATA), 0);
+	bl_test_add_ok(test, 0, 0, 30, 100, PNFS_BLOCK_READWRITE_DATA);
+	bl_test_add_ok(test, 1, 0, 30, 500, PNFS_BLOCK_READ_DATA);
+	bl_test_add_ok(test, 0, 40, 10, 140, PNFS_BLOCK_INVALID_DATA);
 	/* A middle range: both trees split. */
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 10, 20), 0);
 	bl_test_expect_none(test, 10, true);
@@ -729,8 +701,7 @@ static void bl_ext_remove_written(struct kunit *test)
 	size_t len;
 
 	bl_test_add_mib(test);
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, 8, 8, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, 8, 8, 0);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_pending(&ctx->cache));
 	KUNIT_ASSERT_EQ(test, bl_ext_remove(&ctx->cache, 4, 20), 0);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_written(&ctx->cache));
@@ -835,12 +806,10 @@ static void bl_model_add(struct kunit *test, struct bl_model *m)
 
 static void bl_model_write(struct kunit *test, struct bl_model *m)
 {
-	struct bl_test_ctx *ctx = test->priv;
 	u32 start = bl_model_rand(m, BL_MODEL_SECTORS);
 	u32 len = 1 + bl_model_rand(m, 32), s;
 
-	KUNIT_ASSERT_EQ(test, bl_ext_mark_written(&ctx->cache, start, len, 0,
-						  GFP_KERNEL), 0);
+	bl_test_write_ok(test, start, len, 0);
 	for (s = start; s < start + len && s < BL_MODEL_SECTORS; s++) {
 		if (m->w[s].state == PNFS_BLOCK_INVALID_DATA &&
 		    m->w[s].tag == BL_EXT_CLEAN)

@@ -26,10 +26,15 @@ static void bl_base_init(struct bl_vol_desc *v, u32 code_set, u32 type,
 	v->base.pr_key = 0x165a0b1c2ULL;
 }
 
-static int bl_names(struct kunit *test, const struct bl_vol_desc *v,
-		    char *names[BL_SCSI_MAX_NAMES])
+/* The names of a SCSI volume with this designator, freed at the end. */
+static int bl_names(struct kunit *test, u32 code_set, u32 type,
+		    const void *desig, u32 len, char *names[BL_SCSI_MAX_NAMES])
 {
-	int i, n = bl_scsi_names(v, names, GFP_KERNEL);
+	struct bl_vol_desc v;
+	int i, n;
+
+	bl_base_init(&v, code_set, type, desig, len);
+	n = bl_scsi_names(&v, names, GFP_KERNEL);
 
 	for (i = 0; i < n; i++)
 		kunit_add_action(test, bl_kfree_action, names[i]);
@@ -43,12 +48,11 @@ static void bl_scsi_names_naa(struct kunit *test)
 		0x60, 0x01, 0x40, 0x5a, 0xbc, 0xde, 0xf0, 0x12,
 		0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x12,
 	};
-	struct bl_vol_desc v;
 	char *names[BL_SCSI_MAX_NAMES];
 
-	bl_base_init(&v, PS_CODE_SET_BINARY, PS_DESIGNATOR_NAA, naa,
-		     sizeof(naa));
-	KUNIT_ASSERT_EQ(test, bl_names(test, &v, names), 3);
+	KUNIT_ASSERT_EQ(test, bl_names(test, PS_CODE_SET_BINARY,
+				       PS_DESIGNATOR_NAA, naa, sizeof(naa),
+				       names), 3);
 	KUNIT_EXPECT_STREQ(test, names[0],
 			   "dm-uuid-mpath-36001405abcdef0123456789abcdef012");
 	KUNIT_EXPECT_STREQ(test, names[1],
@@ -60,12 +64,11 @@ static void bl_scsi_names_naa(struct kunit *test)
 static void bl_scsi_names_eui64(struct kunit *test)
 {
 	static const u8 eui[8] = { 0x00, 0x25, 0x38, 0x5a, 0x71, 0x00, 0x12, 0xff };
-	struct bl_vol_desc v;
 	char *names[BL_SCSI_MAX_NAMES];
 
-	bl_base_init(&v, PS_CODE_SET_BINARY, PS_DESIGNATOR_EUI64, eui,
-		     sizeof(eui));
-	KUNIT_ASSERT_EQ(test, bl_names(test, &v, names), 4);
+	KUNIT_ASSERT_EQ(test, bl_names(test, PS_CODE_SET_BINARY,
+				       PS_DESIGNATOR_EUI64, eui, sizeof(eui),
+				       names), 4);
 	KUNIT_EXPECT_STREQ(test, names[0], "dm-uuid-mpath-20025385a710012ff");
 	KUNIT_EXPECT_STREQ(test, names[1], "wwn-0x0025385a710012ff");
 	KUNIT_EXPECT_STREQ(test, names[2], "scsi-20025385a710012ff");
@@ -76,12 +79,11 @@ static void bl_scsi_names_eui64(struct kunit *test)
 static void bl_scsi_names_t10_text(struct kunit *test)
 {
 	static const char t10[] = "LIO-ORG  disk 0   ab12  ";
-	struct bl_vol_desc v;
 	char *names[BL_SCSI_MAX_NAMES];
 
-	bl_base_init(&v, PS_CODE_SET_ASCII, PS_DESIGNATOR_T10, t10,
-		     sizeof(t10) - 1);
-	KUNIT_ASSERT_EQ(test, bl_names(test, &v, names), 2);
+	KUNIT_ASSERT_EQ(test, bl_names(test, PS_CODE_SET_ASCII,
+				       PS_DESIGNATOR_T10, t10, sizeof(t10) - 1,
+				       names), 2);
 	KUNIT_EXPECT_STREQ(test, names[0], "dm-uuid-mpath-1LIO-ORG_disk_0_ab12");
 	KUNIT_EXPECT_STREQ(test, names[1], "scsi-1LIO-ORG_disk_0_ab12");
 }
@@ -90,12 +92,11 @@ static void bl_scsi_names_t10_text(struct kunit *test)
 static void bl_scsi_names_name_string(struct kunit *test)
 {
 	static const char name[16] = "iqn.2026-11.x\0\0";
-	struct bl_vol_desc v;
 	char *names[BL_SCSI_MAX_NAMES];
 
-	bl_base_init(&v, PS_CODE_SET_UTF8, PS_DESIGNATOR_NAME, name,
-		     sizeof(name));
-	KUNIT_ASSERT_EQ(test, bl_names(test, &v, names), 2);
+	KUNIT_ASSERT_EQ(test, bl_names(test, PS_CODE_SET_UTF8,
+				       PS_DESIGNATOR_NAME, name, sizeof(name),
+				       names), 2);
 	KUNIT_EXPECT_STREQ(test, names[0], "dm-uuid-mpath-8iqn.2026-11.x");
 	KUNIT_EXPECT_STREQ(test, names[1], "scsi-8iqn.2026-11.x");
 }
@@ -126,16 +127,15 @@ static void bl_scsi_names_hostile_text(struct kunit *test)
 /* The longest designator the decoder lets through: 256 bytes, 512 hex. */
 static void bl_scsi_names_longest(struct kunit *test)
 {
-	struct bl_vol_desc v;
 	char *names[BL_SCSI_MAX_NAMES];
 	u8 *desig;
 
 	desig = kunit_kzalloc(test, BL_MAX_DESIGNATOR_LEN, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, desig);
 	memset(desig, 0xab, BL_MAX_DESIGNATOR_LEN);
-	bl_base_init(&v, PS_CODE_SET_BINARY, PS_DESIGNATOR_NAA, desig,
-		     BL_MAX_DESIGNATOR_LEN);
-	KUNIT_ASSERT_EQ(test, bl_names(test, &v, names), 3);
+	KUNIT_ASSERT_EQ(test, bl_names(test, PS_CODE_SET_BINARY,
+				       PS_DESIGNATOR_NAA, desig,
+				       BL_MAX_DESIGNATOR_LEN, names), 3);
 	KUNIT_EXPECT_EQ(test, strlen(names[1]),
 			strlen("wwn-0x") + 2 * BL_MAX_DESIGNATOR_LEN);
 	KUNIT_EXPECT_EQ(test, names[1][strlen(names[1]) - 1], 'b');

@@ -72,6 +72,22 @@ static void bl_simple_init(struct bl_vol_desc *v, struct bl_sig_desc *sigs,
 	v->simple.sigs = sigs;
 }
 
+/*
+ * @v: the two components bl_fake_disk_new() writes, in @sigs: the vector
+ * at 32 and the tail 508 bytes back from the end (the last sector, at 4).
+ */
+static void bl_simple_init_disk(struct bl_vol_desc *v,
+				struct bl_sig_desc sigs[2])
+{
+	sigs[0] = (struct bl_sig_desc){
+		.offset = 32, .len = 16, .contents = bl_sig_vec,
+	};
+	sigs[1] = (struct bl_sig_desc){
+		.offset = -508, .len = 4, .contents = bl_sig_tail,
+	};
+	bl_simple_init(v, sigs, 2);
+}
+
 static int bl_check(struct kunit *test, struct bl_fake_disk *d,
 		    const struct bl_vol_desc *v, u32 *bad)
 {
@@ -84,15 +100,11 @@ static int bl_check(struct kunit *test, struct bl_fake_disk *d,
 static void bl_sig_match(struct kunit *test)
 {
 	struct bl_fake_disk *d = bl_fake_disk_new(test, SECTOR_SIZE);
-	struct bl_sig_desc sigs[2] = {
-		{ .offset = 32, .len = 16, .contents = bl_sig_vec },
-		/* 508 bytes back from the end: the last sector, at 4 */
-		{ .offset = -508, .len = 4, .contents = bl_sig_tail },
-	};
+	struct bl_sig_desc sigs[2];
 	struct bl_vol_desc v;
 	u32 bad = 99;
 
-	bl_simple_init(&v, sigs, 2);
+	bl_simple_init_disk(&v, sigs);
 	KUNIT_EXPECT_EQ(test, bl_check(test, d, &v, &bad), 0);
 	KUNIT_EXPECT_EQ(test, d->reads, 2U);
 }
@@ -101,14 +113,11 @@ static void bl_sig_match(struct kunit *test)
 static void bl_sig_other_disk(struct kunit *test)
 {
 	struct bl_fake_disk *d = bl_fake_disk_new(test, SECTOR_SIZE);
-	struct bl_sig_desc sigs[2] = {
-		{ .offset = 32, .len = 16, .contents = bl_sig_vec },
-		{ .offset = -508, .len = 4, .contents = bl_sig_tail },
-	};
+	struct bl_sig_desc sigs[2];
 	struct bl_vol_desc v;
 	u32 bad = 99;
 
-	bl_simple_init(&v, sigs, 2);
+	bl_simple_init_disk(&v, sigs);
 	memset(d->data, 0, d->size);
 	KUNIT_EXPECT_EQ(test, bl_check(test, d, &v, &bad), -ENODEV);
 	KUNIT_EXPECT_EQ(test, bad, 0U);

@@ -128,6 +128,19 @@ static void bl_set_members(struct kunit *test, struct bl_vol_table *t, u32 i,
 	t->vols[i].members.stripe_unit = unit;
 }
 
+/* Volumes 0 and 1 SIMPLE on disks 0 and 1, volume 2 of @type over them. */
+static struct bl_vol_table *bl_test_pair(struct kunit *test, u32 type,
+					 u64 unit)
+{
+	static const u32 members[] = { 0, 1 };
+	struct bl_vol_table *t = bl_test_table(test, 3);
+
+	bl_set_simple(test, t, 0, 0);
+	bl_set_simple(test, t, 1, 1);
+	bl_set_members(test, t, 2, type, unit, 2, members);
+	return t;
+}
+
 KUNIT_DEFINE_ACTION_WRAPPER(bl_test_free_tree, bl_vol_tree_free,
 			    struct bl_vol_tree *);
 
@@ -340,7 +353,6 @@ static void bl_vol_map_stripe_pow2(struct kunit *test)
  */
 static void bl_vol_map_stripe_odd_unit(struct kunit *test)
 {
-	static const u32 members[] = { 0, 1 };
 	static const struct bl_map_want want[] = {
 		{ 0, 0, 0, 96 * SZ_1K },
 		{ 96 * SZ_1K, 1, 0, 96 * SZ_1K },
@@ -348,15 +360,12 @@ static void bl_vol_map_stripe_odd_unit(struct kunit *test)
 		{ 1920 * SZ_1K - 512, 1, 960 * SZ_1K - 512, 512 },
 	};
 	struct bl_fake_disks *disks = bl_test_disks(test);
-	struct bl_vol_table *t = bl_test_table(test, 3);
+	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
+					      96 * SZ_1K);
 	struct bl_vol_tree *tree;
 
 	disks->size[0] = 960 * SZ_1K;
 	disks->size[1] = 960 * SZ_1K;
-	bl_set_simple(test, t, 0, 0);
-	bl_set_simple(test, t, 1, 1);
-	bl_set_members(test, t, 2, PNFS_BLOCK_VOLUME_STRIPE, 96 * SZ_1K, 2,
-		       members);
 	tree = bl_test_build(test, t, disks);
 	KUNIT_EXPECT_EQ(test, bl_vol_top(tree)->size, 1920 * SZ_1K);
 	bl_expect_maps(test, tree, disks, want, ARRAY_SIZE(want));
@@ -370,7 +379,6 @@ static void bl_vol_map_stripe_odd_unit(struct kunit *test)
  */
 static void bl_vol_map_stripe_past_2tib(struct kunit *test)
 {
-	static const u32 members[] = { 0, 1 };
 	static const struct bl_map_want want[] = {
 		{ 3 * SZ_1T + SZ_1M + SZ_512K, 1, 3 * SZ_512G + SZ_512K,
 		  SZ_512K },
@@ -378,15 +386,12 @@ static void bl_vol_map_stripe_past_2tib(struct kunit *test)
 		{ 2 * SZ_1T, 0, SZ_1T, SZ_1M },
 	};
 	struct bl_fake_disks *disks = bl_test_disks(test);
-	struct bl_vol_table *t = bl_test_table(test, 3);
+	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
+					      SZ_1M);
 	struct bl_vol_tree *tree;
 
 	disks->size[0] = 2 * SZ_1T;
 	disks->size[1] = 2 * SZ_1T;
-	bl_set_simple(test, t, 0, 0);
-	bl_set_simple(test, t, 1, 1);
-	bl_set_members(test, t, 2, PNFS_BLOCK_VOLUME_STRIPE, SZ_1M, 2,
-		       members);
 	tree = bl_test_build(test, t, disks);
 	KUNIT_EXPECT_EQ(test, bl_vol_top(tree)->size, 4 * SZ_1T);
 	bl_expect_maps(test, tree, disks, want, ARRAY_SIZE(want));
@@ -545,14 +550,9 @@ static void bl_vol_build_slice_past_end(struct kunit *test)
 
 static void bl_vol_build_stripe_rules(struct kunit *test)
 {
-	static const u32 members[] = { 0, 1 };
 	struct bl_fake_disks *disks = bl_test_disks(test);
-	struct bl_vol_table *t = bl_test_table(test, 3);
-
-	bl_set_simple(test, t, 0, 0);
-	bl_set_simple(test, t, 1, 1);
-	bl_set_members(test, t, 2, PNFS_BLOCK_VOLUME_STRIPE, SZ_64K, 2,
-		       members);
+	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
+					      SZ_64K);
 
 	/* Members of unequal size. */
 	disks->size[0] = SZ_1G;
@@ -583,15 +583,12 @@ static void bl_vol_build_stripe_rules(struct kunit *test)
  */
 static void bl_vol_build_stripe_unit_min(struct kunit *test)
 {
-	static const u32 members[] = { 0, 1 };
 	struct bl_fake_disks *disks = bl_test_disks(test);
-	struct bl_vol_table *t = bl_test_table(test, 3);
+	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
+					      512);
 
 	disks->size[0] = SZ_1M;
 	disks->size[1] = SZ_1M;
-	bl_set_simple(test, t, 0, 0);
-	bl_set_simple(test, t, 1, 1);
-	bl_set_members(test, t, 2, PNFS_BLOCK_VOLUME_STRIPE, 512, 2, members);
 	bl_expect_build_fails(test, t, disks, -EOPNOTSUPP,
 			      BL_WHY_STRIPE_UNIT_SMALL, 2);
 
@@ -605,15 +602,12 @@ static void bl_vol_build_stripe_unit_min(struct kunit *test)
 
 static void bl_vol_build_concat_overflow(struct kunit *test)
 {
-	static const u32 members[] = { 0, 1 };
 	struct bl_fake_disks *disks = bl_test_disks(test);
-	struct bl_vol_table *t = bl_test_table(test, 3);
+	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_CONCAT,
+					      0);
 
 	disks->size[0] = 1ULL << 63;
 	disks->size[1] = 1ULL << 63;
-	bl_set_simple(test, t, 0, 0);
-	bl_set_simple(test, t, 1, 1);
-	bl_set_members(test, t, 2, PNFS_BLOCK_VOLUME_CONCAT, 0, 2, members);
 	bl_expect_build_fails(test, t, disks, -EINVAL, BL_WHY_CONCAT_OVERFLOW,
 			      2);
 }

@@ -130,6 +130,26 @@ static int bl_test_decode_layout(struct kunit *test, const u8 *bytes,
 	return 0;
 }
 
+/*
+ * Decode the LAYOUTGET reply @hex for @range, which must decode; the
+ * list is freed when the test ends.
+ */
+static struct bl_ext_list *
+bl_test_layout_ok(struct kunit *test, const struct bl_hex *hex,
+		  const struct pnfs_layout_range *range, u32 blksize)
+{
+	struct bl_ext_list *l;
+	struct bl_err err;
+	size_t len;
+	u8 *bytes;
+
+	bytes = bl_test_hex(test, hex, &len);
+	KUNIT_ASSERT_EQ(test, bl_test_decode_layout(test, bytes, len, range,
+						    blksize, &l, &err),
+			0);
+	return l;
+}
+
 /* RFC 5663 section 2.2: SIMPLE deviceaddr, one 16-byte signature at offset 32. */
 static const struct bl_hex bl_vec_simple = { {
 	"00000001 00000000 00000001 0000000000000020 00000010 ",
@@ -824,15 +844,9 @@ static void bl_decode_layout_vector(struct kunit *test)
 	};
 	struct nfs4_deviceid dev;
 	struct bl_ext_list *l;
-	struct bl_err err;
-	size_t len;
-	u8 *bytes;
 
 	memset(dev.data, 0xaa, sizeof(dev.data));
-	bytes = bl_test_hex(test, &bl_vec_layout, &len);
-	KUNIT_ASSERT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
-						    4096, &l, &err),
-			0);
+	l = bl_test_layout_ok(test, &bl_vec_layout, &range, 4096);
 	KUNIT_ASSERT_EQ(test, l->nr, 1);
 	KUNIT_EXPECT_MEMEQ(test, l->exts[0].devid.data, dev.data,
 			   NFS4_DEVICEID4_SIZE);
@@ -848,14 +862,8 @@ static void bl_decode_layout_cow(struct kunit *test)
 		.iomode = IOMODE_RW, .offset = 0, .length = 0x2000,
 	};
 	struct bl_ext_list *l;
-	struct bl_err err;
-	size_t len;
-	u8 *bytes;
 
-	bytes = bl_test_hex(test, &bl_vec_layout_cow, &len);
-	KUNIT_ASSERT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
-						    0, &l, &err),
-			0);
+	l = bl_test_layout_ok(test, &bl_vec_layout_cow, &range, 0);
 	KUNIT_ASSERT_EQ(test, l->nr, 3);
 	KUNIT_EXPECT_EQ(test, l->exts[0].state, PNFS_BLOCK_READ_DATA);
 	KUNIT_EXPECT_EQ(test, l->exts[0].len, 0x2000);
@@ -872,14 +880,8 @@ static void bl_decode_layout_cow_invalid_first(struct kunit *test)
 		.iomode = IOMODE_RW, .offset = 0, .length = 0x2000,
 	};
 	struct bl_ext_list *l;
-	struct bl_err err;
-	size_t len;
-	u8 *bytes;
 
-	bytes = bl_test_hex(test, &bl_vec_layout_cow_invalid_first, &len);
-	KUNIT_ASSERT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
-						    0, &l, &err),
-			0);
+	l = bl_test_layout_ok(test, &bl_vec_layout_cow_invalid_first, &range, 0);
 	KUNIT_ASSERT_EQ(test, l->nr, 3);
 	KUNIT_EXPECT_EQ(test, l->exts[0].state, PNFS_BLOCK_INVALID_DATA);
 	KUNIT_EXPECT_EQ(test, l->exts[1].state, PNFS_BLOCK_READ_DATA);
@@ -891,14 +893,8 @@ static void bl_decode_layout_read_with_hole(struct kunit *test)
 		.iomode = IOMODE_READ, .offset = 0, .length = 0x2000,
 	};
 	struct bl_ext_list *l;
-	struct bl_err err;
-	size_t len;
-	u8 *bytes;
 
-	bytes = bl_test_hex(test, &bl_vec_layout_read, &len);
-	KUNIT_ASSERT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
-						    4096, &l, &err),
-			0);
+	l = bl_test_layout_ok(test, &bl_vec_layout_read, &range, 4096);
 	KUNIT_ASSERT_EQ(test, l->nr, 2);
 	KUNIT_EXPECT_EQ(test, l->exts[0].state, PNFS_BLOCK_READ_DATA);
 	KUNIT_EXPECT_EQ(test, l->exts[0].storage_offset, 0x4000);
@@ -914,14 +910,8 @@ static void bl_decode_layout_to_eof(struct kunit *test)
 		.iomode = IOMODE_RW, .offset = 0x1000,
 		.length = NFS4_MAX_UINT64,
 	};
-	struct bl_err err;
-	size_t len;
-	u8 *bytes;
 
-	bytes = bl_test_hex(test, &bl_vec_layout_to_eof, &len);
-	KUNIT_EXPECT_EQ(test, bl_test_decode_layout(test, bytes, len, &range,
-						    0, NULL, &err),
-			0);
+	bl_test_layout_ok(test, &bl_vec_layout_to_eof, &range, 0);
 }
 
 struct bl_layout_case {
