@@ -710,15 +710,18 @@ config_tree()
 # symbol of the driver is left undefined.
 build_prefix()
 {
-	local k=$1 b=$pdir/build-$1 objs=() st=0 d=fs/nfs/blocklayout
+	local k=$1 b=$pdir/build-$1 objs=() st=0 d=fs/nfs/blocklayout kos=()
 
 	# Two runs: a directory goal and a module goal in one make race
 	# over modules.order.  With no vmlinux, modpost can only warn about
-	# undefined symbols (KBUILD_MODPOST_WARN); it still checks the rest.
+	# undefined symbols (KBUILD_MODPOST_WARN); it still checks the rest,
+	# the test module's import of EXPORTED_FOR_KUNIT_TESTING too.
 	"${KMAKE[@]}" -C "$repo" O="$b" fs/nfs/ >"$b/build.log" 2>&1 || st=$?
 	if [ "$st" = 0 ] && [ -f "$repo/$d/Makefile" ] && [ "$k" = m ]; then
+		kos=("$d/blocklayoutdriver.ko")
+		[ ! -d "$repo/$d/tests" ] || kos+=("$d/blocklayout_kunit.ko")
 		"${KMAKE[@]}" -C "$repo" O="$b" KBUILD_MODPOST_WARN=1 \
-			"$d/blocklayoutdriver.ko" >>"$b/build.log" 2>&1 || st=$?
+			"${kos[@]}" >>"$b/build.log" 2>&1 || st=$?
 	fi
 	grep -E 'warning:|error:' "$b/build.log" | grep -v 'modpost: .* undefined!$' ||
 		true
@@ -731,6 +734,16 @@ build_prefix()
 	if [ "$k" = m ]; then
 		[ -f "$b/$d/blocklayoutdriver.ko" ] || { echo "# no blocklayoutdriver.ko"; return 1; }
 		objs=("$b/$d/blocklayoutdriver.o")
+		# The tests' module takes the driver's functions from its
+		# exports (EXPORT_SYMBOL_IF_KUNIT) alone.
+		if [ ${#kos[@]} -gt 1 ]; then
+			[ -f "$b/$d/blocklayout_kunit.ko" ] || { echo "# no blocklayout_kunit.ko"; return 1; }
+			comm -23 <(nm -u "$b/$d/blocklayout_kunit.ko" | awk '{print $2}' |
+				   grep -E '^_*bl_' | sort -u) \
+				<(nm "$b/$d/blocklayoutdriver.ko" |
+				  sed -n 's/.* __ksymtab_//p' | sort -u) |
+				sed 's/^/# not exported to the tests: /' | grep . && return 1
+		fi
 	else
 		mapfile -t objs < <(ar t "$b/$d/built-in.a" | sed "s|^|$b/|;s|$b/$b/|$b/|")
 		[ ${#objs[@]} -gt 0 ] || { echo "# nothing in $d/built-in.a"; return 1; }
