@@ -21,7 +21,7 @@
 #include "../dev.h"
 #include "../scsi.h"
 
-/* The SCSI deviceaddr of the protocol notes: one BASE volume, NAA. */
+/* A SCSI deviceaddr (RFC 8154 section 2.3): one BASE volume, NAA. */
 static const u8 bl_scsi_addr[] = {
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x04,
 	0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03,

@@ -2,8 +2,8 @@
 /*
  * KUnit tests for the pNFS block/SCSI layout XDR code (xdr.c).
  *
- * Byte strings are written in hex, spaces ignored, as in the protocol
- * notes, so that each vector can be compared with its source by eye.
+ * Byte strings are written in hex, spaces ignored, one XDR item per
+ * group, so that each vector can be read against the RFC's XDR by eye.
  * Every stream is backed by a buffer of exactly the vector's size, so
  * KASAN flags any read past the end.
  */
