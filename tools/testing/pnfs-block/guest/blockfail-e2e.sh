@@ -27,7 +27,7 @@ MP=/mnt/f
 MIB=$((1 << 20))
 SIZE=64m
 
-ktap_plan 7
+ktap_plan 8
 
 fresh_mount()
 {
@@ -255,9 +255,58 @@ test_buffered_four()
 	ktap_result $ok "$name"
 }
 
+# kill_conn_during PID: while PID runs, kill the client's TCP connection
+# to the server every half second (ss -K; the next RPC reconnects and the
+# session carries on).  Prints how many times a connection was killed.
+kill_conn_during()
+{
+	local n=0
+
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 0.5
+		ss -K -t -n state established '( dport = :2049 )' 2>/dev/null |
+			grep -q ':2049' && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# 7. The connection to the server dies under O_DIRECT and buffered
+# writes (issue: connection loss): the session recovers, the layout
+# keeps carrying the data, no WRITE goes to the server, every byte is
+# right.
+test_connection_loss()
+{
+	local name="TCP connection killed during writes: layout I/O resumes, intact"
+	local mode seed pid kills ok=0
+
+	fresh_mount || ok=1
+	for mode in direct buffered; do
+		seed=76
+		[ $mode = buffered ] && seed=78
+		snap "$MP"
+		write_file "$mode" "$MP/conn-$mode" $seed &
+		pid=$!
+		kills=$(kill_conn_during $pid)
+		wait $pid || { ktap_diag "$mode: dd failed"; ok=1; }
+		ktap_diag "$mode: connection killed $kills times:$(delta_summary "$MP")"
+		if [ "$kills" -lt 1 ]; then
+			ktap_diag "$mode: no connection was killed during the write"
+			ok=1
+		fi
+		if [ "$(delta "$MP" WRITE)" -ne 0 ] ||
+		   [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
+			ktap_diag "$mode: the write did not stay on the layout"
+			ok=1
+		fi
+	done
+	check_file conn-direct conn-direct 76 fresh_mount || ok=1
+	check_file conn-buffered conn-buffered 78 fresh_mount || ok=1
+	ktap_result $ok "$name"
+}
+
 if ! setup_dm_server; then
 	ktap_diag "setup failed"
-	for n in 1 2 3 4 5 6 7; do ktap_fail "setup"; done
+	for n in 1 2 3 4 5 6 7 8; do ktap_fail "setup"; done
 	ktap_finish
 	exit 1
 fi
@@ -267,6 +316,7 @@ test_racing_write
 test_direct_read
 test_buffered_write
 test_buffered_four
+test_connection_loss
 umount "$MP"
 cli_table linear
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
