@@ -130,6 +130,37 @@ proof()
 	return $ok
 }
 
+# model_test NAME LABEL OPS FILE: OPS FILE on the client's $MP/FILE and
+# on the model's $M/FILE; the client's writes go over the layout alone,
+# and FILE reads back as the model (read_back).
+model_test()
+{
+	local label=$2 ops=$3 x ok=0
+
+	snap "$MP"
+	for x in "$MP/$4" "$M/$4"; do
+		"$ops" "$x" || { ktap_diag "writing $x failed"; ok=1; }
+	done
+	proof "$label write" 1 WRITE || ok=1
+	read_back "$label read" "$4" || ok=1
+	ktap_result $ok "$1"
+}
+
+# ranges_same WHERE FILE MODEL RANGE...: each OFFSET:LEN RANGE of FILE
+# holds what it holds in MODEL.
+ranges_same()
+{
+	local where=$1 f=$2 m=$3 r ok=0
+
+	shift 3
+	for r; do
+		[ "$(rsum "$m" "${r%:*}" "${r#*:}")" = \
+		  "$(rsum "$f" "${r%:*}" "${r#*:}")" ] ||
+			{ ktap_diag "$where range $r differs from the model"; ok=1; }
+	done
+	return $ok
+}
+
 # 1. A sequential O_DIRECT writer asks a growing window ahead: 256 1 MiB
 # writes need at most 16 LAYOUTGETs (mainline's driver sends 256).
 test_seq_direct_window()
@@ -162,38 +193,31 @@ test_seq_direct_window()
 
 # 2. Two 1 MiB islands and a truncate up to 96 MiB: the holes read as
 # zeros over the layout.
+sparse_ops()
+{
+	put 201 $MIB "$1" 0 conv=fsync &&
+	put 202 $MIB "$1" $((64 * MIB)) conv=fsync &&
+	t truncate -s 96M "$1"
+}
+
 test_sparse()
 {
-	local name="sparse file: holes read as zeros over the layout"
-	local x ok=0
-
-	snap "$MP"
-	for x in "$MP/sparse" "$M/sparse"; do
-		put 201 $MIB "$x" 0 conv=fsync &&
-		put 202 $MIB "$x" $((64 * MIB)) conv=fsync &&
-		t truncate -s 96M "$x" || { ktap_diag "writing $x failed"; ok=1; }
-	done
-	proof "sparse write" 1 WRITE || ok=1
-	read_back "sparse read" sparse || ok=1
-	ktap_result $ok "$name"
+	model_test "sparse file: holes read as zeros over the layout" \
+		sparse sparse_ops sparse
 }
 
 # 3. Write 8 MiB, truncate to an odd size, extend by a write past EOF.
+truncate_extend_ops()
+{
+	put 301 $((8 * MIB)) "$1" 0 conv=fsync &&
+	t truncate -s $((5 * MIB + 123)) "$1" &&
+	put 302 $MIB "$1" $((7 * MIB)) conv=fsync
+}
+
 test_truncate_extend()
 {
-	local name="write, truncate to an odd size, extend by a write past EOF"
-	local x ok=0
-
-	snap "$MP"
-	for x in "$MP/trunc" "$M/trunc"; do
-		put 301 $((8 * MIB)) "$x" 0 conv=fsync &&
-		t truncate -s $((5 * MIB + 123)) "$x" &&
-		put 302 $MIB "$x" $((7 * MIB)) conv=fsync ||
-			{ ktap_diag "writing $x failed"; ok=1; }
-	done
-	proof "truncate/extend write" 1 WRITE || ok=1
-	read_back "truncate/extend read" trunc || ok=1
-	ktap_result $ok "$name"
+	model_test "write, truncate to an odd size, extend by a write past EOF" \
+		"truncate/extend" truncate_extend_ops trunc
 }
 
 # subpage_ops FILE [DROP]: small writes at odd offsets, each made durable;
@@ -274,7 +298,7 @@ test_concurrent()
 test_beyond_4g()
 {
 	local name="offsets beyond 4 GiB (5 GiB O_DIRECT, 6 GiB + 4 KiB buffered)"
-	local x r ok=0 end=$((6 * GIB + 4096 + MIB)) ranges a b c
+	local x ok=0 end=$((6 * GIB + 4096 + MIB)) ranges
 
 	rm -f "$M/big"
 	put 601 $((2 * MIB)) "$M/big" $((5 * GIB)) &&
@@ -288,22 +312,13 @@ test_beyond_4g()
 		[ "$(fsize "$x")" = $end ] ||
 			{ ktap_diag "size of $x is $(fsize "$x"), want $end"; ok=1; }
 	done
-	ranges="$((5 * GIB - MIB)):$((4 * MIB)) $((6 * GIB - 65536)):$((65536 + 4096 + MIB)) $((2 * GIB)):$MIB"
+	ranges=("$((5 * GIB - MIB)):$((4 * MIB))"
+		"$((6 * GIB - 65536)):$((65536 + 4096 + MIB))" "$((2 * GIB)):$MIB")
 	drop_caches
-	for r in $ranges; do
-		a=$(rsum "$M/big" "${r%:*}" "${r#*:}")
-		b=$(rsum "$SRV/big" "${r%:*}" "${r#*:}")
-		[ "$a" = "$b" ] ||
-			{ ktap_diag "server range $r differs from the model"; ok=1; }
-	done
+	ranges_same server "$SRV/big" "$M/big" "${ranges[@]}" || ok=1
 	remount || ok=1
 	snap "$MP"
-	for r in $ranges; do
-		a=$(rsum "$M/big" "${r%:*}" "${r#*:}")
-		c=$(rsum "$MP/big" "${r%:*}" "${r#*:}")
-		[ "$a" = "$c" ] ||
-			{ ktap_diag "client range $r differs from the model"; ok=1; }
-	done
+	ranges_same client "$MP/big" "$M/big" "${ranges[@]}" || ok=1
 	proof "beyond 4 GiB read" 1 READ WRITE || ok=1
 	rm -f "$MP/big" "$M/big"
 	ktap_result $ok "$name"
@@ -500,7 +515,7 @@ test_small_appends()
 test_hole_write()
 {
 	local name="4 KiB buffered at 1 GiB in a sparse 8 GiB file: server allocates <= 64 KiB"
-	local r a b alloc ok=0 ranges
+	local alloc ok=0 ranges
 
 	rm -f "$M/hole8g"
 	t truncate -s 8G "$M/hole8g" && put 901 4096 "$M/hole8g" "$GIB" ||
@@ -519,22 +534,12 @@ test_hole_write()
 	fi
 	[ "$(fsize "$SRV/hole8g")" = $((8 * GIB)) ] ||
 		{ ktap_diag "size on the server $(fsize "$SRV/hole8g")"; ok=1; }
-	ranges="$((GIB - MIB)):$((2 * MIB)) 0:$MIB $((8 * GIB - MIB)):$MIB"
+	ranges=("$((GIB - MIB)):$((2 * MIB))" "0:$MIB" "$((8 * GIB - MIB)):$MIB")
 	drop_caches
-	for r in $ranges; do
-		a=$(rsum "$M/hole8g" "${r%:*}" "${r#*:}")
-		b=$(rsum "$SRV/hole8g" "${r%:*}" "${r#*:}")
-		[ "$a" = "$b" ] ||
-			{ ktap_diag "server range $r differs from the model"; ok=1; }
-	done
+	ranges_same server "$SRV/hole8g" "$M/hole8g" "${ranges[@]}" || ok=1
 	mnt 4.2 "$MP" || ok=1
 	snap "$MP"
-	for r in $ranges; do
-		a=$(rsum "$M/hole8g" "${r%:*}" "${r#*:}")
-		b=$(rsum "$MP/hole8g" "${r%:*}" "${r#*:}")
-		[ "$a" = "$b" ] ||
-			{ ktap_diag "client range $r differs from the model"; ok=1; }
-	done
+	ranges_same client "$MP/hole8g" "$M/hole8g" "${ranges[@]}" || ok=1
 	proof "hole read" 1 READ || ok=1
 	rm -f "$MP/hole8g" "$M/hole8g"
 	ktap_result $ok "$name"
