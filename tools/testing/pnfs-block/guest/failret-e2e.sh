@@ -101,9 +101,34 @@ fail_between()
 	return $ok
 }
 
+# stream_diff WHO FILE: diagnostics for a FILE that should hold
+# /tmp/stream: both sizes, then what each run of 64 KiB chunks holds
+# (right, missing, zeros or other data).
+stream_diff()
+{
+	python3 - "$1" "$2" /tmp/stream <<-'EOPY'
+	import sys
+	who = sys.argv[1]
+	got = open(sys.argv[2], "rb").read()
+	want = open(sys.argv[3], "rb").read()
+	print("# %s: %s is %d bytes, want %d" % (who, sys.argv[2], len(got), len(want)))
+	chunk, runs = 1 << 16, []
+	for i in range(0, max(len(got), len(want)), chunk):
+	    g, w = got[i:i + chunk], want[i:i + chunk]
+	    what = ("right" if g == w else "missing" if not g else
+	            "zeros" if not g.strip(b"\0") else "other data")
+	    if runs and runs[-1][2] == what:
+	        runs[-1][1] = i + chunk
+	    else:
+	        runs.append([i, i + chunk, what])
+	for start, end, what in runs:
+	    print("# %s: bytes %d..%d: %s" % (who, start, end - 1, what))
+	EOPY
+}
+
 # server_has FILE SEED: the server's own mount holds the whole prng
 # stream SEED (also in /tmp/stream) in FILE; if not, diagnostics say
-# what each MiB holds instead.
+# what it holds instead.
 server_has()
 {
 	local want got
@@ -112,54 +137,47 @@ server_has()
 	got=$(server_sum "$1")
 	[ "$got" = "$want" ] && return 0
 	ktap_diag "server sha256 $got, want $want"
-	python3 - "$SRV/$1" /tmp/stream <<-'EOPY'
-	import sys
-	got = open(sys.argv[1], "rb").read()
-	want = open(sys.argv[2], "rb").read()
-	mib = 1 << 20
-	print("# server: %s is %d bytes, want %d" % (sys.argv[1], len(got), len(want)))
-	for i in range(0, max(len(got), len(want)), mib):
-	    g, w = got[i:i + mib], want[i:i + mib]
-	    what = ("right" if g == w else "missing" if not g else
-	            "zeros" if not g.strip(b"\0") else "other data")
-	    print("# server: MiB %d: %s" % (i // mib, what))
-	EOPY
+	stream_diff server "$SRV/$1"
 	return 1
+}
+
+# fail_test NAME MODE FILE SEED: fresh mount, FILE of the prng stream
+# SEED, fail_between MODE; the request after the failure must have been
+# resent to the MDS (a WRITE or a READ), and the server must hold the
+# whole stream.
+fail_test()
+{
+	local name=$1 mode=$2 f=$3 seed=$4 n ok=0
+
+	fresh_mount || ok=1
+	prng "$seed" "$SIZE" >/tmp/stream
+	fail_between "$mode" "$MP/$f" || ok=1
+	if [ "$mode" = write ]; then
+		n=$(delta "$MP" WRITE)
+	else
+		n=$(mds_reads "$MP")
+	fi
+	if [ "$n" -eq 0 ]; then
+		ktap_diag "no ${mode^^} went to the metadata server: did the device fail?"
+		ok=1
+	fi
+	server_has "$f" "$seed" || ok=1
+	ktap_result $ok "$name"
 }
 
 # 1. A write fails after 1 MiB written over the layout, not committed.
 test_write_after()
 {
-	local name="write fails after 1 MiB over the layout: the server keeps that MiB"
-	local ok=0
-
-	fresh_mount || ok=1
-	prng 81 "$SIZE" >/tmp/stream
-	fail_between write "$MP/w" || ok=1
-	if [ "$(delta "$MP" WRITE)" -eq 0 ]; then
-		ktap_diag "no WRITE went to the metadata server: did the device fail?"
-		ok=1
-	fi
-	server_has w 81 || ok=1
-	ktap_result $ok "$name"
+	fail_test "write fails after 1 MiB over the layout: the server keeps that MiB" \
+		write w 81
 }
 
 # 2. A read fails after 2 MiB written over the layout, not committed: the
 # server must keep them.  Test 3 checks what the read itself returned.
 test_read_after()
 {
-	local name="read fails after 2 MiB written over the layout: the server keeps them"
-	local ok=0
-
-	fresh_mount || ok=1
-	prng 82 "$SIZE" >/tmp/stream
-	fail_between read "$MP/r" || ok=1
-	if [ "$(mds_reads "$MP")" -eq 0 ]; then
-		ktap_diag "no READ went to the metadata server: did the device fail?"
-		ok=1
-	fi
-	server_has r 82 || ok=1
-	ktap_result $ok "$name"
+	fail_test "read fails after 2 MiB written over the layout: the server keeps them" \
+		read r 82
 }
 
 # 3. The read of test 2, resent through the MDS, returned the 2 MiB.
@@ -179,18 +197,7 @@ test_read_back()
 		return
 	fi
 	ktap_diag "read back sha256 '$got', want $want"
-	python3 - /tmp/fr-read /tmp/stream <<-'EOPY'
-	import sys
-	got = open(sys.argv[1], "rb").read()
-	want = open(sys.argv[2], "rb").read()
-	print("# read back %d bytes, want %d" % (len(got), len(want)))
-	for i in range(0, len(got), 1 << 16):
-	    g, w = got[i:i + (1 << 16)], want[i:i + (1 << 16)]
-	    if g != w:
-	        print("# first wrong 64 KiB at %d: %s" % (i, "zeros"
-	              if not g.strip(b"\0") else "other data"))
-	        break
-	EOPY
+	stream_diff "read back" /tmp/fr-read
 	ktap_result 1 "$name"
 }
 
