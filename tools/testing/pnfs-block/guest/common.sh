@@ -481,6 +481,41 @@ part()
 			count="$n" conv=notrunc status=none "$@"
 }
 
+# layout_part SEED FILE MIB_FROM MIB_COUNT: write that part O_DIRECT
+# with an fsync; it goes over the layout (since a snap here, LAYOUTGET > 0
+# and no WRITE to the metadata server).
+layout_part()
+{
+	local ok=0
+
+	snap "$MP"
+	part "$@" oflag=direct conv=fsync || { ktap_diag "$2: dd failed"; ok=1; }
+	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
+		ktap_diag "$2: MiB $3+$4 not over the layout:$(delta_summary "$MP")"
+		ok=1
+	fi
+	return $ok
+}
+
+# mds_part WHAT SEED FILE MIB_FROM MIB_COUNT: after WHAT took the
+# client's path to the disk away, write that part O_DIRECT with an fsync;
+# it succeeds, through the metadata server (WRITE > 0).
+mds_part()
+{
+	local what=$1 ok=0
+
+	shift
+	snap "$MP"
+	part "$@" oflag=direct conv=fsync ||
+		{ ktap_diag "$2: dd after the $what failed"; ok=1; }
+	ktap_diag "after the $what:$(delta_summary "$MP")"
+	if [ "$(delta "$MP" WRITE)" -eq 0 ]; then
+		ktap_diag "no WRITE went to the metadata server"
+		ok=1
+	fi
+	return $ok
+}
+
 # read_sum MODE FILE
 read_sum()
 {
