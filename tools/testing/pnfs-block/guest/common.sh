@@ -227,23 +227,23 @@ pnfs_type()
 # NFSv4.2 sends its MDS reads as READ_PLUS: both count as reads.
 OPS="LAYOUTGET LAYOUTCOMMIT LAYOUTRETURN GETDEVICEINFO READ READ_PLUS WRITE COMMIT"
 
-# snap MOUNTPOINT: remember the op counts (in SNAP_<op>).
+# Op count snapshots, per mount (multi-e2e has many mounts at once).
+declare -A SNAP
+
+# snap MOUNTPOINT: remember that mount's op counts.
 snap()
 {
 	local op
 
 	for op in $OPS; do
-		eval "SNAP_$op=$(opcount "$1" "$op")"
+		SNAP[$1:$op]=$(opcount "$1" "$op")
 	done
 }
 
-# delta MOUNTPOINT OP: OP count since the last snap.
+# delta MOUNTPOINT OP: OP count since that mount's last snap.
 delta()
 {
-	local before
-
-	eval "before=\$SNAP_$2"
-	echo $(( $(opcount "$1" "$2") - before ))
+	echo $(( $(opcount "$1" "$2") - ${SNAP[$1:$2]:-0} ))
 }
 
 # mds_reads MOUNTPOINT: READ plus READ_PLUS since the last snap.

@@ -202,39 +202,12 @@ multi_distinct_ids()
 	return $bad
 }
 
-# Per-mount op count snapshots, for many mounts at once.
-declare -A MSNAP
-
-msnap()	# MOUNTPOINT
-{
-	local op
-
-	for op in $OPS; do
-		MSNAP[$1:$op]=$(opcount "$1" "$op")
-	done
-}
-
-mdelta()	# MOUNTPOINT OP
-{
-	echo $(( $(opcount "$1" "$2") - ${MSNAP[$1:$2]:-0} ))
-}
-
-mdelta_summary()	# MOUNTPOINT
-{
-	local op s=""
-
-	for op in $OPS; do
-		s="$s $op=$(mdelta "$1" "$op")"
-	done
-	echo "$s"
-}
-
-# mlayout_proof MOUNTPOINT: since its msnap, that mount sent LAYOUTGETs
+# mlayout_proof MOUNTPOINT: since its snap, that mount sent LAYOUTGETs
 # and no READ, READ_PLUS or WRITE to the metadata server.
 mlayout_proof()
 {
-	[ "$(mdelta "$1" LAYOUTGET)" -gt 0 ] &&
-		[ "$(mdelta "$1" READ)" -eq 0 ] &&
-		[ "$(mdelta "$1" READ_PLUS)" -eq 0 ] &&
-		[ "$(mdelta "$1" WRITE)" -eq 0 ]
+	[ "$(delta "$1" LAYOUTGET)" -gt 0 ] &&
+		[ "$(delta "$1" READ)" -eq 0 ] &&
+		[ "$(delta "$1" READ_PLUS)" -eq 0 ] &&
+		[ "$(delta "$1" WRITE)" -eq 0 ]
 }

@@ -79,7 +79,7 @@ mount_all()
 		ty=$(pnfs_type "$mp")
 		[ "$ty" = LAYOUT_BLOCK_VOLUME ] ||
 			{ ktap_diag "client $i: pnfs=$ty"; bad=1; }
-		msnap "$mp"
+		snap "$mp"
 	done
 	return $bad
 }
@@ -163,14 +163,14 @@ server_right()
 	return $bad
 }
 
-# proofs N PHASE: every mount's layout proof since its msnap.
+# proofs N PHASE: every mount's layout proof since its snap.
 proofs()
 {
 	local n=$1 i mp bad=0
 
 	for ((i = 1; i <= n; i++)); do
 		mp=$(multi_mp "$i")
-		ktap_diag "N=$n $2 client $i:$(mdelta_summary "$mp")"
+		ktap_diag "N=$n $2 client $i:$(delta_summary "$mp")"
 		mlayout_proof "$mp" || { ktap_diag "client $i: no layout proof"; bad=1; }
 	done
 	return $bad
