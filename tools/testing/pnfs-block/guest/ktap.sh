@@ -19,25 +19,29 @@ ktap_diag()
 	echo "# $*"
 }
 
-ktap_pass()
+# ktap_count COUNTER: number the next result, counted in COUNTER too.
+ktap_count()
 {
 	KTAP_N=$((KTAP_N + 1))
-	KTAP_PASS=$((KTAP_PASS + 1))
+	printf -v "$1" %d $(( ${!1} + 1 ))
+}
+
+ktap_pass()
+{
+	ktap_count KTAP_PASS
 	echo "ok $KTAP_N $*"
 }
 
 ktap_fail()
 {
-	KTAP_N=$((KTAP_N + 1))
-	KTAP_FAIL=$((KTAP_FAIL + 1))
+	ktap_count KTAP_FAIL
 	echo "not ok $KTAP_N $*"
 }
 
 # ktap_skip NAME REASON
 ktap_skip()
 {
-	KTAP_N=$((KTAP_N + 1))
-	KTAP_SKIP=$((KTAP_SKIP + 1))
+	ktap_count KTAP_SKIP
 	echo "ok $KTAP_N $1 # SKIP $2"
 }
 
@@ -47,11 +51,8 @@ ktap_check()
 	local name=$1
 
 	shift
-	if "$@"; then
-		ktap_pass "$name"
-	else
-		ktap_fail "$name"
-	fi
+	"$@"
+	ktap_result $? "$name"
 }
 
 # ktap_result STATUS NAME: pass if STATUS is 0, else fail.
@@ -64,7 +65,6 @@ ktap_result()
 	fi
 }
 
-# ktap_finish: totals; returns 1 when anything failed (kselftest codes).
 # ktap_require NAME COMMAND...: a check the rest of the suite needs: if
 # it fails, the suite ends here, failed.
 ktap_require()
@@ -81,6 +81,7 @@ ktap_require()
 	exit 1
 }
 
+# ktap_finish: totals; returns 1 when anything failed (kselftest codes).
 ktap_finish()
 {
 	echo "# Totals: pass:$KTAP_PASS fail:$KTAP_FAIL xfail:0 xpass:0 skip:$KTAP_SKIP error:0"
