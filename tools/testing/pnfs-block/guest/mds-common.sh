@@ -36,13 +36,22 @@ start_mds()
 	ctl --wait 30
 }
 
-# mount_mds [MOUNTPOINT]: mount the test server's export (default $MP).
+# mount_mds [MOUNTPOINT [VERSION]]: mount the test server's export
+# (default $MP, NFSv4.1).
 mount_mds()
 {
 	local mp=${1:-$MP}
 
 	mkdir -p "$mp"
-	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ "$mp"
+	t mount -t nfs -o "vers=${2:-4.1},port=$MDS_PORT,retry=0" 127.0.0.1:/ "$mp"
+}
+
+# remount_mds: unmount $MP and mount it afresh, with the caches dropped
+# in between.  After the last unmount of a server the client's device ID
+# cache is empty, so the next layout needs a GETDEVICEINFO.
+remount_mds()
+{
+	t umount "$MP" && drop_caches && mount_mds
 }
 
 # setup_mds: what a suite against the test server needs, then its mount.
@@ -149,9 +158,7 @@ deviceid_files()
 {
 	local mp=$1 i n0 rc=0
 
-	mkdir -p "$mp"
-	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ "$mp" ||
-		return 1
+	mount_mds "$mp" || return 1
 	n0=$(events dev_nocache)
 	snap "$mp"
 	for ((i = 1; i <= DEVID_FILES; i++)); do

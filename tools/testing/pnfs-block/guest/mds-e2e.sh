@@ -115,9 +115,7 @@ data_test()
 	fi
 	got=$(ctl sha256 "/$name")
 	[ "$got" = "$want" ] || { ktap_diag "server sha256 $got, want $want"; return 1; }
-	umount $MP && drop_caches &&
-		t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP ||
-		return 1
+	remount_mds || return 1
 	snap $MP
 	got=$(read_sum "$mode" "$MP/$name")
 	ktap_diag "read:$(delta_summary $MP)"
@@ -250,8 +248,7 @@ t_v42()
 {
 	local mp=/mnt/mds42 want got
 
-	mkdir -p $mp
-	t mount -t nfs -o vers=4.2,port=$MDS_PORT,retry=0 127.0.0.1:/ $mp || return 1
+	mount_mds $mp 4.2 || return 1
 	[ "$(pnfs_type $mp)" = LAYOUT_BLOCK_VOLUME ] || { ktap_diag "v4.2 pnfs=$(pnfs_type $mp)"; return 1; }
 	prng 42 4m >/tmp/v42 && cp /tmp/v42 $mp/v42 && sync || return 1
 	drop_caches
@@ -283,9 +280,7 @@ t_cow()
 	ktap_diag "cow writes:$(delta_summary $MP)"
 	COW_MDS_WRITES=$(delta $MP WRITE)
 	COW_LAYOUTGETS=$(delta $MP LAYOUTGET)
-	umount $MP && drop_caches &&
-		t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP ||
-		return 1
+	remount_mds || return 1
 	got=$(sha256sum <$MP/fbc | cut -d' ' -f1)
 	[ "$got" = "$(sha256sum <$ref | cut -d' ' -f1)" ] ||
 		{ ktap_diag "clone reads back wrong"; return 1; }
@@ -396,7 +391,7 @@ start_stripe_mds()
 	[ -b $STRIPE_DEV ] ||
 		STRIPE_DEV=/dev/$(dmsetup info -c --noheadings -o blkdevname mds-stripe)
 	[ -b "$STRIPE_DEV" ] || { ktap_diag "no node for mds-stripe"; return 1; }
-	t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP &&
+	mount_mds &&
 		[ "$(pnfs_type $MP)" = LAYOUT_BLOCK_VOLUME ]
 }
 
@@ -417,9 +412,7 @@ t_stripe_data()
 	drop_caches
 	got=$(dm_sum st "$STRIPE_DEV")
 	[ "$got" = "$want" ] || { ktap_diag "dm-striped view $got, want $want"; return 1; }
-	umount $MP && drop_caches &&
-		t mount -t nfs -o vers=4.1,port=$MDS_PORT,retry=0 127.0.0.1:/ $MP ||
-		return 1
+	remount_mds || return 1
 	snap $MP
 	got=$(read_sum direct $MP/st)
 	ktap_diag "stripe read:$(delta_summary $MP)"

@@ -28,14 +28,6 @@ LEGAL_LG_KINDS="hole-storage-offset"
 # the faults + 3 teardown + 1 kernel log
 ktap_plan 31
 
-# remount: a fresh mount after the last unmount, so that the client's
-# device ID cache is empty (it is purged with the last mount of a server)
-# and the next layout needs a GETDEVICEINFO.
-remount()
-{
-	t umount $MP && drop_caches && mount_mds
-}
-
 setup()
 {
 	start_syslog
@@ -127,7 +119,7 @@ t_hostile()
 	local op=$1 kind=$2 seed=$3 name=h-$1-$2 rc=0 noent
 
 	if [ "$op" = GETDEVICEINFO ]; then
-		remount || { ktap_diag "remount failed"; return 1; }
+		remount_mds || { ktap_diag "remount failed"; return 1; }
 	fi
 	echo >$TRACE/trace
 	noent=$(noent_count)
@@ -227,7 +219,7 @@ t_legal_hole()
 	got=$(ctl sha256 "/$name")
 	[ "$got" = "$want" ] || { ktap_diag "MDS sha256 $got, want $want"; rc=1; }
 
-	remount || { ktap_diag "remount failed"; return 1; }
+	remount_mds || { ktap_diag "remount failed"; return 1; }
 	echo >$TRACE/trace
 	[ "$(ctl fault LAYOUTGET hole-storage-offset)" = ok ] ||
 		{ ktap_diag "cannot arm LAYOUTGET hole-storage-offset"; return 1; }
@@ -290,7 +282,7 @@ t_claimed()
 	# mount, an unmount record at unmount) unless norecovery.
 	mount -o ro,norecovery "$loop" "$SCRATCH_MP" || return 1
 
-	remount || { ktap_diag "remount failed"; return 1; }
+	remount_mds || { ktap_diag "remount failed"; return 1; }
 	echo >$TRACE/trace
 	klog=$(dmesg | wc -l)
 	[ "$(ctl device-sig 32 "$uuid")" = ok ] ||
@@ -314,7 +306,7 @@ t_claimed()
 	after=$(dev_sum "$loop")
 	[ "$after" = "$before" ] ||
 		{ ktap_diag "scratch disk changed: sha256 $before before, $after after"; rc=1; }
-	remount || rc=1
+	remount_mds || rc=1
 	losetup -d "$loop"
 	rm -f "$SCRATCH_IMG"
 	return $rc
@@ -425,7 +417,7 @@ t_wrong_disk()
 		/results/fake-blkmapd.log 2>>/results/fake-blkmapd.log &
 	fake=$!
 	sleep 0.5
-	if ! remount; then
+	if ! remount_mds; then
 		ktap_diag "remount failed"
 		restore_blkmapd $fake
 		return 1
@@ -479,7 +471,7 @@ t_stuck_blkmapd()
 	stuck=$!
 	sleep 0.5
 	echo 2 >/sys/module/blocklayoutdriver/parameters/upcall_timeout
-	if ! remount; then
+	if ! remount_mds; then
 		ktap_diag "remount failed"
 		echo "$old" >/sys/module/blocklayoutdriver/parameters/upcall_timeout
 		restore_blkmapd $stuck
@@ -499,7 +491,7 @@ t_stuck_blkmapd()
 	check_data "$name" "$seed" || rc=1
 	echo "$old" >/sys/module/blocklayoutdriver/parameters/upcall_timeout
 	restore_blkmapd $stuck || { ktap_diag "blkmapd did not start again"; rc=1; }
-	if remount; then
+	if remount_mds; then
 		snap $MP
 		write_file direct "$MP/$name-after" $((seed + 100)) ||
 			{ ktap_diag "write after restart failed"; rc=1; }
@@ -535,7 +527,7 @@ ktap_check "every fault kind of faults.py was tested" t_all_kinds
 # After all that, a fresh mount uses the layout again.
 t_after()
 {
-	remount && t_control c1 300
+	remount_mds && t_control c1 300
 }
 ktap_check "after the faults: fresh mount, layout used again, nothing rejected" t_after
 
