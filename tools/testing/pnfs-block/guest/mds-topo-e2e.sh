@@ -99,7 +99,7 @@ t_topo()
 	drop_caches
 	got=$(dm_sum "$name" "$dev")
 	[ "$got" = "$want" ] || { ktap_diag "dm view $got, want $want"; rc=1; }
-	t umount $MP && drop_caches && mount_mds || return 1
+	remount_mds || return 1
 	snap $MP
 	got=$(read_sum direct "$MP/$name")
 	ktap_diag "$name read:$(delta_summary $MP)"
@@ -233,6 +233,37 @@ fail_disk1()
 	return $rc
 }
 
+# cli_first_write NAME SEED SIZE BS: with the trace cleared and a snap,
+# SIZE of the prng stream SEED into NAME (O_DIRECT, dd blocks of BS,
+# fsync); blkmapd must have picked topo-cli for disk 1.
+cli_first_write()
+{
+	local dm
+
+	echo >/sys/kernel/tracing/trace
+	snap $MP
+	prng "$2" "$3" | t dd of="$MP/$1" bs="$4" iflag=fullblock oflag=direct \
+		conv=fsync status=none || { ktap_diag "$1: write failed"; return 1; }
+	dm=dm-$(dmsetup info -c --noheadings -o minor topo-cli)
+	grep -q "using device /dev/$dm\$" /results/syslog.txt ||
+		{ ktap_diag "blkmapd did not pick /dev/$dm"; return 1; }
+}
+
+# after_fail NAME WANT ERRS: since disk 1 failed (ERRS bio errors then),
+# no bio went to it, and the MDS holds WANT (a sha256) in NAME; disk 1's
+# path is put back (cli_table linear) either way.
+after_fail()
+{
+	local got rc=0
+
+	[ "$(events bio_error)" -eq "$3" ] ||
+		{ ktap_diag "$1: bios went to the disk that had failed"; rc=1; }
+	got=$(ctl sha256 "/$1")
+	[ "$got" = "$2" ] || { ktap_diag "$1: MDS view $got, want $2"; rc=1; }
+	cli_table linear || rc=1
+	return $rc
+}
+
 # t_unavail: file held writes 4 MiB over the layout and keeps its layout;
 # the disk fails under a write of file failed (bio errors, the device ID
 # is marked unavailable, that write goes to the MDS); then 1 MiB of held
@@ -241,17 +272,11 @@ fail_disk1()
 # (tracepoint pnfs_block_io_refused), and the bytes must be right.
 t_unavail()
 {
-	local want got errs dm rc=0
+	local want errs rc=0
 
-	echo >/sys/kernel/tracing/trace
 	want=$({ prng 42 4m | head -c 1M; prng 41 4m | tail -c +1048577; } |
 		sha256sum | cut -d' ' -f1)
-	snap $MP
-	prng 41 4m | t dd of=$MP/held bs=4M iflag=fullblock oflag=direct \
-		conv=fsync status=none || { ktap_diag "held: write failed"; return 1; }
-	dm=dm-$(dmsetup info -c --noheadings -o minor topo-cli)
-	grep -q "using device /dev/$dm\$" /results/syslog.txt ||
-		{ ktap_diag "blkmapd did not pick /dev/$dm"; return 1; }
+	cli_first_write held 41 4m 4M || return 1
 	[ "$(delta $MP WRITE)" -eq 0 ] ||
 		{ ktap_diag "held: not over the layout:$(delta_summary $MP)"; return 1; }
 	cli_table error || return 1
@@ -262,13 +287,9 @@ t_unavail()
 		conv=notrunc,fsync status=none || { ktap_diag "held: rewrite failed"; rc=1; }
 	ktap_diag "held rewrite:$(delta_summary $MP) bio errors: $(( $(events bio_error) - errs ))"
 	grep ' pnfs_block_io_refused:' /sys/kernel/tracing/trace | tail -2 | sed 's/^/# /'
-	[ "$(events bio_error)" -eq "$errs" ] ||
-		{ ktap_diag "held: bios went to the disk that had failed"; rc=1; }
 	[ "$(delta $MP WRITE)" -gt 0 ] ||
 		{ ktap_diag "held: no WRITE reached the MDS"; rc=1; }
-	got=$(ctl sha256 /held)
-	[ "$got" = "$want" ] || { ktap_diag "held: MDS view $got, want $want"; rc=1; }
-	cli_table linear || rc=1
+	after_fail held "$want" "$errs" || rc=1
 	return $rc
 }
 
@@ -319,6 +340,51 @@ for k in range(16):
     print(d[0] if d else "none")'
 }
 
+# other_model: /tmp/other-base, 2 MiB of the prng stream 47, and
+# /tmp/other, that with a 4 KiB piece of stream 48 + k at each
+# k * 128 KiB (k = 0..15); prints the sha256 of /tmp/other.
+other_model()
+{
+	local k
+
+	prng 47 2m >/tmp/other-base
+	cp /tmp/other-base /tmp/other
+	for k in $(seq 0 15); do
+		prng $((48 + k)) 4k | t dd of=/tmp/other bs=4k seek=$((k * 32)) \
+			count=1 conv=notrunc status=none
+	done
+	sha256sum </tmp/other | cut -d' ' -f1
+}
+
+# rewrite_pieces D: the pieces of /tmp/other whose storage is on device
+# ID D (t_one_dev's dev[], n0 of them on 0) into other, O_DIRECT, one
+# fsync each.  Those on 0 must go over the layout, those on 1 (failed)
+# to the MDS.
+rewrite_pieces()
+{
+	local d=$1 ios k rc=0
+
+	snap $MP
+	ios=$(layout_writes)
+	for k in $(seq 0 15); do
+		[ "${dev[k]}" = "$d" ] || continue
+		t dd if=/tmp/other of=$MP/other bs=4k skip=$((k * 32)) \
+			seek=$((k * 32)) count=1 oflag=direct \
+			conv=notrunc,fsync status=none ||
+			{ ktap_diag "other: write $k failed"; rc=1; }
+	done
+	ios=$(( $(layout_writes) - ios ))
+	ktap_diag "other, device ID $d:$(delta_summary $MP) layout writes $ios"
+	if [ "$d" = 0 ]; then
+		[ "$ios" -eq "$n0" ] && [ "$(delta $MP WRITE)" -eq 0 ] ||
+			{ ktap_diag "other: the healthy device ID was not used"; rc=1; }
+	else
+		[ "$(delta $MP WRITE)" -gt 0 ] ||
+			{ ktap_diag "other: no WRITE reached the MDS: the failed device ID was used"; rc=1; }
+	fi
+	return $rc
+}
+
 # t_one_dev: 1 MiB of file both goes over the layout, to both device IDs,
 # and 2 MiB of file other too; disk 1 fails under 1 MiB of file failed
 # (bio errors on device ID 1 only, that write goes to the MDS).  Then
@@ -328,25 +394,13 @@ for k in range(16):
 # bytes must be right.
 t_one_dev()
 {
-	local errs ios k dm want got n0=0 rc=0
+	local errs k want n0=0 rc=0
 	local -a dev
 
-	echo >/sys/kernel/tracing/trace
-	snap $MP
-	prng 45 1m | t dd of=$MP/both bs=1M iflag=fullblock oflag=direct \
-		conv=fsync status=none || { ktap_diag "both: write failed"; return 1; }
-	dm=dm-$(dmsetup info -c --noheadings -o minor topo-cli)
-	grep -q "using device /dev/$dm\$" /results/syslog.txt ||
-		{ ktap_diag "blkmapd did not pick /dev/$dm"; return 1; }
+	cli_first_write both 45 1m 1M || return 1
 	[ "$(delta $MP WRITE)" -eq 0 ] && [ "$(delta $MP GETDEVICEINFO)" -eq 2 ] ||
 		{ ktap_diag "both: not over two device IDs:$(delta_summary $MP)"; return 1; }
-	prng 47 2m >/tmp/other-base
-	cp /tmp/other-base /tmp/other
-	for k in $(seq 0 15); do
-		prng $((48 + k)) 4k | t dd of=/tmp/other bs=4k seek=$((k * 32)) \
-			count=1 conv=notrunc status=none
-	done
-	want=$(sha256sum </tmp/other | cut -d' ' -f1)
+	want=$(other_model)
 	t dd if=/tmp/other-base of=$MP/other bs=1M oflag=direct conv=fsync \
 		status=none || { ktap_diag "other: write failed"; return 1; }
 	[ "$(delta $MP WRITE)" -eq 0 ] ||
@@ -363,31 +417,9 @@ t_one_dev()
 	fail_disk1 46 || rc=1
 	grep ' pnfs_block_bio_error:' /sys/kernel/tracing/trace | tail -1 | sed 's/^/# /'
 	errs=$(events bio_error)
-	for d in 0 1; do
-		snap $MP
-		ios=$(layout_writes)
-		for k in $(seq 0 15); do
-			[ "${dev[k]}" = "$d" ] || continue
-			t dd if=/tmp/other of=$MP/other bs=4k skip=$((k * 32)) \
-				seek=$((k * 32)) count=1 oflag=direct \
-				conv=notrunc,fsync status=none ||
-				{ ktap_diag "other: write $k failed"; rc=1; }
-		done
-		ios=$(( $(layout_writes) - ios ))
-		ktap_diag "other, device ID $d:$(delta_summary $MP) layout writes $ios"
-		if [ $d = 0 ]; then
-			[ "$ios" -eq "$n0" ] && [ "$(delta $MP WRITE)" -eq 0 ] ||
-				{ ktap_diag "other: the healthy device ID was not used"; rc=1; }
-		else
-			[ "$(delta $MP WRITE)" -gt 0 ] ||
-				{ ktap_diag "other: no WRITE reached the MDS: the failed device ID was used"; rc=1; }
-		fi
-	done
-	[ "$(events bio_error)" -eq "$errs" ] ||
-		{ ktap_diag "other: bios went to the disk that had failed"; rc=1; }
-	got=$(ctl sha256 /other)
-	[ "$got" = "$want" ] || { ktap_diag "other: MDS view $got, want $want"; rc=1; }
-	cli_table linear || rc=1
+	rewrite_pieces 0 || rc=1
+	rewrite_pieces 1 || rc=1
+	after_fail other "$want" "$errs" || rc=1
 	return $rc
 }
 
