@@ -42,6 +42,36 @@ def _cinfo(u):
     return (u.bool(), u.u64(), u.u64())
 
 
+def _opaque(u):
+    return u.opaque()
+
+
+def _bare(num, dec=_none):
+    """The maker of an operation without arguments."""
+    return lambda: Op(num, b'', dec)
+
+
+def _named(num, dec=_none):
+    """The maker of an operation whose one argument is a name or handle."""
+    def make(name):
+        p = _p()
+        p.opaque(name)
+        return Op(num, p.data(), dec)
+    return make
+
+
+putrootfh = _bare(c.OP_PUTROOTFH)
+putfh = _named(c.OP_PUTFH)
+getfh = _bare(c.OP_GETFH, _opaque)
+savefh = _bare(c.OP_SAVEFH)
+restorefh = _bare(c.OP_RESTOREFH)
+lookup = _named(c.OP_LOOKUP)
+lookupp = _bare(c.OP_LOOKUPP)
+readlink = _bare(c.OP_READLINK, _opaque)
+link = _named(c.OP_LINK, _cinfo)
+remove = _named(c.OP_REMOVE, _cinfo)
+
+
 def sequence(sid, seq, slot=0, cache=False):
     p = _p()
     p.fopaque(16, sid)
@@ -97,48 +127,31 @@ def create_session(clientid, seq, flags=c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN, m
         back=_rchan(u)))
 
 
-def putrootfh():
-    return Op(c.OP_PUTROOTFH, b'', _none)
-
-
-def putfh(fh):
-    p = _p()
-    p.opaque(fh)
-    return Op(c.OP_PUTFH, p.data(), _none)
-
-
-def getfh():
-    return Op(c.OP_GETFH, b'', lambda u: u.opaque())
-
-
-def savefh():
-    return Op(c.OP_SAVEFH, b'', _none)
-
-
-def restorefh():
-    return Op(c.OP_RESTOREFH, b'', _none)
-
-
-def lookup(name):
-    p = _p()
-    p.opaque(name)
-    return Op(c.OP_LOOKUP, p.data(), _none)
-
-
 def getattr_(attrs):
     p = _p()
     bitmap_encode(p, set(attrs))
     return Op(c.OP_GETATTR, p.data(), lambda u: (bitmap_decode(u), u.opaque()))
 
 
-def open_create(clientid, owner, name, mode=c.UNCHECKED4, access=3, verf=b'e' * 8):
+def _open_args(clientid, owner, access, opentype):
+    """OPEN's arguments up to its openflag: seqid 0, no deny."""
     p = _p()
     p.u32(0)
     p.u32(access)
     p.u32(0)
     p.u64(clientid)
     p.opaque(owner)
-    p.u32(c.OPEN4_CREATE)
+    p.u32(opentype)
+    return p
+
+
+def _open_res(u):
+    return dict(stateid=_rsid(u), cinfo=_cinfo(u), rflags=u.u32(),
+                attrset=bitmap_decode(u), deleg=u.u32())
+
+
+def open_create(clientid, owner, name, mode=c.UNCHECKED4, access=3, verf=b'e' * 8):
+    p = _open_args(clientid, owner, access, c.OPEN4_CREATE)
     p.u32(mode)
     if mode in (c.UNCHECKED4, c.GUARDED4):
         _fattr_empty(p)
@@ -148,28 +161,15 @@ def open_create(clientid, owner, name, mode=c.UNCHECKED4, access=3, verf=b'e' * 
             _fattr_empty(p)
     p.u32(c.CLAIM_NULL)
     p.opaque(name)
-
-    def dec(u):
-        r = dict(stateid=_rsid(u), cinfo=_cinfo(u), rflags=u.u32(),
-                 attrset=bitmap_decode(u), deleg=u.u32())
-        return r
-    return Op(c.OP_OPEN, p.data(), dec)
+    return Op(c.OP_OPEN, p.data(), _open_res)
 
 
 def open_previous(clientid, owner, access=3):
     """OPEN CLAIM_PREVIOUS of the current file handle (reclaim)."""
-    p = _p()
-    p.u32(0)
-    p.u32(access)
-    p.u32(0)
-    p.u64(clientid)
-    p.opaque(owner)
-    p.u32(c.OPEN4_NOCREATE)
+    p = _open_args(clientid, owner, access, c.OPEN4_NOCREATE)
     p.u32(c.CLAIM_PREVIOUS)
     p.u32(c.OPEN_DELEGATE_NONE)
-    return Op(c.OP_OPEN, p.data(), lambda u: dict(
-        stateid=_rsid(u), cinfo=_cinfo(u), rflags=u.u32(),
-        attrset=bitmap_decode(u), deleg=u.u32()))
+    return Op(c.OP_OPEN, p.data(), _open_res)
 
 
 def reclaim_complete(one_fs=False):
@@ -226,25 +226,11 @@ def create_symlink(name, target):
     return Op(c.OP_CREATE, p.data(), lambda u: (_cinfo(u), bitmap_decode(u)))
 
 
-def readlink():
-    return Op(c.OP_READLINK, b'', lambda u: u.opaque())
-
-
-def link(name):
-    p = _p()
-    p.opaque(name)
-    return Op(c.OP_LINK, p.data(), _cinfo)
-
-
 def rename(old, new):
     p = _p()
     p.opaque(old)
     p.opaque(new)
     return Op(c.OP_RENAME, p.data(), lambda u: (_cinfo(u), _cinfo(u)))
-
-
-def lookupp():
-    return Op(c.OP_LOOKUPP, b'', _none)
 
 
 def setattr_size(sid, size):
@@ -255,12 +241,6 @@ def setattr_size(sid, size):
     v.u64(size)
     p.opaque(v.data())
     return Op(c.OP_SETATTR, p.data(), bitmap_decode)
-
-
-def remove(name):
-    p = _p()
-    p.opaque(name)
-    return Op(c.OP_REMOVE, p.data(), _cinfo)
 
 
 def readdir(cookie=0, maxcount=8192, attrs=(c.FATTR4_TYPE,)):
