@@ -91,85 +91,81 @@ def _time(p, ts):
     p.u32(ts[1])
 
 
+def _u64_pair(p, v):
+    p.u64(v[0])
+    p.u64(v[1])
+
+
+def _u32_pair(p, v):
+    p.u32(v[0])
+    p.u32(v[1])
+
+
+def _u32_array(p, v):
+    p.array(v, p.u32)
+
+
+_U32, _U64, _BOOL, _OPAQUE = Packer.u32, Packer.u64, Packer.bool, Packer.opaque
+
+# Attribute name: (encoder, its value from the inode i, the AttrContext x
+# and the rdattr_error e).
+_VALUES = {
+    'supported_attrs': (bitmap_encode, lambda i, x, e: SUPPORTED),
+    'type': (_U32, lambda i, x, e: i.type),
+    'fh_expire_type': (_U32, lambda i, x, e: c.FH4_PERSISTENT),
+    'change': (_U64, lambda i, x, e: i.change),
+    'size': (_U64, lambda i, x, e:
+             i.size if i.type in (c.NF4REG, c.NF4LNK) else 4096),
+    'fsid': (_u64_pair, lambda i, x, e: x.fs.fsid),
+    'lease_time': (_U32, lambda i, x, e: x.lease_time),
+    'rdattr_error': (_U32, lambda i, x, e: e),
+    'aclsupport': (_U32, lambda i, x, e: 0),
+    'filehandle': (_OPAQUE, lambda i, x, e: x.fs.fh(i)),
+    'fileid': (_U64, lambda i, x, e: i.fileid),
+    'mounted_on_fileid': (_U64, lambda i, x, e: i.fileid),
+    'files_avail': (_U64, lambda i, x, e: 1 << 20),
+    'files_free': (_U64, lambda i, x, e: 1 << 20),
+    'files_total': (_U64, lambda i, x, e: (1 << 20) + len(x.fs.inodes)),
+    'maxfilesize': (_U64, lambda i, x, e: x.fs.alloc.total_bytes()),
+    'maxlink': (_U32, lambda i, x, e: 65000),
+    'maxname': (_U32, lambda i, x, e: 255),
+    'maxread': (_U64, lambda i, x, e: x.maxio),
+    'maxwrite': (_U64, lambda i, x, e: x.maxio),
+    'mode': (_U32, lambda i, x, e: i.mode),
+    'numlinks': (_U32, lambda i, x, e: i.nlink),
+    'owner': (_OPAQUE, lambda i, x, e: owner_name(i.uid)),
+    'owner_group': (_OPAQUE, lambda i, x, e: owner_name(i.gid)),
+    'rawdev': (_u32_pair, lambda i, x, e: i.rdev),
+    'space_avail': (_U64, lambda i, x, e: x.fs.alloc.free_bytes()),
+    'space_free': (_U64, lambda i, x, e: x.fs.alloc.free_bytes()),
+    'space_total': (_U64, lambda i, x, e: x.fs.alloc.total_bytes()),
+    'space_used': (_U64, lambda i, x, e: x.fs.space_used(i)),
+    'time_access': (_time, lambda i, x, e: i.atime),
+    'time_delta': (_time, lambda i, x, e: (0, 1)),
+    'time_metadata': (_time, lambda i, x, e: i.ctime),
+    'time_modify': (_time, lambda i, x, e: i.mtime),
+    'fs_layout_types': (_u32_array, lambda i, x, e: x.layout_types),
+    'layout_types': (_u32_array, lambda i, x, e: x.layout_types),
+    'layout_blksize': (_U32, lambda i, x, e: x.fs.blksize),
+    'layout_alignment': (_U32, lambda i, x, e: x.fs.blksize),
+    'suppattr_exclcreat': (bitmap_encode, lambda i, x, e: EXCLCREAT),
+}
+for _name, _value in (('link_support', True), ('symlink_support', True),
+                      ('unique_handles', True), ('cansettime', True),
+                      ('case_preserving', True), ('chown_restricted', True),
+                      ('homogeneous', True), ('no_trunc', True),
+                      ('named_attr', False), ('case_insensitive', False)):
+    _VALUES[_name] = (_BOOL, lambda i, x, e, v=_value: v)
+_ENCODERS = {A[n]: v for n, v in _VALUES.items()}
+
+
 def encode_value(p, a, ino, ctx, rdattr_error=0):
     """Encode attribute a of ino; False if not supported here."""
-    fs = ctx.fs
-    if a == A['supported_attrs']:
-        bitmap_encode(p, SUPPORTED)
-    elif a == A['type']:
-        p.u32(ino.type)
-    elif a == A['fh_expire_type']:
-        p.u32(c.FH4_PERSISTENT)
-    elif a == A['change']:
-        p.u64(ino.change)
-    elif a == A['size']:
-        p.u64(ino.size if ino.type in (c.NF4REG, c.NF4LNK) else 4096)
-    elif a in (A['link_support'], A['symlink_support'], A['unique_handles'],
-               A['cansettime'], A['case_preserving'], A['chown_restricted'],
-               A['homogeneous'], A['no_trunc']):
-        p.bool(True)
-    elif a in (A['named_attr'], A['case_insensitive']):
-        p.bool(False)
-    elif a == A['fsid']:
-        p.u64(fs.fsid[0])
-        p.u64(fs.fsid[1])
-    elif a == A['lease_time']:
-        p.u32(ctx.lease_time)
-    elif a == A['rdattr_error']:
-        p.u32(rdattr_error)
-    elif a == A['aclsupport']:
-        p.u32(0)
-    elif a == A['filehandle']:
-        p.opaque(fs.fh(ino))
-    elif a in (A['fileid'], A['mounted_on_fileid']):
-        p.u64(ino.fileid)
-    elif a in (A['files_avail'], A['files_free']):
-        p.u64(1 << 20)
-    elif a == A['files_total']:
-        p.u64((1 << 20) + len(fs.inodes))
-    elif a == A['maxfilesize']:
-        p.u64(fs.alloc.total_bytes())
-    elif a == A['maxlink']:
-        p.u32(65000)
-    elif a == A['maxname']:
-        p.u32(255)
-    elif a in (A['maxread'], A['maxwrite']):
-        p.u64(ctx.maxio)
-    elif a == A['mode']:
-        p.u32(ino.mode)
-    elif a == A['numlinks']:
-        p.u32(ino.nlink)
-    elif a == A['owner']:
-        p.opaque(owner_name(ino.uid))
-    elif a == A['owner_group']:
-        p.opaque(owner_name(ino.gid))
-    elif a == A['rawdev']:
-        p.u32(ino.rdev[0])
-        p.u32(ino.rdev[1])
-    elif a in (A['space_avail'], A['space_free']):
-        p.u64(fs.alloc.free_bytes())
-    elif a == A['space_total']:
-        p.u64(fs.alloc.total_bytes())
-    elif a == A['space_used']:
-        p.u64(fs.space_used(ino))
-    elif a == A['time_access']:
-        _time(p, ino.atime)
-    elif a == A['time_delta']:
-        _time(p, (0, 1))
-    elif a == A['time_metadata']:
-        _time(p, ino.ctime)
-    elif a == A['time_modify']:
-        _time(p, ino.mtime)
-    elif a in (A['fs_layout_types'], A['layout_types']):
-        p.array(ctx.layout_types, p.u32)
-    elif a == A['layout_blksize']:
-        p.u32(fs.blksize)
-    elif a == A['layout_alignment']:
-        p.u32(fs.blksize)
-    elif a == A['suppattr_exclcreat']:
-        bitmap_encode(p, EXCLCREAT)
-    else:
+    try:
+        enc, value = _ENCODERS[a]
+    except KeyError:
         return False
+    enc(p, value(ino, ctx, rdattr_error))
     return True
 
 
