@@ -79,6 +79,72 @@ def encoded(res):
     return p.data()
 
 
+# ---- records: XDR structs described by their fields ----
+
+class Field:
+    """An XDR type: get(u) decodes a value, put(p, v) encodes one."""
+
+    def __init__(self, get, put=None):
+        self.get, self.put = get, put
+
+
+U32 = Field(lambda u: u.u32(), lambda p, v: p.u32(v))
+U64 = Field(lambda u: u.u64(), lambda p, v: p.u64(v))
+BOOL = Field(lambda u: u.bool(), lambda p, v: p.bool(v))
+OPAQUE = Field(lambda u: u.opaque(), lambda p, v: p.opaque(v))
+STATEID = Field(get_stateid, put_stateid)
+BITMAP = Field(bitmap_decode, lambda p, v: bitmap_encode(p, set(v)))
+CHAN_ATTRS = Field(get_chan_attrs, put_chan_attrs)
+TIME = Field(lambda u: (u.i64(), u.u32()))
+
+
+def fixed(n):
+    """opaque[n]."""
+    return Field(lambda u: u.fopaque(n), lambda p, v: p.fopaque(n, v))
+
+
+def optional(f):
+    """An optional f (a bool, then f if true): None when absent."""
+    def put(p, v):
+        p.bool(v is not None)
+        if v is not None:
+            f.put(p, v)
+    return Field(lambda u: f.get(u) if u.bool() else None, put)
+
+
+def array(f):
+    """A variable-length array of f."""
+    return Field(lambda u: u.array(lambda: f.get(u)),
+                 lambda p, v: p.array(v, lambda x: f.put(p, x)))
+
+
+SESSIONID = fixed(16)
+DEVICEID = fixed(c.NFS4_DEVICEID4_SIZE)
+
+
+class Record:
+    """An XDR struct of FIELDS, (name, Field) in wire order.  The
+    constructor takes the fields in that order (missing ones are None),
+    decode(u) reads one, encode(p) writes one."""
+
+    FIELDS = ()
+
+    def __init__(self, *values, **named):
+        for i, (name, _) in enumerate(self.FIELDS):
+            setattr(self, name, values[i] if i < len(values) else named.get(name))
+
+    @classmethod
+    def decode(cls, u):
+        a = cls.__new__(cls)
+        for name, f in cls.FIELDS:
+            setattr(a, name, f.get(u))
+        return a
+
+    def encode(self, p):
+        for name, f in self.FIELDS:
+            f.put(p, getattr(self, name))
+
+
 # ---- client records and sessions ----
 
 SERVER_OWNER = b'pnfs-block-test-mds'
@@ -126,57 +192,33 @@ class ExchangeIdRes:
         p.u32(0)
 
 
-class CreateSessionArgs:
+class CreateSessionArgs(Record):
     """CREATE_SESSION4args (RFC 8881 section 18.36)."""
 
-    @classmethod
-    def decode(cls, u):
-        a = cls()
-        a.clientid = u.u64()
-        a.seqid = u.u32()
-        a.flags = u.u32()
-        a.fore = get_chan_attrs(u)
-        a.back = get_chan_attrs(u)
-        a.cb_program = u.u32()
-        a.cb_sec = u.array(lambda: get_cb_sec(u))
-        return a
+    FIELDS = (('clientid', U64), ('seqid', U32), ('flags', U32),
+              ('fore', CHAN_ATTRS), ('back', CHAN_ATTRS), ('cb_program', U32),
+              ('cb_sec', array(Field(get_cb_sec))))
 
 
-class CreateSessionRes:
+class CreateSessionRes(Record):
     """CREATE_SESSION4resok."""
 
-    def __init__(self, sessionid, seqid, flags, fore, back):
-        self.sessionid, self.seqid, self.flags = sessionid, seqid, flags
-        self.fore, self.back = fore, back
-
-    def encode(self, p):
-        p.fopaque(16, self.sessionid)
-        p.u32(self.seqid)
-        p.u32(self.flags)
-        put_chan_attrs(p, self.fore)
-        put_chan_attrs(p, self.back)
+    FIELDS = (('sessionid', SESSIONID), ('seqid', U32), ('flags', U32),
+              ('fore', CHAN_ATTRS), ('back', CHAN_ATTRS))
 
 
-class SequenceArgs:
+class SequenceArgs(Record):
     """SEQUENCE4args (RFC 8881 section 18.46)."""
 
-    @classmethod
-    def decode(cls, u):
-        a = cls()
-        a.sessionid = u.fopaque(16)
-        a.seqid = u.u32()
-        a.slotid = u.u32()
-        a.highest_slotid = u.u32()
-        a.cachethis = u.bool()
-        return a
+    FIELDS = (('sessionid', SESSIONID), ('seqid', U32), ('slotid', U32),
+              ('highest_slotid', U32), ('cachethis', BOOL))
 
 
-class SequenceRes:
+class SequenceRes(Record):
     """SEQUENCE4resok; the highest and target slot IDs are the same."""
 
-    def __init__(self, sessionid, seqid, slotid, highest_slotid, status_flags):
-        self.sessionid, self.seqid, self.slotid = sessionid, seqid, slotid
-        self.highest_slotid, self.status_flags = highest_slotid, status_flags
+    FIELDS = (('sessionid', SESSIONID), ('seqid', U32), ('slotid', U32),
+              ('highest_slotid', U32), ('status_flags', U32))
 
     def encode(self, p):
         p.fopaque(16, self.sessionid)
@@ -189,123 +231,91 @@ class SequenceRes:
 
 # ---- pNFS results ----
 
-class Layout:
-    """layout4 of a block or SCSI layout: its range and extents.  raw,
-    when set, is sent as the loc_body instead of the extents' encoding
-    (a reply cut short on purpose: faults.py)."""
+class RawBody:
+    """A result with an opaque body: the encoding of what it holds
+    (encode_body()), or raw when set (a reply cut short on purpose:
+    faults.py)."""
+
+    raw = None
+
+    @property
+    def body(self):
+        if self.raw is not None:
+            return self.raw
+        return self.encode_body()
+
+
+class Layout(RawBody, Record):
+    """layout4 of a block or SCSI layout: its range, and its extents as
+    the loc_body."""
+
+    FIELDS = (('offset', U64), ('length', U64), ('iomode', U32), ('ltype', U32),
+              ('body', OPAQUE))
 
     def __init__(self, offset, length, iomode, ltype, extents):
         self.offset, self.length = offset, length
         self.iomode, self.ltype = iomode, ltype
         self.extents = extents
-        self.raw = None
 
-    def body(self):
-        if self.raw is not None:
-            return self.raw
+    def encode_body(self):
         return blocklayout.encode_layout(self.extents)
 
-    def encode(self, p):
-        p.u64(self.offset)
-        p.u64(self.length)
-        p.u32(self.iomode)
-        p.u32(self.ltype)
-        p.opaque(self.body())
 
-
-class LayoutGetRes:
+class LayoutGetRes(Record):
     """LAYOUTGET4resok (RFC 8881 section 18.43)."""
 
+    FIELDS = (('return_on_close', BOOL), ('stateid', STATEID),
+              ('layouts', array(Field(None, lambda p, lo: lo.encode(p)))))
+
     def __init__(self, stateid, layouts, return_on_close=False):
-        self.return_on_close = return_on_close
-        self.stateid = stateid
-        self.layouts = layouts
-
-    def encode(self, p):
-        p.bool(self.return_on_close)
-        put_stateid(p, self.stateid)
-        p.array(self.layouts, lambda lo: lo.encode(p))
+        super().__init__(return_on_close, stateid, layouts)
 
 
-class GetDeviceInfoRes:
+class GetDeviceInfoRes(RawBody, Record):
     """GETDEVICEINFO4resok (RFC 8881 section 18.40): the device_addr4 of
-    a block or SCSI device as its volume list.  raw, when set, is sent as
-    the da_addr_body instead of the volumes' encoding."""
+    a block or SCSI device, its volume list as the da_addr_body."""
+
+    FIELDS = (('ltype', U32), ('body', OPAQUE), ('notification', BITMAP))
 
     def __init__(self, ltype, volumes, notification=frozenset()):
         self.ltype = ltype
         self.volumes = volumes
         self.notification = notification
-        self.raw = None
 
-    def addr_body(self):
-        if self.raw is not None:
-            return self.raw
+    def encode_body(self):
         return blocklayout.encode_deviceaddr(self.volumes)
-
-    def encode(self, p):
-        p.u32(self.ltype)
-        p.opaque(self.addr_body())
-        bitmap_encode(p, set(self.notification))
 
 
 # ---- pNFS arguments and the other results ----
 
-class GetDeviceInfoArgs:
+class GetDeviceInfoArgs(Record):
     """GETDEVICEINFO4args (RFC 8881 section 18.40)."""
 
-    @classmethod
-    def decode(cls, u):
-        a = cls()
-        a.devid = u.fopaque(c.NFS4_DEVICEID4_SIZE)
-        a.ltype = u.u32()
-        a.maxcount = u.u32()
-        a.notify_types = bitmap_decode(u)
-        return a
+    FIELDS = (('devid', DEVICEID), ('ltype', U32), ('maxcount', U32),
+              ('notify_types', BITMAP))
 
 
-class LayoutGetArgs:
+class LayoutGetArgs(Record):
     """LAYOUTGET4args (RFC 8881 section 18.43)."""
 
-    @classmethod
-    def decode(cls, u):
-        a = cls()
-        a.signal_layout_avail = u.bool()
-        a.ltype = u.u32()
-        a.iomode = u.u32()
-        a.offset, a.length, a.minlength = u.u64(), u.u64(), u.u64()
-        a.stateid = get_stateid(u)
-        a.maxcount = u.u32()
-        return a
+    FIELDS = (('signal_layout_avail', BOOL), ('ltype', U32), ('iomode', U32),
+              ('offset', U64), ('length', U64), ('minlength', U64),
+              ('stateid', STATEID), ('maxcount', U32))
 
 
-class LayoutCommitArgs:
+class LayoutCommitArgs(Record):
     """LAYOUTCOMMIT4args (RFC 8881 section 18.42); last_write is the
     new offset (None when not given), body the layoutupdate4 body."""
 
-    @classmethod
-    def decode(cls, u):
-        a = cls()
-        a.offset, a.length = u.u64(), u.u64()
-        a.reclaim = u.bool()
-        a.stateid = get_stateid(u)
-        a.last_write = u.u64() if u.bool() else None
-        a.time_modify = (u.i64(), u.u32()) if u.bool() else None
-        a.ltype = u.u32()
-        a.body = u.opaque()
-        return a
+    FIELDS = (('offset', U64), ('length', U64), ('reclaim', BOOL),
+              ('stateid', STATEID), ('last_write', optional(U64)),
+              ('time_modify', optional(TIME)), ('ltype', U32), ('body', OPAQUE))
 
 
-class LayoutCommitRes:
+class LayoutCommitRes(Record):
     """LAYOUTCOMMIT4resok: the new size, or None for no change."""
 
-    def __init__(self, new_size=None):
-        self.new_size = new_size
-
-    def encode(self, p):
-        p.bool(self.new_size is not None)
-        if self.new_size is not None:
-            p.u64(self.new_size)
+    FIELDS = (('new_size', optional(U64)),)
 
 
 class LayoutReturnArgs:
@@ -329,31 +339,22 @@ class LayoutReturnArgs:
         return a
 
 
-class LayoutReturnRes:
+class LayoutReturnRes(Record):
     """layoutreturn_stateid: the layout stateid left, or None."""
 
-    def __init__(self, stateid=None):
-        self.stateid = stateid
-
-    def encode(self, p):
-        p.bool(self.stateid is not None)
-        if self.stateid is not None:
-            put_stateid(p, self.stateid)
+    FIELDS = (('stateid', optional(STATEID)),)
 
 
-class LayoutErrorArgs:
+DEVICE_ERROR = Field(lambda u: dict(devid=DEVICEID.get(u).hex(), status=u.u32(),
+                                    opnum=u.u32()))
+
+
+class LayoutErrorArgs(Record):
     """LAYOUTERROR4args (RFC 7862 section 15.6); errors as dicts of the
     device ID (hex), status and operation."""
 
-    @classmethod
-    def decode(cls, u):
-        a = cls()
-        a.offset, a.length = u.u64(), u.u64()
-        a.stateid = get_stateid(u)
-        a.errors = u.array(lambda: dict(
-            devid=u.fopaque(c.NFS4_DEVICEID4_SIZE).hex(), status=u.u32(),
-            opnum=u.u32()))
-        return a
+    FIELDS = (('offset', U64), ('length', U64), ('stateid', STATEID),
+              ('errors', array(DEVICE_ERROR)))
 
 
 # ---- OPEN ----
