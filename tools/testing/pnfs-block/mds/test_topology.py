@@ -33,6 +33,18 @@ def sparse_disks(test, n):
         paths.append(p)
     return paths
 
+def serve(test):
+    """A server on test.spec (its metadata file beside the disks of
+    test.paths) as test.topo, test.fs and test.srv; a client of it with
+    a session as test.cl."""
+    test.topo = Topology(test.spec, direct=False)
+    test.fs = FileSystem(None, os.path.join(os.path.dirname(test.paths[0]), 'meta'),
+                         direct=False, topology=test.topo)
+    test.srv = NFS4Server(test.fs)
+    test.cl = C.NFS4Client(test.srv)
+    test.cl.setup()
+
+
 class FakeDisk:
     def __init__(self, name, size):
         self.name, self.size = name, size
@@ -74,12 +86,7 @@ class TopologyFSTest(unittest.TestCase):
             {'type': 'concat', 'volumes': [3, 4]},
             {'type': 'stripe', 'unit': 65536, 'volumes': [5, 2]},
         ]}
-        self.topo = Topology(self.spec, direct=False)
-        self.fs = FileSystem(None, os.path.join(os.path.dirname(self.paths[0]), 'meta'), direct=False,
-                             topology=self.topo)
-        self.srv = NFS4Server(self.fs)
-        self.cl = C.NFS4Client(self.srv)
-        self.cl.setup()
+        serve(self)
 
     def where(self, loff):
         """Independent arithmetic: (disk path, byte offset) of logical loff."""
@@ -170,12 +177,7 @@ class DevicesTest(unittest.TestCase):
                          'start': (k // 2) * self.SLICE, 'length': self.SLICE})
         self.spec = {'volumes': vols,
                      'devices': {'unit': self.UNIT, 'volumes': [2, 3, 4, 5, 6, 7]}}
-        self.topo = Topology(self.spec, direct=False)
-        self.fs = FileSystem(None, os.path.join(os.path.dirname(self.paths[0]), 'meta'), direct=False,
-                             topology=self.topo)
-        self.srv = NFS4Server(self.fs)
-        self.cl = C.NFS4Client(self.srv)
-        self.cl.setup()
+        serve(self)
 
     def dev_where(self, k, doff):
         """Independent arithmetic: (disk path, byte offset) of doff on
