@@ -36,7 +36,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 SHUTDOWN_LOCK_WAIT = 20.0
 
 
-def main(argv=None):
+def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--disk', help='block device (or file) for data: one SIMPLE volume')
     ap.add_argument('--topology', help='JSON volume topology instead of --disk (topology.py)')
@@ -59,14 +59,61 @@ def main(argv=None):
                     help='how often changed metadata is saved (default 1)')
     ap.add_argument('--verbose', '-v', action='store_true')
     args = ap.parse_args(argv)
+    if bool(args.disk) == bool(args.topology):
+        ap.error('give exactly one of --disk and --topology')
+    return args
+
+
+def scsi_params(args):
+    """NFS4Server's scsi argument: None for block layouts."""
+    if not args.scsi:
+        return None
+    if args.designator:
+        dtype, desig = 3, bytes.fromhex(args.designator)
+    else:
+        dev = os.path.basename(os.path.realpath(args.disk))
+        with open('/sys/block/%s/device/vpd_pg83' % dev, 'rb') as f:
+            dtype, desig = scsi_designator_from_vpd(f.read())
+    return dict(designator=desig, desig_type=dtype, pr_key=args.pr_key)
+
+
+def wait_for_stop(fs, nfs, interval):
+    """Save changed metadata every interval seconds until a stop signal;
+    return the signal's siginfo."""
+    while True:
+        sig = signal.sigtimedwait(STOP_SIGNALS, interval)
+        if sig is not None:
+            return sig
+        if fs.dirty:
+            with nfs.lock:
+                fs.save()
+
+
+def final_save(fs, nfs):
+    """The last flush and save, under the server lock if it comes within
+    SHUTDOWN_LOCK_WAIT; else every thread's stack on stderr.  0 or 1."""
+    if nfs.lock.acquire(timeout=SHUTDOWN_LOCK_WAIT):
+        try:
+            fs.flush()
+            fs.save()
+        finally:
+            nfs.lock.release()
+        return 0
+    sys.stderr.write('mds: the server lock is still held after %gs: '
+                     'metadata not saved; threads:\n' % SHUTDOWN_LOCK_WAIT)
+    sys.stderr.flush()
+    faulthandler.dump_traceback(all_threads=True)
+    return 1
+
+
+def main(argv=None):
+    args = parse_args(argv)
 
     def log(msg):
         if args.verbose:
             sys.stderr.write('mds: %s\n' % msg)
             sys.stderr.flush()
 
-    if bool(args.disk) == bool(args.topology):
-        ap.error('give exactly one of --disk and --topology')
     # Before any thread exists, so that every thread inherits the mask.
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     # kill -USR1: every thread's stack on stderr (the harness asks for it
@@ -75,16 +122,7 @@ def main(argv=None):
     topo = Topology.load(args.topology, not args.no_direct) if args.topology else None
     fs = FileSystem(args.disk, args.meta, args.blksize, not args.no_direct,
                     topology=topo)
-    scsi = None
-    if args.scsi:
-        if args.designator:
-            dtype, desig = 3, bytes.fromhex(args.designator)
-        else:
-            dev = os.path.basename(os.path.realpath(args.disk))
-            with open('/sys/block/%s/device/vpd_pg83' % dev, 'rb') as f:
-                dtype, desig = scsi_designator_from_vpd(f.read())
-        scsi = dict(designator=desig, desig_type=dtype, pr_key=args.pr_key)
-    nfs = NFS4Server(fs, args.lease, log, args.grace, scsi)
+    nfs = NFS4Server(fs, args.lease, log, args.grace, scsi_params(args))
     srv = rpc.RPCServer(args.host, args.port, log)
     nfs.register(srv)
     ctl = None
@@ -96,30 +134,12 @@ def main(argv=None):
                      % (args.host, srv.port, args.disk or args.topology,
                         'direct' if fs.disk.direct else 'buffered'))
     sys.stderr.flush()
-    while True:
-        sig = signal.sigtimedwait(STOP_SIGNALS, args.save_interval)
-        if sig is not None:
-            break
-        if fs.dirty:
-            with nfs.lock:
-                fs.save()
+    sig = wait_for_stop(fs, nfs, args.save_interval)
     log('signal %d: stopping' % sig.si_signo)
     srv.shutdown()
     if ctl:
         ctl.close()
-    rc = 0
-    if nfs.lock.acquire(timeout=SHUTDOWN_LOCK_WAIT):
-        try:
-            fs.flush()
-            fs.save()
-        finally:
-            nfs.lock.release()
-    else:
-        sys.stderr.write('mds: the server lock is still held after %gs: '
-                         'metadata not saved; threads:\n' % SHUTDOWN_LOCK_WAIT)
-        sys.stderr.flush()
-        faulthandler.dump_traceback(all_threads=True)
-        rc = 1
+    rc = final_save(fs, nfs)
     sys.stderr.write('mds: stopped\n')
     sys.stderr.flush()
     return rc
