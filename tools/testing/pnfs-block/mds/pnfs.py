@@ -134,6 +134,17 @@ class BlockLayoutProvider:
             # O_DIRECT read of the last, short chunk to the MDS.
             end = min(round_up(want_end, bs), start + READ_SPAN)
             end = max(end, min_end, start + bs)
+        exts = self._split_devs(self._extents(ino, iomode, start, end))
+        if len(exts) > max_extents:
+            exts = self._cut(ino, exts, max_extents)
+            end = exts[-1].foff + exts[-1].length
+            if end < min_end:
+                raise FSError(c.NFS4ERR_TOOSMALL)
+        return start, end - start, exts
+
+    def _extents(self, ino, iomode, start, end):
+        """The extents of [start, end) for a layout of iomode, adjacent
+        NONE_DATA ones merged."""
         exts = []
         for foff, n, soff, st in ino.extents.segments(start, end - start):
             if st == ST_COW and iomode == c.LAYOUTIOMODE4_RW:
@@ -146,23 +157,22 @@ class BlockLayoutProvider:
                 exts[-1].length += n
                 continue
             exts.append(Extent(self.devid, foff, n, soff, state))
-        exts = self._split_devs(exts)
-        if len(exts) > max_extents:
-            if max_extents < 1:
-                raise FSError(c.NFS4ERR_TOOSMALL)
-            exts = exts[:max_extents]
-            # Never hand out half of a copy-on-write pair.
-            last = exts[-1]
-            if (last.state in (c.PNFS_BLOCK_INVALID_DATA, c.PNFS_BLOCK_READ_DATA)
-                    and ino.cow_new.segments(last.foff, 1)[0][3] != ST_HOLE
-                    and (len(exts) < 2 or exts[-2].foff != last.foff)):
-                exts.pop()
-            if not exts:
-                raise FSError(c.NFS4ERR_TOOSMALL)
-            end = exts[-1].foff + exts[-1].length
-            if end < min_end:
-                raise FSError(c.NFS4ERR_TOOSMALL)
-        return start, end - start, exts
+        return exts
+
+    def _cut(self, ino, exts, max_extents):
+        """The first max_extents of exts, never half of a copy-on-write
+        pair; TOOSMALL if none is left."""
+        if max_extents < 1:
+            raise FSError(c.NFS4ERR_TOOSMALL)
+        exts = exts[:max_extents]
+        last = exts[-1]
+        if (last.state in (c.PNFS_BLOCK_INVALID_DATA, c.PNFS_BLOCK_READ_DATA)
+                and ino.cow_new.segments(last.foff, 1)[0][3] != ST_HOLE
+                and (len(exts) < 2 or exts[-2].foff != last.foff)):
+            exts.pop()
+        if not exts:
+            raise FSError(c.NFS4ERR_TOOSMALL)
+        return exts
 
     def _cow_pair(self, ino, foff, n, soff):
         try:
