@@ -329,16 +329,7 @@ class PNFSTest(ServerCase):
         self.assertEqual(len(ext), 1)
         self.assertEqual(ext[0].state, c.PNFS_BLOCK_INVALID_DATA)
         self.assertEqual((ext[0].foff, ext[0].length), (0, 1 << 20))
-        # GETDEVICEINFO names one SIMPLE volume whose signature is on disk.
-        r = self.ok([C.getdeviceinfo(ext[0].devid)])
-        ltype, addr, notify = r[0]
-        u = Unpacker(addr)
-        self.assertEqual((u.u32(), u.u32(), u.u32()), (1, c.PNFS_BLOCK_VOLUME_SIMPLE, 1))
-        sig_off, sig = u.i64(), u.opaque()
-        with open(self.disk, 'rb') as f:
-            f.seek(sig_off)
-            self.assertEqual(f.read(len(sig)), sig)
-        self.assertEqual(sig_off, SIG_OFFSET)
+        self.check_simple_device(ext[0].devid)
         # The client writes through the layout (here: straight to the disk)
         data = os.urandom(8192)
         with open(self.disk, 'r+b') as f:
@@ -354,6 +345,27 @@ class PNFSTest(ServerCase):
         self.assertEqual(r[1], 12288)
         r = self.ok([C.putfh(fh), C.read(sid, 0, 20000)])
         self.assertEqual(r[1], (True, b'\0' * 4096 + data))
+        stateid = self.check_read_layouts(sid, fh)
+        self.assertEqual(stateid[0], 3)
+        r = self.ok([C.putfh(fh), C.layoutreturn(stateid)])
+        self.assertIsNone(r[1])
+
+    def check_simple_device(self, devid):
+        """GETDEVICEINFO names one SIMPLE volume whose signature is on disk."""
+        r = self.ok([C.getdeviceinfo(devid)])
+        ltype, addr, notify = r[0]
+        u = Unpacker(addr)
+        self.assertEqual((u.u32(), u.u32(), u.u32()), (1, c.PNFS_BLOCK_VOLUME_SIMPLE, 1))
+        sig_off, sig = u.i64(), u.opaque()
+        with open(self.disk, 'rb') as f:
+            f.seek(sig_off)
+            self.assertEqual(f.read(len(sig)), sig)
+        self.assertEqual(sig_off, SIG_OFFSET)
+
+    def check_read_layouts(self, sid, fh):
+        """After test_layout_write_commit_read's commit of 8 KiB at 4 KiB:
+        the READ layouts of the whole file and of a range past EOF; the
+        layout stateid of the second."""
         r = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_READ, 0,
                                               c.NFS4_UINT64_MAX, 0)])
         states = [(e.foff, e.length, e.state) for e in
@@ -362,16 +374,13 @@ class PNFSTest(ServerCase):
                                   (4096, 8192, c.PNFS_BLOCK_READ_DATA),
                                   (12288, (256 << 20) - 12288, c.PNFS_BLOCK_NONE_DATA)])
         # A READ layout past EOF covers the range asked for, as NONE.
-        r2 = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_READ, 1 << 20,
-                                               1 << 20, 0)])
-        (off, length, _, _, body), = r2[1]['layouts']
+        r = self.ok([C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_READ, 1 << 20,
+                                              1 << 20, 0)])
+        (off, length, _, _, body), = r[1]['layouts']
         self.assertEqual((off, length), (1 << 20, 1 << 20))
         self.assertEqual([(e.foff, e.length, e.state) for e in bl.decode_layout(body)],
                          [(1 << 20, 1 << 20, c.PNFS_BLOCK_NONE_DATA)])
-        r = r2
-        self.assertEqual(r[1]['stateid'][0], 3)
-        r = self.ok([C.putfh(fh), C.layoutreturn(r[1]['stateid'])])
-        self.assertIsNone(r[1])
+        return r[1]['stateid']
 
     def test_mds_write_into_uncommitted_block_zeroes_the_rest(self):
         sid, fh = self.create_file(b'z')
