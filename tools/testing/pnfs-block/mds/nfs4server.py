@@ -9,8 +9,9 @@ from the Unpacker, act, and return the result that follows the status
 thread, outside that lock.
 
 The operations live in parts of the class, one module each:
-nfs4session.py (client records and sessions), nfs4file.py (files and
-their state), nfs4pnfs.py (layouts) and nfs4cb.py (callbacks).  This
+nfs4session.py (client records and sessions), nfs4file.py (files),
+nfs4open.py (open and lock state), nfs4pnfs.py (layouts) and nfs4cb.py
+(callbacks).  This
 module keeps what they share: COMPOUND processing, the state lookups
 and the grace period.
 """
@@ -28,6 +29,7 @@ from fattr import AttrContext
 import nfs4const as c
 from nfs4cb import Callbacks
 from nfs4file import FileOps
+from nfs4open import OpenLockOps
 from nfs4pnfs import PnfsOps
 from nfs4session import MAX_IO, Replay, SessionOps
 from nfs4xdr import encoded
@@ -58,7 +60,7 @@ class Compound:
         return self.cur
 
 
-class NFS4Server(SessionOps, FileOps, PnfsOps, Callbacks):
+class NFS4Server(SessionOps, FileOps, OpenLockOps, PnfsOps, Callbacks):
     def __init__(self, fs, lease_time=20, log=None, grace=0, scsi=None):
         self.fs = fs
         self.grace_end = time.monotonic() + grace
