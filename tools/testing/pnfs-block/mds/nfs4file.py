@@ -306,12 +306,17 @@ class FileOps:
         return p.data()
 
     # ---- data ----
+    def _io_state(self, cx, sid):
+        """(the current file, a regular one; the open or lock state of
+        sid on it, or None for a special stateid) for a READ or WRITE."""
+        ino = self._reg(cx.need_cur())
+        return ino, self._find_state(cx, sid, ('open', 'lock'), ino)
+
     def op_read(self, cx, u):
         sid = get_stateid(u)
         off = u.u64()
         count = u.u32()
-        ino = self._reg(cx.need_cur())
-        self._find_state(cx, sid, ('open', 'lock'), ino)
+        ino, _ = self._io_state(cx, sid)
         data, eof = self.fs.read(ino, off, min(count, MAX_IO))
         p = Packer()
         p.bool(eof)
@@ -325,8 +330,7 @@ class FileOps:
         data = u.opaque()
         if stable > c.FILE_SYNC4:
             raise XDRError('bad stable_how')
-        ino = self._reg(cx.need_cur())
-        st = self._find_state(cx, sid, ('open', 'lock'), ino)
+        ino, st = self._io_state(cx, sid)
         ost = st.open if st is not None and st.kind == 'lock' else st
         if ost is not None and not ost.access & c.OPEN4_SHARE_ACCESS_WRITE:
             raise FSError(c.NFS4ERR_OPENMODE)
