@@ -16,6 +16,13 @@ from xdr import Packer
 A = c.ATTRS
 
 
+def _stateid_res(sid):
+    """A result that is one stateid4."""
+    p = Packer()
+    put_stateid(p, sid)
+    return p.data()
+
+
 class OpenLockOps:
     """OPEN and the other open and lock state operations."""
 
@@ -99,9 +106,7 @@ class OpenLockOps:
                 self.states.drop(lk)
         self._drop_state(st)
         cx.cur_sid = None
-        p = Packer()
-        put_stateid(p, (0xffffffff, ZERO_OTHER))
-        return p.data()
+        return _stateid_res((0xffffffff, ZERO_OTHER))
 
     def op_open_downgrade(self, cx, u):
         sid = get_stateid(u)
@@ -117,9 +122,7 @@ class OpenLockOps:
         st.access, st.deny = access, deny
         st.bump()
         cx.cur_sid = st.stateid()
-        p = Packer()
-        put_stateid(p, st.stateid())
-        return p.data()
+        return _stateid_res(st.stateid())
 
     def op_test_stateid(self, cx, u):
         sids = u.array(lambda: get_stateid(u), 1024)
@@ -219,9 +222,7 @@ class OpenLockOps:
         lk.locks.sort(key=lambda r: r[0])
         lk.bump()
         cx.cur_sid = lk.stateid()
-        p = Packer()
-        put_stateid(p, lk.stateid())
-        return p.data()
+        return _stateid_res(lk.stateid())
 
     def op_lockt(self, cx, u):
         ltype = u.u32()
@@ -248,6 +249,4 @@ class OpenLockOps:
         start, end = self._lock_range(offset, length)
         lk.locks = subtract_range(lk.locks, start, end)
         lk.bump()
-        p = Packer()
-        put_stateid(p, lk.stateid())
-        return p.data()
+        return _stateid_res(lk.stateid())
