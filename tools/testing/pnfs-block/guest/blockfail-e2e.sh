@@ -157,6 +157,65 @@ os.fsync(f)
 os.close(f)
 EOP
 
+# hold_dirty SEED FILE...: with the flusher kept away (the fsyncs must
+# do the writeback), hold-fsync.py on each FILE: the prng stream SEED
+# dirty in the page cache through a file kept open.  Returns once all
+# are ready; their pids are in HOLD_PIDS.
+hold_dirty()
+{
+	local seed=$1 f
+
+	shift
+	echo $((1 << 30)) >/proc/sys/vm/dirty_background_bytes
+	echo $((3 << 29)) >/proc/sys/vm/dirty_bytes
+	echo 60000 >/proc/sys/vm/dirty_expire_centisecs
+	rm -f /tmp/bf-*
+	HOLD_PIDS=()
+	for f; do
+		prng "$seed" "$SIZE" |
+			CMD_TIMEOUT=120 t python3 /tmp/hold-fsync.py "$MP/$f" \
+				"/tmp/bf-ready-$f" /tmp/bf-go &
+		HOLD_PIDS+=($!)
+	done
+	for f; do
+		while [ ! -e "/tmp/bf-ready-$f" ] && kill -0 "${HOLD_PIDS[@]}" 2>/dev/null; do
+			sleep 0.2
+		done
+	done
+	ktap_diag "dirty before the failure: $(awk '/^Dirty:/ { print $2 }' /proc/meminfo) kB"
+}
+
+# fsync_held: let hold_dirty's processes fsync and close, and put the
+# dirty limits back.  Fails if one failed, the fsyncs took more than
+# 60 s, or an nfsd thread was seen in a layout break meanwhile.
+fsync_held()
+{
+	local pid t0 t1 seen=0 ok=0
+
+	t0=$(now)
+	touch /tmp/bf-go
+	while kill -0 "${HOLD_PIDS[@]}" 2>/dev/null; do
+		[ -n "$(nfsd_in_layout_break)" ] && seen=1
+		sleep 0.2
+	done
+	for pid in "${HOLD_PIDS[@]}"; do
+		wait "$pid" || { ktap_diag "a writer failed or timed out"; ok=1; }
+	done
+	t1=$(now)
+	sysctl -q -w vm.dirty_background_ratio=10 vm.dirty_ratio=20 \
+		vm.dirty_expire_centisecs=3000
+	ktap_diag "fsync of ${#HOLD_PIDS[@]} file(s) took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s:$(delta_summary "$MP")"
+	if awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a > 60) }'; then
+		ktap_diag "fsync took more than 60 s"
+		ok=1
+	fi
+	if [ "$seen" = 1 ]; then
+		ktap_diag "an nfsd thread waited in a layout break"
+		ok=1
+	fi
+	return $ok
+}
+
 # buffered_fail NAME SEED FILE...: write the first MiB of each FILE and
 # fsync it (the client now holds an RW layout), dirty the rest of each
 # in the page cache through a file kept open, fail the device, then
@@ -165,7 +224,7 @@ EOP
 # right afterwards.
 buffered_fail()
 {
-	local name=$1 seed=$2 f pids=() t0 t1 seen=0 ok=0 dirty
+	local name=$1 seed=$2 f ok=0
 
 	shift 2
 	fresh_mount || ok=1
@@ -177,46 +236,9 @@ buffered_fail()
 		ktap_diag "first MiB did not go over the layout:$(delta_summary "$MP")"
 		ok=1
 	fi
-	# Keep the flusher away: the fsyncs must do the writeback.
-	echo $((1 << 30)) >/proc/sys/vm/dirty_background_bytes
-	echo $((3 << 29)) >/proc/sys/vm/dirty_bytes
-	echo 60000 >/proc/sys/vm/dirty_expire_centisecs
-	rm -f /tmp/bf-*
-	for f in "$@"; do
-		prng "$seed" "$SIZE" |
-			CMD_TIMEOUT=120 t python3 /tmp/hold-fsync.py "$MP/$f" \
-				"/tmp/bf-ready-$f" /tmp/bf-go &
-		pids+=($!)
-	done
-	for f in "$@"; do
-		while [ ! -e "/tmp/bf-ready-$f" ] && kill -0 "${pids[@]}" 2>/dev/null; do
-			sleep 0.2
-		done
-	done
-	dirty=$(awk '/^Dirty:/ { print $2 }' /proc/meminfo)
-	ktap_diag "dirty before the failure: $dirty kB"
+	hold_dirty "$seed" "$@"
 	cli_table error || ok=1
-	t0=$(now)
-	touch /tmp/bf-go
-	while kill -0 "${pids[@]}" 2>/dev/null; do
-		[ -n "$(nfsd_in_layout_break)" ] && seen=1
-		sleep 0.2
-	done
-	for f in "${pids[@]}"; do
-		wait "$f" || { ktap_diag "a writer failed or timed out"; ok=1; }
-	done
-	t1=$(now)
-	sysctl -q -w vm.dirty_background_ratio=10 vm.dirty_ratio=20 \
-		vm.dirty_expire_centisecs=3000
-	ktap_diag "fsync of $# file(s) took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s:$(delta_summary "$MP")"
-	if awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a > 60) }'; then
-		ktap_diag "fsync took more than 60 s"
-		ok=1
-	fi
-	if [ "$seen" = 1 ]; then
-		ktap_diag "an nfsd thread waited in a layout break"
-		ok=1
-	fi
+	fsync_held || ok=1
 	for f in "$@"; do
 		check_file "$name $f" "$f" "$seed" fresh_mount || ok=1
 	done
