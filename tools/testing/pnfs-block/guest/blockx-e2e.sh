@@ -405,59 +405,61 @@ srv_alloc()
 # starting "error" on the first failure.
 appends()
 {
-	t python3 - "$@" <<-'EOPY'
-	import hashlib, os, random, sys
-
-	mode, d, nfiles, napp = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-	step = int(sys.argv[5]) if len(sys.argv) > 5 else 1
-
-	def data(i):
-	    return random.Random(i).randbytes(4096 * napp)
-
-	def name(i):
-	    return os.path.join(d, "f%05d" % i)
-
-	def write(first):
-	    for i in range(first, nfiles, 2):
-	        buf = data(i)
-	        fd = os.open(name(i), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-	        for j in range(napp):
-	            if os.write(fd, buf[j * 4096:(j + 1) * 4096]) != 4096:
-	                sys.exit("error: short write to %s" % name(i))
-	            os.fsync(fd)
-	        os.close(fd)
-
-	if mode == "write":
-	    pids = []
-	    for first in (0, 1):
-	        pid = os.fork()
-	        if pid == 0:
-	            try:
-	                write(first)
-	            except OSError as e:
-	                print("error: %s" % e)
-	                os._exit(1)
-	            os._exit(0)
-	        pids.append(pid)
-	    if any(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids):
-	        print("error: a writer failed")
-	        sys.exit(1)
-	h = hashlib.sha256()
-	for i in range(0, nfiles, step):
-	    if mode == "sum":
-	        try:
-	            with open(name(i), "rb") as f:
-	                got = f.read()
-	        except OSError as e:
-	            print("error: %s" % e)
-	            sys.exit(1)
-	        if got != data(i):
-	            print("error: %s: %d bytes, differs from the model" % (name(i), len(got)))
-	            sys.exit(1)
-	    h.update(data(i))
-	print(h.hexdigest())
-	EOPY
+	t python3 /tmp/appends.py "$@"
 }
+
+cat >/tmp/appends.py <<'EOPY'
+import hashlib, os, random, sys
+
+mode, d, nfiles, napp = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+step = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+
+def data(i):
+    return random.Random(i).randbytes(4096 * napp)
+
+def name(i):
+    return os.path.join(d, "f%05d" % i)
+
+def write(first):
+    for i in range(first, nfiles, 2):
+        buf = data(i)
+        fd = os.open(name(i), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        for j in range(napp):
+            if os.write(fd, buf[j * 4096:(j + 1) * 4096]) != 4096:
+                sys.exit("error: short write to %s" % name(i))
+            os.fsync(fd)
+        os.close(fd)
+
+if mode == "write":
+    pids = []
+    for first in (0, 1):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                write(first)
+            except OSError as e:
+                print("error: %s" % e)
+                os._exit(1)
+            os._exit(0)
+        pids.append(pid)
+    if any(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids):
+        print("error: a writer failed")
+        sys.exit(1)
+h = hashlib.sha256()
+for i in range(0, nfiles, step):
+    if mode == "sum":
+        try:
+            with open(name(i), "rb") as f:
+                got = f.read()
+        except OSError as e:
+            print("error: %s" % e)
+            sys.exit(1)
+        if got != data(i):
+            print("error: %s: %d bytes, differs from the model" % (name(i), len(got)))
+            sys.exit(1)
+    h.update(data(i))
+print(h.hexdigest())
+EOPY
 
 # 8. Many small appenders (issue: an 8 GiB export filled up under
 # ordinary file work).  2,000 files each grown by three 4 KiB appends
@@ -553,61 +555,63 @@ test_hole_write()
 # "error" with the operation and errno.
 churn()
 {
-	t python3 - "$@" <<-'EOPY'
-	import mmap, os, random, sys
-
-	d, m, nfiles, nops = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-	rng = random.Random(1001)
-	lim = 16 << 20
-	fds = []
-	for i in range(nfiles):
-	    a = os.open(os.path.join(d, "c%02d" % i), os.O_RDWR | os.O_CREAT, 0o644)
-	    b = os.open(os.path.join(m, "c%02d" % i), os.O_RDWR | os.O_CREAT, 0o644)
-	    fds.append((a, b))
-	dio = mmap.mmap(-1, 1 << 20)
-
-	def both(i, fn):
-	    for fd in fds[i]:
-	        fn(fd)
-
-	for n in range(nops):
-	    i = rng.randrange(nfiles)
-	    size = os.fstat(fds[i][1]).st_size
-	    op = rng.choice(["append"] * 5 + ["write"] * 3 + ["trunc"] * 2 +
-	                    ["direct", "burst"])
-	    try:
-	        if op == "append":
-	            buf = rng.randbytes(rng.randrange(1, 65) * 4096)
-	            both(i, lambda fd: os.pwrite(fd, buf, size))
-	        elif op == "burst":
-	            for k in range(2):
-	                buf = rng.randbytes(1 << 20)
-	                both(i, lambda fd: os.pwrite(fd, buf, size + (k << 20)))
-	        elif op == "write":
-	            buf = rng.randbytes(rng.randrange(1, 128 << 10))
-	            off = rng.randrange(lim)
-	            both(i, lambda fd: os.pwrite(fd, buf, off))
-	        elif op == "direct":
-	            length = rng.randrange(1, 257) * 4096
-	            off = rng.randrange(lim >> 12) << 12
-	            dio[:length] = rng.randbytes(length)
-	            fd = os.open(os.path.join(d, "c%02d" % i), os.O_WRONLY | os.O_DIRECT)
-	            os.pwrite(fd, memoryview(dio)[:length], off)
-	            os.close(fd)
-	            os.pwrite(fds[i][1], dio[:length], off)
-	        else:
-	            new = rng.randrange(size + 1) if rng.random() < 0.7 else rng.randrange(lim)
-	            both(i, lambda fd: os.ftruncate(fd, new))
-	        os.fsync(fds[i][0])
-	    except OSError as e:
-	        print("error: operation %d (%s on c%02d): %s" % (n, op, i, e))
-	        sys.exit(1)
-	for a, b in fds:
-	    os.close(a)
-	    os.close(b)
-	print("done %d" % nops)
-	EOPY
+	t python3 /tmp/churn.py "$@"
 }
+
+cat >/tmp/churn.py <<'EOPY'
+import mmap, os, random, sys
+
+d, m, nfiles, nops = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(1001)
+lim = 16 << 20
+fds = []
+for i in range(nfiles):
+    a = os.open(os.path.join(d, "c%02d" % i), os.O_RDWR | os.O_CREAT, 0o644)
+    b = os.open(os.path.join(m, "c%02d" % i), os.O_RDWR | os.O_CREAT, 0o644)
+    fds.append((a, b))
+dio = mmap.mmap(-1, 1 << 20)
+
+def both(i, fn):
+    for fd in fds[i]:
+        fn(fd)
+
+for n in range(nops):
+    i = rng.randrange(nfiles)
+    size = os.fstat(fds[i][1]).st_size
+    op = rng.choice(["append"] * 5 + ["write"] * 3 + ["trunc"] * 2 +
+                    ["direct", "burst"])
+    try:
+        if op == "append":
+            buf = rng.randbytes(rng.randrange(1, 65) * 4096)
+            both(i, lambda fd: os.pwrite(fd, buf, size))
+        elif op == "burst":
+            for k in range(2):
+                buf = rng.randbytes(1 << 20)
+                both(i, lambda fd: os.pwrite(fd, buf, size + (k << 20)))
+        elif op == "write":
+            buf = rng.randbytes(rng.randrange(1, 128 << 10))
+            off = rng.randrange(lim)
+            both(i, lambda fd: os.pwrite(fd, buf, off))
+        elif op == "direct":
+            length = rng.randrange(1, 257) * 4096
+            off = rng.randrange(lim >> 12) << 12
+            dio[:length] = rng.randbytes(length)
+            fd = os.open(os.path.join(d, "c%02d" % i), os.O_WRONLY | os.O_DIRECT)
+            os.pwrite(fd, memoryview(dio)[:length], off)
+            os.close(fd)
+            os.pwrite(fds[i][1], dio[:length], off)
+        else:
+            new = rng.randrange(size + 1) if rng.random() < 0.7 else rng.randrange(lim)
+            both(i, lambda fd: os.ftruncate(fd, new))
+        os.fsync(fds[i][0])
+    except OSError as e:
+        print("error: operation %d (%s on c%02d): %s" % (n, op, i, e))
+        sys.exit(1)
+for a, b in fds:
+    os.close(a)
+    os.close(b)
+print("done %d" % nops)
+EOPY
 
 # 10. Churn on a small export: the export's free space is cut to 1 GiB
 # by a file fallocated on the server, then 1,000 random appends, writes,
