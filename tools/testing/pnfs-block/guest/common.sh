@@ -269,15 +269,10 @@ events()
 	grep -c " pnfs_block_$1:" /sys/kernel/tracing/trace 2>/dev/null
 }
 
-# commit_order FILEID: the LAYOUTCOMMITs of that file in the trace so far
-# listed only extents whose devices were flushed after the extents were
-# collected (RFC 8154 2.4.5): no flush between a commit and its collect
-# unless one follows the collect too, and at least one commit that lists
-# extents shows collect, flush, prepare in that order.  Flushes carry no
-# file: meant for a file written while nothing else commits.
-commit_order()
-{
-	awk -v want="$1" '
+# awk functions over a pnfs_block trace line: fileid() (the last part of
+# its fileid=, or "") and count() (its extents=).
+# shellcheck disable=SC2016 # awk, not shell
+TRACE_FIELDS_AWK='
 	function fileid(  f) {
 		if (!match($0, /fileid=[0-9a-f:]*[0-9]+/))
 			return ""
@@ -288,7 +283,17 @@ commit_order()
 	function count(  n) {
 		match($0, /extents=-?[0-9]+/)
 		return substr($0, RSTART + 8, RLENGTH - 8) + 0
-	}
+	}'
+
+# commit_order FILEID: the LAYOUTCOMMITs of that file in the trace so far
+# listed only extents whose devices were flushed after the extents were
+# collected (RFC 8154 2.4.5): no flush between a commit and its collect
+# unless one follows the collect too, and at least one commit that lists
+# extents shows collect, flush, prepare in that order.  Flushes carry no
+# file: meant for a file written while nothing else commits.
+commit_order()
+{
+	awk -v want="$1" "$TRACE_FIELDS_AWK"'
 	/ pnfs_block_flush: / {
 		if ($0 !~ /error=0/)
 			flusherr++
