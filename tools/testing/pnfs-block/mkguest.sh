@@ -61,7 +61,9 @@ install -m 755 "$PNFSBL_TDIR/guest-init" "$root/init"
 mkdir -p "$root/etc/target/pr" "$root/export" "$root/srv"
 echo pnfsbl-guest >"$root/etc/hostname"
 
-rm -f "$PNFSBL_CACHE"/guest-*.cpio
+# Images of other package lists (other clones, older trees) stay while in
+# use; those not read for two days go.
+find "$PNFSBL_CACHE" -maxdepth 1 -name 'guest-*.cpio' -atime +2 -delete
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$img.tmp"
 mv "$img.tmp" "$img"
 rm -rf "$root"

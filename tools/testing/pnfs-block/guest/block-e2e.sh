@@ -17,7 +17,11 @@ MODES="buffered direct"
 # the one loaded.
 DKMS_TESTS=0
 [ -f /t/dkms-build ] && DKMS_TESTS=1
-ktap_plan $((1 + DKMS_TESTS + 2 * (1 + 2 * 2) + 4))
+# Our driver has tracepoints (mainline's has none): two more tests run
+# the admin guide's trace-cmd commands.
+TRACE_TESTS=0
+[ "$PNFSBL_DRIVER" != mainline ] && TRACE_TESTS=2
+ktap_plan $((1 + DKMS_TESTS + 2 * (1 + 2 * 2) + 4 + TRACE_TESTS))
 
 # layout_proof MOUNTPOINT OP: the layout carried the I/O since the last
 # snap: LAYOUTGET > 0 and no READ (or READ_PLUS) or WRITE (OP) to the
@@ -138,9 +142,92 @@ for v in $VERSIONS; do
 	umount "$mp"
 done
 
+# trace_record OUT EVENT...: "trace-cmd record -e EVENT..." as the admin
+# guide says, around a 4 MiB O_DIRECT write of $TRACE_FILE; OUT gets
+# "trace-cmd report".
+trace_record()
+{
+	local out=$1 dat=/tmp/trace-cmd.dat log=/tmp/trace-cmd.log pid i
+	local ev=()
+
+	shift
+	for i in "$@"; do
+		ev+=(-e "$i")
+	done
+	rm -f "$dat" "$TRACE_FILE"
+	(cd /tmp && exec trace-cmd record -o "$dat" "${ev[@]}") >"$log" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q 'Hit Ctrl^C' "$log" && break
+		sleep 0.2
+	done
+	prng 7 4M | dd of="$TRACE_FILE" bs=1M iflag=fullblock oflag=direct \
+		conv=fsync status=none
+	kill -INT "$pid"
+	wait "$pid"
+	trace-cmd report -i "$dat" >"$out" 2>>"$log" ||
+		{ ktap_diag "trace-cmd: $(tail -3 "$log")"; return 1; }
+	cp "$out" "/results/trace-cmd-$(basename "$out")"
+}
+
+# file_id FILE: "fileid=MAJ:MIN:INO" as our events and nfs4's print it.
+file_id()
+{
+	local dev
+
+	dev=$(stat -c %d "$1")
+	printf 'fileid=%02x:%02x:%s' $((dev >> 8)) $((dev & 0xff)) \
+		"$(stat -c %i "$1")"
+}
+
+# The admin guide's "trace-cmd record -e pnfs_block" shows the write
+# submitted and done over the layout, naming the file.
+test_trace_cmd()
+{
+	local id n
+
+	trace_record /tmp/report-1.txt pnfs_block || return 1
+	id=$(file_id "$TRACE_FILE")
+	# trace-cmd report pads the event name with spaces.
+	n=$(grep -Ec " pnfs_block_io: +$id fhandle=0x[0-9a-f]+ write " \
+		/tmp/report-1.txt)
+	ktap_diag "$(grep -c ' pnfs_block_' /tmp/report-1.txt) events," \
+		"$n pnfs_block_io writes of $id"
+	[ "$n" -gt 0 ] &&
+		grep -Eq " pnfs_block_io_submit: +$id fhandle=0x[0-9a-f]+ write " \
+			/tmp/report-1.txt
+}
+
+# Our events name a file as the NFS client's do: the fhandle hash of
+# pnfs_block_io is nfs4_layoutget's for the same fileid.
+test_trace_fhandle()
+{
+	local id ours theirs
+
+	trace_record /tmp/report-2.txt pnfs_block nfs4:nfs4_layoutget ||
+		return 1
+	id=$(file_id "$TRACE_FILE")
+	ours=$(grep -Eo " pnfs_block_io: +$id fhandle=0x[0-9a-f]+" \
+		/tmp/report-2.txt | sed 's/.*fhandle=//' | sort -u)
+	theirs=$(grep " nfs4_layoutget: " /tmp/report-2.txt |
+		 grep -o "$id fhandle=0x[0-9a-f]*" | sed 's/.*fhandle=//' |
+		 sort -u)
+	ktap_diag "$id: pnfs_block_io fhandle '$ours', nfs4_layoutget '$theirs'"
+	[ -n "$ours" ] && [ "$ours" = "$theirs" ]
+}
+
 test_negative_control
 
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
+if [ "$TRACE_TESTS" -gt 0 ]; then
+	mnt 4.2 /mnt/trace
+	TRACE_FILE=/mnt/trace/trace-cmd
+	ktap_check "trace-cmd record -e pnfs_block shows the layout write" \
+		test_trace_cmd
+	ktap_check "pnfs_block events name the file as nfs4 events do" \
+		test_trace_fhandle
+	umount /mnt/trace
+fi
 kill "$BLKMAPD_PID" 2>/dev/null
 if rmmod blocklayoutdriver; then
 	ktap_pass "driver unloads after the tests"
