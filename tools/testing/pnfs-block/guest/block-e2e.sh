@@ -161,7 +161,7 @@ trace_record()
 		grep -q 'Hit Ctrl^C' "$log" && break
 		sleep 0.2
 	done
-	prng 7 4M | dd of="$TRACE_FILE" bs=1M iflag=fullblock oflag=direct \
+	prng 7 4M | t dd of="$TRACE_FILE" bs=1M iflag=fullblock oflag=direct \
 		conv=fsync status=none
 	kill -INT "$pid"
 	wait "$pid"
@@ -210,7 +210,7 @@ test_trace_fhandle()
 	ours=$(grep -Eo " pnfs_block_io: +$id fhandle=0x[0-9a-f]+" \
 		/tmp/report-2.txt | sed 's/.*fhandle=//' | sort -u)
 	theirs=$(grep " nfs4_layoutget: " /tmp/report-2.txt |
-		 grep -o "$id fhandle=0x[0-9a-f]*" | sed 's/.*fhandle=//' |
+		 grep -Eo "$id fhandle=0x[0-9a-f]+" | sed 's/.*fhandle=//' |
 		 sort -u)
 	ktap_diag "$id: pnfs_block_io fhandle '$ours', nfs4_layoutget '$theirs'"
 	[ -n "$ours" ] && [ "$ours" = "$theirs" ]
