@@ -218,6 +218,13 @@ class ControlServer:
             nfs.commit_error = [status, n]
         return 'ok'
 
+    def cmd_pause(self, args):
+        seconds = float(args[0])
+        if not 0 <= seconds <= 600:
+            raise ValueError('pause SECONDS: 0 to 600')
+        self.nfs.rpcserver.pause(seconds)
+        return 'ok'
+
     def cmd_recall_any(self, args):
         return self.nfs.recall_any()
 

@@ -93,6 +93,7 @@ class NFS4Server(SessionOps, FileOps, OpenLockOps, PnfsOps, Callbacks):
 
     # ---- RPC entry points ----
     def register(self, rpcserver):
+        self.rpcserver = rpcserver
         rpcserver.register(c.NFS4_PROGRAM, [c.NFS4_VERSION], self.dispatch)
         rpcserver.on_close.append(self.connection_closed)
 

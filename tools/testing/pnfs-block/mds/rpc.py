@@ -11,6 +11,7 @@ connection the client bound to the session).
 import socket
 import struct
 import threading
+import time
 
 from xdr import Packer, Unpacker, XDRError
 
@@ -279,6 +280,7 @@ class Connection:
                 if mtype == REPLY:
                     self._handle_reply(rec)
                     continue
+                self.server.wait_unpaused()
                 try:
                     reply = self._handle_call(rec)
                 except XDRError:
@@ -322,6 +324,25 @@ class RPCServer:
         self.lock = threading.Lock()
         self.log = log or (lambda msg: None)
         self.on_close = []
+        # pause(): calls wait, unanswered, until paused_until (monotonic).
+        self.pause_cond = threading.Condition()
+        self.paused_until = 0.0
+
+    def pause(self, seconds):
+        """Leave every call unanswered for SECONDS from now, as a server
+        cut off by a partition would (replies to our callbacks still
+        count); 0 ends a pause.  Calls held are served when it ends."""
+        with self.pause_cond:
+            self.paused_until = time.monotonic() + seconds if seconds else 0.0
+            self.pause_cond.notify_all()
+
+    def wait_unpaused(self):
+        with self.pause_cond:
+            while True:
+                left = self.paused_until - time.monotonic()
+                if left <= 0:
+                    return
+                self.pause_cond.wait(left)
 
     def register(self, prog, versions, handler):
         self.programs[prog] = (tuple(versions), handler)

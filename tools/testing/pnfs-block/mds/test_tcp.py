@@ -241,6 +241,18 @@ class TCPCase(unittest.TestCase):
         self.assertEqual(self.ctl_cmd('device-sig default'), 'ok')
         self.assertEqual(sig(), own)
 
+    def test_pause_holds_calls(self):
+        self.cl.rpc.call(c.NFSPROC4_NULL)
+        self.assertEqual(self.ctl_cmd('pause 1.5'), 'ok')
+        t0 = time.monotonic()
+        self.cl.rpc.call(c.NFSPROC4_NULL)
+        self.assertGreaterEqual(time.monotonic() - t0, 1.2)
+        self.assertEqual(self.ctl_cmd('pause 30'), 'ok')
+        self.assertEqual(self.ctl_cmd('pause 0'), 'ok')
+        t0 = time.monotonic()
+        self.cl.rpc.call(c.NFSPROC4_NULL)
+        self.assertLess(time.monotonic() - t0, 1.0)
+
     def test_recall_any(self):
         from fattr import bitmap_decode
         ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)))
