@@ -37,6 +37,26 @@
 #define BL_IO_WHY_READ_ONLY	"extent not writable"
 #define BL_IO_WHY_UNAVAILABLE	"device unavailable"
 #define BL_IO_WHY_NOMEM		"no memory for the device list"
+#define BL_IO_WHY_LEASE		"lease may expire before the I/O ends"
+
+/*
+ * Lease-based fencing.  A client that believes its lease has expired
+ * must not send I/O to the storage devices until it has validated it
+ * (RFC 8881 section 12.7.2): the server may have fenced it and given its
+ * blocks to another client.  The generic client checks only a lease it
+ * already knows to be expired; a request whose bios could still be on
+ * the disks when the lease runs out is refused here, before any bio, and
+ * goes to the MDS, which renews the lease or waits for its recovery.
+ *
+ * The margin is the longest a layout request may take on the disks, at
+ * most a quarter of the lease: the generic client renews an idle lease
+ * once two thirds of it have passed, so a smaller margin never refuses
+ * I/O of a client that can reach its server.
+ */
+static unsigned int bl_max_io_time = 10;
+module_param_named(max_io_time, bl_max_io_time, uint, 0644);
+MODULE_PARM_DESC(max_io_time,
+		 "Seconds a layout read or write may take on the disks: none starts later than that before the lease could expire (at most a quarter of the lease; 0: no lease check)");
 
 /**
  * struct bl_io - one pNFS read or write in flight
@@ -492,6 +512,27 @@ static struct bl_io *bl_io_alloc(struct nfs_pgio_header *hdr, bool write)
 	return io;
 }
 
+/*
+ * Could the client's lease expire at the server before a request started
+ * now ends?  cl_last_renewal is when the last renewing request was sent,
+ * which is no later than when the server renewed the lease.
+ */
+static bool bl_lease_too_old(const struct nfs_pgio_header *hdr)
+{
+	const struct nfs_client *clp = NFS_SERVER(hdr->inode)->nfs_client;
+	unsigned long lease = READ_ONCE(clp->cl_lease_time);
+	unsigned long age = jiffies - READ_ONCE(clp->cl_last_renewal);
+	unsigned long margin = READ_ONCE(bl_max_io_time);
+
+	if (!margin)
+		return false;
+	margin = min_t(unsigned long, margin * HZ, lease / 4);
+	if (age < lease - margin)
+		return false;
+	trace_pnfs_block_lease_expiring(hdr, age, lease, margin);
+	return true;
+}
+
 /* One extent of bl_io_prepare(); returns %NULL or why it is refused. */
 static const char *bl_io_prepare_ext(struct bl_io *io, const struct bl_ext *e,
 				     int *err)
@@ -534,6 +575,10 @@ static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl, u64 pos,
 	const char *why = NULL;
 	int err = 0;
 
+	if (bl_lease_too_old(hdr)) {
+		err = -EAGAIN;
+		why = BL_IO_WHY_LEASE;
+	}
 	while (len && !why) {
 		struct bl_ext e = {}, cow = {};
 		u64 ext_end, n;

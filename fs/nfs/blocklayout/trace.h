@@ -224,6 +224,43 @@ TRACE_EVENT(pnfs_block_io_refused,
 );
 
 /*
+ * A read or write of the file is refused before any bio (it goes to the
+ * MDS): the lease was last renewed @age jiffies ago, and a request
+ * started now could still be on the disks, @margin jiffies long, when
+ * the lease of @lease jiffies runs out at the server.
+ */
+TRACE_EVENT(pnfs_block_lease_expiring,
+	TP_PROTO(const struct nfs_pgio_header *hdr, unsigned long age,
+		 unsigned long lease, unsigned long margin),
+	TP_ARGS(hdr, age, lease, margin),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
+		__field(u64, offset)
+		__field(bool, write)
+		__field(unsigned int, age_ms)
+		__field(unsigned int, lease_ms)
+		__field(unsigned int, margin_ms)
+	),
+	TP_fast_assign(
+		__entry->s_dev = hdr->inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(hdr->inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(hdr->inode));
+		__entry->offset = hdr->args.offset;
+		__entry->write = hdr->rw_mode & FMODE_WRITE;
+		__entry->age_ms = jiffies_to_msecs(age);
+		__entry->lease_ms = jiffies_to_msecs(lease);
+		__entry->margin_ms = jiffies_to_msecs(margin);
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu renewed_ms_ago=%u lease_ms=%u margin_ms=%u",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle,
+		  __entry->write ? "write" : "read", __entry->offset,
+		  __entry->age_ms, __entry->lease_ms, __entry->margin_ms)
+);
+
+/*
  * A bio of a read or write of the file failed: @sector and @size say
  * where it went on disk @dev, as submitted.
  */
