@@ -27,6 +27,11 @@
  * and the file ID ("fileid=00:34:131"), and the CRC32 of the file handle
  * that Wireshark shows ("fhandle=0x7c1d3a2e").  An event about a disk
  * names the disk with dev=MAJOR:MINOR.
+ *
+ * A string that may hold spaces is printed in single quotes: a double
+ * quote inside a TP_printk() format reaches the event's format file
+ * unescaped, and libtraceevent (trace-cmd, perf) then cannot parse the
+ * event and prints it as "[FAILED TO PARSE]".
  */
 
 /* A server reply we refused; the layout or device is not used. */
@@ -48,7 +53,7 @@ TRACE_EVENT(pnfs_block_reject,
 		__entry->index = index;
 		__entry->error = error;
 	),
-	TP_printk("server=%s op=%s reason=\"%s\" index=%u error=%d",
+	TP_printk("server=%s op=%s reason='%s' index=%u error=%d",
 		  __get_str(server), __get_str(op), __get_str(reason),
 		  __entry->index, __entry->error)
 );
@@ -117,7 +122,7 @@ TRACE_EVENT(pnfs_block_dev_claimed,
 		__assign_str(holder);
 		__entry->used = used;
 	),
-	TP_printk("dev=%d:%d holder=\"%s\" %s", MAJOR(__entry->dev),
+	TP_printk("dev=%d:%d holder='%s' %s", MAJOR(__entry->dev),
 		  MINOR(__entry->dev), __get_str(holder),
 		  __entry->used ? "used unclaimed" : "refused")
 );
@@ -216,7 +221,7 @@ TRACE_EVENT(pnfs_block_io_refused,
 		__assign_str(reason);
 		__entry->error = error;
 	),
-	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu count=%u reason=\"%s\" error=%d",
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu count=%u reason='%s' error=%d",
 		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
 		  __entry->fileid, __entry->fhandle,
 		  __entry->write ? "write" : "read", __entry->offset,

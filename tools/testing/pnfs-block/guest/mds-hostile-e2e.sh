@@ -142,7 +142,7 @@ t_hostile()
 	elif rejects "$op" >/tmp/rejects; then
 		sed 's/^.* pnfs_block_reject: /# rejected: /' /tmp/rejects | head -3
 		# A reason the driver names, and a negative errno.
-		grep -q 'reason="unknown reason"' /tmp/rejects && rc=1
+		grep -q "reason='unknown reason'" /tmp/rejects && rc=1
 		grep -qE ' error=-[0-9]+$' /tmp/rejects || rc=1
 	else
 		ktap_diag "no pnfs_block_reject event for $op"

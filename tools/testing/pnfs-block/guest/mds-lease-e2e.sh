@@ -89,7 +89,7 @@ test_no_io_past_lease()
 	ctl pause $PAUSE >/dev/null || return 1
 	touch /tmp/hw-go
 	sleep $((PAUSE - 3))
-	ref=$(grep -c ' pnfs_block_io_refused: .*reason="lease' \
+	ref=$(grep -c " pnfs_block_io_refused: .*reason='lease" \
 		/sys/kernel/tracing/trace)
 	first=$(trace_time lease_expiring)
 	last=$(trace_time io_submit last)
