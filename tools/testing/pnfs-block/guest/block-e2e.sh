@@ -17,10 +17,10 @@ MODES="buffered direct"
 # the one loaded.
 DKMS_TESTS=0
 [ -f /t/dkms-build ] && DKMS_TESTS=1
-# Our driver has tracepoints (mainline's has none): two more tests run
+# Our driver has tracepoints (mainline's has none): three more tests run
 # the admin guide's trace-cmd commands.
 TRACE_TESTS=0
-[ "$PNFSBL_DRIVER" != mainline ] && TRACE_TESTS=2
+[ "$PNFSBL_DRIVER" != mainline ] && TRACE_TESTS=3
 ktap_plan $((1 + DKMS_TESTS + 2 * (1 + 2 * 2) + 4 + TRACE_TESTS))
 
 # layout_proof MOUNTPOINT OP: the layout carried the I/O since the last
@@ -216,6 +216,25 @@ test_trace_fhandle()
 	[ -n "$ours" ] && [ "$ours" = "$theirs" ]
 }
 
+# trace-cmd reads each event's print fmt from its format file: an event
+# whose fmt libtraceevent cannot parse prints as "[FAILED TO PARSE]" with
+# its raw fields.  Every pnfs_block event the two reports hold must read
+# as the admin guide shows it.
+test_trace_parse()
+{
+	local r
+
+	for r in /tmp/report-1.txt /tmp/report-2.txt; do
+		[ -s "$r" ] || { ktap_diag "no $r"; return 1; }
+	done
+	ktap_diag "events:" $(grep -ho ' pnfs_block_[a-z_]*:' \
+		/tmp/report-[12].txt | sort | uniq -c | tr -d ':')
+	grep -h ' pnfs_block_[a-z_]*: *\[FAILED TO PARSE\]' \
+		/tmp/report-[12].txt >/tmp/unparsed
+	sed 's/^ */# unparsed: /' /tmp/unparsed | head -3
+	[ ! -s /tmp/unparsed ]
+}
+
 test_negative_control
 
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
@@ -226,6 +245,8 @@ if [ "$TRACE_TESTS" -gt 0 ]; then
 		test_trace_cmd
 	ktap_check "pnfs_block events name the file as nfs4 events do" \
 		test_trace_fhandle
+	ktap_check "trace-cmd report parses every pnfs_block event" \
+		test_trace_parse
 	umount /mnt/trace
 fi
 kill "$BLKMAPD_PID" 2>/dev/null
