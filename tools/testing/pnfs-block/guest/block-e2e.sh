@@ -238,6 +238,9 @@ test_trace_parse()
 test_negative_control
 
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
+# The format files trace-cmd reads, for libtraceevent on the host.
+tail -n +1 /sys/kernel/tracing/events/pnfs_block/*/format \
+	>/results/pnfs_block-formats.txt 2>/dev/null
 if [ "$TRACE_TESTS" -gt 0 ]; then
 	mnt 4.2 /mnt/trace
 	TRACE_FILE=/mnt/trace/trace-cmd
