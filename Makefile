@@ -18,6 +18,9 @@
 #   make dkms-src    the DKMS source tree in .out/dkms-src/, for dkms add
 #   make patches     the upstream series (git format-patch, cover letter)
 #                    in .out/patches/, against the pinned linux-source-6.12
+#   make fresh-install  the README's Install and Use it on a fresh Debian 12
+#                    (debootstrap, chroot, then its own kernel in QEMU;
+#                    fresh-install.sh; not part of make check)
 #   make patches-check  check.sh patches: the series applies (git am),
 #                    checkpatch --strict, every prefix builds fs/nfs/
 #                    in-tree =m and =y (4-5 minutes warm, 12-20 cold;
@@ -36,7 +39,7 @@ T := tools/testing/pnfs-block
 export PNFSBL_KHDR := $(KDIR)
 
 .PHONY: all modules deps demo check static kunit e2e bench fuzz install deb \
-	dkms-src patches patches-check clean
+	dkms-src patches patches-check fresh-install clean
 all: modules
 
 deps:
@@ -74,6 +77,10 @@ install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/.out/obj/fs/nfs/blocklayout \
 		INSTALL_MOD_DIR=updates CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a $(KVER)
+
+fresh-install:
+	$(T)/deps.sh host
+	$(T)/fresh-install.sh
 
 deb:
 	$(T)/deps.sh deb
