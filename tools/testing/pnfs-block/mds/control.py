@@ -23,6 +23,8 @@ and answering one JSON line.
                        (server lock dropped) before it is served
   commit-error STATUS [N] -> the next N (default 1) LAYOUTCOMMITs fail
                        with that NFS4ERR_ number
+  pause SECONDS        -> every call from now on waits, unanswered, that
+                       long (as over a partition); 0 ends a pause
   notify-device change|delete -> CB_NOTIFY_DEVICEID for every device
   device-sig OFFSET HEX | device-sig default -> the signature GETDEVICEINFO
                        names the volume by, from now on (a misconfigured
