@@ -30,7 +30,8 @@ esac
 tdir=$PNFSBL_OUT/e2e/$suite-$driver
 [ "$generic" = stock ] || tdir=$tdir-$generic
 rm -rf "$tdir" && mkdir -p "$tdir/t"
-cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR/guest-main.sh" "$tdir/t/"
+cp "$PNFSBL_TDIR"/guest/*.sh "$PNFSBL_TDIR"/guest/*.py "$PNFSBL_TDIR/guest-main.sh" \
+	"$tdir/t/"
 # The test metadata server (guest/mds-e2e.sh runs it from /t/mds).
 mkdir -p "$tdir/t/mds" && cp "$PNFSBL_TDIR"/mds/*.py "$tdir/t/mds/"
 gcc -O2 -Wall -static -o "$tdir/t/prng" "$PNFSBL_TDIR/prng.c" ||
