@@ -324,12 +324,20 @@ struct bl_vol_tree {
  * @offset: byte offset in the leaf
  * @len: bytes from @offset that stay contiguous on the leaf (up to the
  *	next stripe unit, concat member, slice or volume end)
+ * @sector: @offset in 512-byte sectors, rounded down
+ * @nr_sectors: @len in whole sectors
+ *
+ * Every boundary in a tree is a whole sector (bl_decode_deviceaddr() and
+ * bl_vol_tree_build() check), so from a sector-aligned @offset, as
+ * bl_vol_map_sectors() maps, @sector and @nr_sectors are exact.
  */
 struct bl_vol_map {
 	struct bl_volume	*leaf;
 	void			*handle;
 	u64			offset;
 	u64			len;
+	sector_t		sector;
+	sector_t		nr_sectors;
 };
 
 /* xdr.c */
@@ -356,6 +364,8 @@ int bl_vol_tree_build(const struct bl_vol_table *table,
 void bl_vol_tree_free(struct bl_vol_tree *tree);
 int bl_vol_map(const struct bl_vol_tree *tree, u64 offset,
 	       struct bl_vol_map *map);
+int bl_vol_map_sectors(const struct bl_vol_tree *tree, sector_t sector,
+		       struct bl_vol_map *map);
 bool bl_vol_contains(const struct bl_vol_tree *tree, u64 offset, u64 len);
 
 /**
@@ -367,17 +377,6 @@ bool bl_vol_contains(const struct bl_vol_tree *tree, u64 offset, u64 len);
 static inline struct bl_volume *bl_vol_top(const struct bl_vol_tree *tree)
 {
 	return (struct bl_volume *)&tree->vols[tree->nr - 1];
-}
-
-/**
- * bl_vol_map_sector - the mapped offset in 512-byte sectors
- * @map: a mapping filled in by bl_vol_map()
- *
- * Return: @map->offset in sectors, rounded down.
- */
-static inline sector_t bl_vol_map_sector(const struct bl_vol_map *map)
-{
-	return map->offset >> SECTOR_SHIFT;
 }
 
 #endif /* _FS_NFS_BLOCKLAYOUT_BLOCKLAYOUT_H */

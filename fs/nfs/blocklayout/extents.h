@@ -93,6 +93,21 @@ static inline sector_t bl_ext_end(const struct bl_ext *e)
 }
 
 /**
+ * bl_ext_map_sector - the volume sector behind a file sector of an extent
+ * @e: the extent, not NONE_DATA
+ * @sector: a file sector inside @e
+ *
+ * Like dm-linear's linear_map_sector(): a shift by the extent's start.
+ *
+ * Return: @sector's sector on the volume.
+ */
+static inline sector_t bl_ext_map_sector(const struct bl_ext *e,
+					 sector_t sector)
+{
+	return e->v_offset + (sector - e->f_offset);
+}
+
+/**
  * bl_ext_state_writable - does an extent state belong to the write tree?
  * @state: enum pnfs_block_extent_state
  *

@@ -12,6 +12,12 @@
  * Any failure completes the header with an error, and the generic client
  * resends the whole request through the metadata server; a request the
  * first walk refuses has sent no bio.
+ *
+ * Units: a request's byte range becomes 512-byte sectors once, at the
+ * edge (bl_io_range()), and everything below is in sectors, as in dm:
+ * a file sector maps to a volume sector in one line (bl_ext_map_sector())
+ * and the volume tree gives the leaf sector (bl_vol_map_sectors()).
+ * Bytes remain only where pages are walked.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -67,8 +73,8 @@ MODULE_PARM_DESC(max_io_time,
  * @dev_error: a bio failed: its device ID, not the layout, is suspect
  * @dev_unavailable: refused before any bio, a device was unavailable
  * @write: this is a write
- * @start: first byte the bios cover
- * @end: byte after the last one the bios cover
+ * @start: first file sector the bios cover
+ * @end: file sector after the last one the bios cover
  * @nr_devs: entries in @devs
  * @max_devs: room in @devs
  * @devs: device IDs the bios go to, each with a reference held until the
@@ -87,8 +93,8 @@ struct bl_io {
 	bool			dev_error;
 	bool			dev_unavailable;
 	bool			write;
-	u64			start;
-	u64			end;
+	sector_t		start;
+	sector_t		end;
 	unsigned int		nr_devs;
 	unsigned int		max_devs;
 	struct bl_dev		**devs;
@@ -202,8 +208,7 @@ static void bl_io_write_done(struct bl_io *io, struct bl_layout *bl)
 		}
 	}
 	/* Without the mark the range would never be committed. */
-	if (bl_ext_mark_written(&bl->ext, io->start >> SECTOR_SHIFT,
-				(io->end - io->start) >> SECTOR_SHIFT,
+	if (bl_ext_mark_written(&bl->ext, io->start, io->end - io->start,
 				hdr->args.offset + hdr->args.count, GFP_NOFS))
 		hdr->pnfs_error = -ENOMEM;
 }
@@ -408,17 +413,24 @@ static void bl_submit(struct bl_bio_builder *b)
 }
 
 /*
- * Add @len bytes of @pages, starting @pgbase bytes into the first page, at
- * @sector of @bdev, a disk of device ID @dev.  Continues the current bio
- * when it is contiguous and maps the same device ID.
+ * Add @nr sectors of @pages, starting *@pgbase bytes into the first page,
+ * at @sector of @bdev, a disk of device ID @dev, and advance *@pgbase past
+ * them.  Continues the current bio when it is contiguous and maps the same
+ * device ID.  Every piece of a page is whole sectors: *@pgbase is sector
+ * aligned unless the whole request lies inside one page (a direct read
+ * into a buffer at any address: bl_req_aligned() in layout.c checks the
+ * offset and length of each page's part, not its place in the page).
  */
 static void bl_add_pages(struct bl_bio_builder *b, struct bl_dev *dev,
 			 struct block_device *bdev, sector_t sector,
-			 struct page **pages, unsigned int pgbase, u64 len)
+			 struct page **pages, unsigned int *pgbase,
+			 sector_t nr)
 {
+	u64 len = (u64)nr << SECTOR_SHIFT;
+
 	while (len) {
-		struct page *page = pages[pgbase >> PAGE_SHIFT];
-		unsigned int off = offset_in_page(pgbase);
+		struct page *page = pages[*pgbase >> PAGE_SHIFT];
+		unsigned int off = offset_in_page(*pgbase);
 		unsigned int n = min_t(u64, PAGE_SIZE - off, len);
 
 		if (b->bio && (b->bio->bi_bdev != bdev || b->dev != dev ||
@@ -443,37 +455,42 @@ static void bl_add_pages(struct bl_bio_builder *b, struct bl_dev *dev,
 			bl_submit(b);
 			continue;
 		}
-		b->next = sector + (n >> SECTOR_SHIFT);
 		sector += n >> SECTOR_SHIFT;
-		pgbase += n;
+		b->next = sector;
+		*pgbase += n;
 		len -= n;
 	}
 }
 
-static void bl_zero_pages(struct page **pages, unsigned int pgbase, u64 len)
+/* Zero @nr sectors of @pages from *@pgbase, and advance *@pgbase. */
+static void bl_zero_pages(struct page **pages, unsigned int *pgbase,
+			  sector_t nr)
 {
+	u64 len = (u64)nr << SECTOR_SHIFT;
+
 	while (len) {
-		unsigned int off = offset_in_page(pgbase);
+		unsigned int off = offset_in_page(*pgbase);
 		unsigned int n = min_t(u64, PAGE_SIZE - off, len);
 
-		memzero_page(pages[pgbase >> PAGE_SHIFT], off, n);
-		pgbase += n;
+		memzero_page(pages[*pgbase >> PAGE_SHIFT], off, n);
+		*pgbase += n;
 		len -= n;
 	}
 }
 
 /*
- * Map @len bytes at file offset @pos, which lie in extent @e, and add them
- * to bios, piece by piece: each piece ends at the next boundary of the
- * volume tree.  Returns @len or a negative errno.
+ * Map @nr sectors at file sector @sector, which lie in extent @e, and add
+ * them to bios, piece by piece: each piece ends at the next boundary of
+ * the volume tree.  Returns 0 or a negative errno.
  */
-static s64 bl_map_ext(struct bl_bio_builder *b, const struct bl_ext *e,
-		      u64 pos, struct page **pages, unsigned int pgbase,
-		      u64 len)
+static int bl_map_ext(struct bl_bio_builder *b, const struct bl_ext *e,
+		      sector_t sector, struct page **pages,
+		      unsigned int *pgbase, sector_t nr)
 {
+	sector_t vsec = bl_ext_map_sector(e, sector);
 	struct bl_dev *dev = e->dev;
 	struct bl_vol_map map;
-	u64 voff, left, n;
+	sector_t n;
 	int ret;
 
 	/*
@@ -483,19 +500,16 @@ static s64 bl_map_ext(struct bl_bio_builder *b, const struct bl_ext *e,
 	ret = bl_io_hold_dev(b->io, dev);
 	if (ret)
 		return ret;
-	voff = ((u64)e->v_offset << SECTOR_SHIFT) +
-	       (pos - ((u64)e->f_offset << SECTOR_SHIFT));
-	for (left = len; left; left -= n) {
-		ret = bl_vol_map(dev->tree, voff, &map);
+	for (; nr; nr -= n) {
+		ret = bl_vol_map_sectors(dev->tree, vsec, &map);
 		if (ret)
 			return ret;
-		n = min(left, map.len);
-		bl_add_pages(b, dev, bl_leaf_bdev(map.handle),
-			     bl_vol_map_sector(&map), pages, pgbase, n);
-		voff += n;
-		pgbase += n;
+		n = min(nr, map.nr_sectors);
+		bl_add_pages(b, dev, bl_leaf_bdev(map.handle), map.sector,
+			     pages, pgbase, n);
+		vsec += n;
 	}
-	return len;
+	return 0;
 }
 
 static struct bl_io *bl_io_alloc(struct nfs_pgio_header *hdr, bool write)
@@ -556,11 +570,11 @@ static const char *bl_io_prepare_ext(struct bl_io *io, const struct bl_ext *e,
  * bl_io_prepare - check a request before any of its bios is submitted
  * @io: the request
  * @bl: its layout
- * @pos: first byte of the file it covers
- * @len: its length in bytes
+ * @sector: first file sector it covers
+ * @nr: its length in sectors
  *
- * Walks [@pos, @pos + @len) extent by extent (one lookup per extent):
- * every byte must lie in an extent usable for the request, on a device
+ * Walks [@sector, @sector + @nr) extent by extent (one lookup per extent):
+ * every sector must lie in an extent usable for the request, on a device
  * not marked unavailable, and every device gets a reference in @io.
  * A refusal is recorded in @io and traced, and no bio goes out: the
  * request then goes to the MDS as a whole, with nothing written over the
@@ -568,8 +582,8 @@ static const char *bl_io_prepare_ext(struct bl_io *io, const struct bl_ext *e,
  *
  * Return: %true if the request may go ahead.
  */
-static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl, u64 pos,
-			  u64 len)
+static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl,
+			  sector_t sector, sector_t nr)
 {
 	struct nfs_pgio_header *hdr = io->hdr;
 	const char *why = NULL;
@@ -579,23 +593,21 @@ static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl, u64 pos,
 		err = -EAGAIN;
 		why = BL_IO_WHY_LEASE;
 	}
-	while (len && !why) {
+	while (nr && !why) {
 		struct bl_ext e = {}, cow = {};
-		u64 ext_end, n;
+		sector_t n;
 
-		if (!bl_ext_lookup(&bl->ext, pos >> SECTOR_SHIFT, io->write,
-				   &e, &cow)) {
+		if (!bl_ext_lookup(&bl->ext, sector, io->write, &e, &cow)) {
 			err = -EIO;
 			why = BL_IO_WHY_NO_EXTENT;
 			break;
 		}
-		ext_end = (u64)bl_ext_end(&e) << SECTOR_SHIFT;
-		n = min(len, ext_end - pos);
+		n = min(nr, bl_ext_end(&e) - sector);
 		why = bl_io_prepare_ext(io, &e, &err);
 		bl_ext_put_snapshot(&bl->ext, &e);
 		bl_ext_put_snapshot(&bl->ext, &cow);
-		pos += n;
-		len -= n;
+		sector += n;
+		nr -= n;
 	}
 	if (!why)
 		return true;
@@ -605,64 +617,77 @@ static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl, u64 pos,
 }
 
 /*
- * Walk [pos, pos + len) of the file extent by extent, reading or writing
- * the pages.  Stops at the first error, recording it in the request.
+ * Walk [sector, sector + nr) of the file extent by extent, reading or
+ * writing the pages.  Stops at the first error, recording it in the
+ * request.
  */
-static void bl_do_io(struct bl_bio_builder *b, u64 pos, u64 len,
+static void bl_do_io(struct bl_bio_builder *b, sector_t sector, sector_t nr,
 		     struct page **pages, unsigned int pgbase)
 {
 	struct bl_layout *bl = b->bl;
 	bool write = b->io->write;
 
-	while (len) {
+	while (nr) {
 		struct bl_ext e = {}, cow = {};
-		u64 ext_end, n;
-		s64 done;
+		sector_t n;
+		int err = 0;
 
-		if (!bl_ext_lookup(&bl->ext, pos >> SECTOR_SHIFT, write, &e,
-				   &cow)) {
+		if (!bl_ext_lookup(&bl->ext, sector, write, &e, &cow)) {
 			bl_io_set_error(b->io, -EIO);
 			return;
 		}
-		ext_end = (u64)bl_ext_end(&e) << SECTOR_SHIFT;
-		n = min(len, ext_end - pos);
-		if (!write && bl_ext_reads_zeros(&e)) {
-			bl_zero_pages(pages, pgbase, n);
-			done = n;
-		} else if (write && !bl_ext_writable(&e)) {
-			done = -EIO;
-		} else {
-			done = bl_map_ext(b, &e, pos, pages, pgbase, n);
-		}
+		n = min(nr, bl_ext_end(&e) - sector);
+		if (!write && bl_ext_reads_zeros(&e))
+			bl_zero_pages(pages, &pgbase, n);
+		else if (write && !bl_ext_writable(&e))
+			err = -EIO;
+		else
+			err = bl_map_ext(b, &e, sector, pages, &pgbase, n);
 		bl_ext_put_snapshot(&bl->ext, &e);
 		bl_ext_put_snapshot(&bl->ext, &cow);
-		if (done < 0) {
-			bl_io_set_error(b->io, done);
+		if (err) {
+			bl_io_set_error(b->io, err);
 			return;
 		}
-		pos += done;
-		pgbase += done;
-		len -= done;
+		sector += n;
+		nr -= n;
 	}
 }
 
 /*
- * Check that every extent of [pos, pos + len) can serve the request, then
- * map and submit its bios; a request refused here goes to the MDS when
- * its last reference is put.
+ * The edge of the I/O path: a request's byte range in sectors.  Only whole
+ * sectors get here: layout.c sends direct I/O that is not sector aligned
+ * (reads) or page aligned (writes) to the MDS (bl_req_aligned()), buffered
+ * I/O is in pages, and a layout segment's range, where the generic client
+ * may cut a request, is whole sectors (its extents cover it exactly).
+ * Anything else would be a bug here: it goes to the MDS as well.
  */
-static void bl_io_start(struct bl_bio_builder *b, u64 pos, u64 len,
-			struct page **pages, unsigned int pgbase)
+static bool bl_io_range(u64 offset, u64 len, sector_t *sector, sector_t *nr)
+{
+	if (WARN_ON_ONCE(!IS_ALIGNED(offset | len, SECTOR_SIZE)))
+		return false;
+	*sector = offset >> SECTOR_SHIFT;
+	*nr = len >> SECTOR_SHIFT;
+	return true;
+}
+
+/*
+ * Check that every extent of [sector, sector + nr) can serve the request,
+ * then map and submit its bios; a request refused here goes to the MDS
+ * when its last reference is put.
+ */
+static void bl_io_start(struct bl_bio_builder *b, sector_t sector,
+			sector_t nr, struct page **pages, unsigned int pgbase)
 {
 	struct blk_plug plug;
 
-	b->io->start = pos;
-	b->io->end = pos + len;
-	if (!bl_io_prepare(b->io, b->bl, pos, len))
+	b->io->start = sector;
+	b->io->end = sector + nr;
+	if (!bl_io_prepare(b->io, b->bl, sector, nr))
 		return;
 	trace_pnfs_block_io_submit(b->io->hdr);
 	blk_start_plug(&plug);
-	bl_do_io(b, pos, len, pages, pgbase);
+	bl_do_io(b, sector, nr, pages, pgbase);
 	bl_submit(b);
 	blk_finish_plug(&plug);
 }
@@ -680,11 +705,14 @@ enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr)
 	u64 pos = hdr->args.offset, len = hdr->args.count;
 	loff_t isize = i_size_read(hdr->inode);
 	struct bl_bio_builder b = { .bl = hdr_layout(hdr), .opf = REQ_OP_READ };
+	sector_t sector, nr;
 
+	if (!bl_io_range(pos, len, &sector, &nr))
+		return PNFS_NOT_ATTEMPTED;
 	b.io = bl_io_alloc(hdr, false);
 	if (!b.io)
 		return PNFS_NOT_ATTEMPTED;
-	bl_io_start(&b, pos, len, hdr->args.pages, hdr->args.pgbase);
+	bl_io_start(&b, sector, nr, hdr->args.pages, hdr->args.pgbase);
 
 	if (pos + len >= isize) {
 		hdr->res.eof = 1;
@@ -717,11 +745,14 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
 	u64 end = round_up(hdr->args.offset + hdr->args.count, PAGE_SIZE);
 	unsigned int pgbase = round_down(hdr->args.pgbase, PAGE_SIZE);
 	struct bl_bio_builder b = { .bl = bl, .opf = REQ_OP_WRITE };
+	sector_t sector, nr;
 
+	if (!bl_io_range(start, end - start, &sector, &nr))
+		return PNFS_NOT_ATTEMPTED;
 	b.io = bl_io_alloc(hdr, true);
 	if (!b.io)
 		return PNFS_NOT_ATTEMPTED;
-	bl_io_start(&b, start, end - start, hdr->args.pages, pgbase);
+	bl_io_start(&b, sector, nr, hdr->args.pages, pgbase);
 
 	hdr->res.count = hdr->args.count;
 	bl_io_put(b.io);

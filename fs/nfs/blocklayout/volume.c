@@ -393,6 +393,8 @@ int bl_vol_map(const struct bl_vol_tree *tree, u64 offset,
 			map->handle = vol->leaf.handle;
 			map->offset = offset;
 			map->len = len;
+			map->sector = offset >> SECTOR_SHIFT;
+			map->nr_sectors = len >> SECTOR_SHIFT;
 			return 0;
 		}
 	}
@@ -400,6 +402,28 @@ int bl_vol_map(const struct bl_vol_tree *tree, u64 offset,
 	return -EIO;
 }
 EXPORT_SYMBOL_IF_KUNIT(bl_vol_map);
+
+/**
+ * bl_vol_map_sectors - bl_vol_map() in 512-byte sectors, for the I/O path
+ * @tree: a built volume tree
+ * @sector: sector in the top volume
+ * @map: filled in on success; the I/O path reads @map->sector and
+ *	@map->nr_sectors
+ *
+ * The tree keeps the protocol's bytes, whose boundaries are all whole
+ * sectors; this is where the I/O path's sectors meet them.
+ *
+ * Return: as for bl_vol_map(); %-EINVAL also if @sector is too large for
+ * a byte offset.
+ */
+int bl_vol_map_sectors(const struct bl_vol_tree *tree, sector_t sector,
+		       struct bl_vol_map *map)
+{
+	if (sector > U64_MAX >> SECTOR_SHIFT)
+		return -EINVAL;
+	return bl_vol_map(tree, (u64)sector << SECTOR_SHIFT, map);
+}
+EXPORT_SYMBOL_IF_KUNIT(bl_vol_map_sectors);
 
 /**
  * bl_vol_contains - check an extent's storage range against the volume

@@ -204,6 +204,35 @@ static void bl_ext_lookup_borders(struct kunit *test)
 	bl_test_destroy(test);
 }
 
+/*
+ * A file sector maps to the volume by the extent's shift, both ways round
+ * and past 2 TiB (2^32 sectors); a split extent keeps the shift.
+ */
+static void bl_ext_map_sector_shift(struct kunit *test)
+{
+	struct bl_test_ctx *ctx = test->priv;
+	const struct bl_ext up = {
+		.f_offset = 100, .len = 100, .v_offset = 1000,
+	};
+	const struct bl_ext down = {
+		.f_offset = 5ULL << 32, .len = 8, .v_offset = 16,
+	};
+	struct bl_ext e;
+
+	KUNIT_EXPECT_EQ(test, bl_ext_map_sector(&up, 100), 1000);
+	KUNIT_EXPECT_EQ(test, bl_ext_map_sector(&up, 199), 1099);
+	KUNIT_EXPECT_EQ(test, bl_ext_map_sector(&down, 5ULL << 32), 16);
+	KUNIT_EXPECT_EQ(test, bl_ext_map_sector(&down, (5ULL << 32) + 7), 23);
+
+	bl_test_add_ok(test, 0, 0, 16, 3ULL << 32, PNFS_BLOCK_INVALID_DATA);
+	bl_test_write_ok(test, 4, 4, 0);
+	KUNIT_ASSERT_TRUE(test, bl_ext_lookup(&ctx->cache, 6, true, &e, NULL));
+	KUNIT_EXPECT_EQ(test, e.f_offset, 4);
+	KUNIT_EXPECT_EQ(test, bl_ext_map_sector(&e, 6), (3ULL << 32) + 6);
+	bl_ext_put_snapshot(&ctx->cache, &e);
+	bl_test_destroy(test);
+}
+
 static void bl_ext_add_cached_wins(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
@@ -1025,6 +1054,7 @@ static void bl_ext_random_vs_model(struct kunit *test)
 static struct kunit_case bl_extents_cases[] = {
 	KUNIT_CASE(bl_ext_lookup_each_state),
 	KUNIT_CASE(bl_ext_lookup_borders),
+	KUNIT_CASE(bl_ext_map_sector_shift),
 	KUNIT_CASE(bl_ext_add_cached_wins),
 	KUNIT_CASE(bl_ext_add_split),
 	KUNIT_CASE(bl_ext_add_merge),

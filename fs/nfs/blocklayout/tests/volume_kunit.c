@@ -201,6 +201,31 @@ struct bl_map_want {
 	u64	len;
 };
 
+/*
+ * From a whole sector, bl_vol_map_sectors() maps as bl_vol_map() does,
+ * in exact sectors.
+ */
+static void bl_expect_map_sectors(struct kunit *test,
+				  const struct bl_vol_tree *tree,
+				  const struct bl_map_want *want,
+				  const struct bl_vol_map *bytes)
+{
+	struct bl_vol_map map;
+
+	if (want->offset & (SECTOR_SIZE - 1))
+		return;
+	KUNIT_ASSERT_EQ_MSG(test,
+			    bl_vol_map_sectors(tree,
+					       want->offset >> SECTOR_SHIFT,
+					       &map),
+			    0, "offset %llu", want->offset);
+	KUNIT_EXPECT_PTR_EQ(test, map.handle, bytes->handle);
+	KUNIT_EXPECT_EQ_MSG(test, (u64)map.sector << SECTOR_SHIFT,
+			    want->leaf_offset, "offset %llu", want->offset);
+	KUNIT_EXPECT_EQ_MSG(test, (u64)map.nr_sectors << SECTOR_SHIFT,
+			    want->len, "offset %llu", want->offset);
+}
+
 static void bl_expect_maps(struct kunit *test, const struct bl_vol_tree *tree,
 			   const struct bl_fake_disks *disks,
 			   const struct bl_map_want *want, size_t nr)
@@ -219,11 +244,15 @@ static void bl_expect_maps(struct kunit *test, const struct bl_vol_tree *tree,
 		KUNIT_EXPECT_PTR_EQ(test, map.handle, map.leaf->leaf.handle);
 		KUNIT_EXPECT_EQ_MSG(test, map.offset, want[i].leaf_offset,
 				    "offset %llu", want[i].offset);
-		KUNIT_EXPECT_EQ_MSG(test, bl_vol_map_sector(&map),
+		KUNIT_EXPECT_EQ_MSG(test, map.sector,
 				    want[i].leaf_offset >> SECTOR_SHIFT,
 				    "offset %llu", want[i].offset);
 		KUNIT_EXPECT_EQ_MSG(test, map.len, want[i].len,
 				    "offset %llu", want[i].offset);
+		KUNIT_EXPECT_EQ_MSG(test, map.nr_sectors,
+				    want[i].len >> SECTOR_SHIFT,
+				    "offset %llu", want[i].offset);
+		bl_expect_map_sectors(test, tree, &want[i], &map);
 	}
 }
 
@@ -245,6 +274,16 @@ static void bl_vol_map_simple(struct kunit *test)
 	bl_expect_maps(test, tree, disks, want, ARRAY_SIZE(want));
 	KUNIT_EXPECT_EQ(test, bl_vol_map(tree, SZ_1G, &map), -EINVAL);
 	KUNIT_EXPECT_EQ(test, bl_vol_map(tree, U64_MAX, &map), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			bl_vol_map_sectors(tree, SZ_1G >> SECTOR_SHIFT, &map),
+			-EINVAL);
+	/* Past what a byte offset can hold: refused, not wrapped to 0. */
+	KUNIT_EXPECT_EQ(test,
+			bl_vol_map_sectors(tree, 1ULL << (64 - SECTOR_SHIFT),
+					   &map),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, bl_vol_map_sectors(tree, U64_MAX, &map),
+			-EINVAL);
 }
 
 /*

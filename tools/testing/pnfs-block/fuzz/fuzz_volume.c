@@ -334,7 +334,8 @@ static void fuzz_map_range(const struct bl_vol_table *t,
 			   (unsigned long long)map.offset,
 			   (unsigned long long)map.len,
 			   (unsigned long long)leaf->size);
-		FUZZ_CHECK(bl_vol_map_sector(&map) == map.offset >> SECTOR_SHIFT,
+		FUZZ_CHECK(map.sector == map.offset >> SECTOR_SHIFT &&
+			   map.nr_sectors == map.len >> SECTOR_SHIFT,
 			   "sector");
 		want_len = U64_MAX;
 		fuzz_ref_map(t, m->size, t->nr - 1, off, &want_len, &want_leaf,
