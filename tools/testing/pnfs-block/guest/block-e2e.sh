@@ -23,23 +23,6 @@ TRACE_TESTS=0
 [ "$PNFSBL_DRIVER" != mainline ] && TRACE_TESTS=3
 ktap_plan $((1 + DKMS_TESTS + 2 * (1 + 2 * 2) + 4 + TRACE_TESTS))
 
-# layout_proof MOUNTPOINT OP: the layout carried the I/O since the last
-# snap: LAYOUTGET > 0 and no READ (or READ_PLUS) or WRITE (OP) to the
-# metadata server.
-layout_proof()
-{
-	local lg mds
-
-	lg=$(delta "$1" LAYOUTGET)
-	if [ "$2" = READ ]; then
-		mds=$(mds_reads "$1")
-	else
-		mds=$(delta "$1" "$2")
-	fi
-	ktap_diag "$(delta_summary "$1")"
-	[ "$lg" -gt 0 ] && [ "$mds" -eq 0 ]
-}
-
 test_write()	# VERSION MODE MOUNTPOINT
 {
 	local v=$1 mode=$2 mp=$3 name="f-$1-$2" seed want got srv t0
@@ -60,7 +43,8 @@ test_write()	# VERSION MODE MOUNTPOINT
 		diff_ranges "$seed" "$SRV/$name"
 		got=bad
 	fi
-	layout_proof "$mp" WRITE || { ktap_diag "no layout proof"; got=bad; }
+	layout_proof "$mp" "v$v $mode write" WRITE ||
+		{ ktap_diag "no layout proof"; got=bad; }
 	if [ $got = ok ]; then
 		ktap_pass "v$v $mode write over the layout"
 	else
@@ -82,7 +66,7 @@ test_read()	# VERSION MODE MOUNTPOINT
 	if [ "$got" != "$want" ]; then
 		ktap_diag "client sha256 $got, want $want"
 		ktap_fail "v$v $mode read over the layout"
-	elif ! layout_proof "$mp" READ; then
+	elif ! layout_proof "$mp" "v$v $mode read" READ; then
 		ktap_fail "v$v $mode read over the layout"
 	else
 		ktap_pass "v$v $mode read over the layout"
@@ -104,7 +88,7 @@ test_negative_control()
 	write_file direct "$mp/neg" $seed
 	drop_caches
 	srv=$(sha256sum "$PLAIN/neg" | cut -d' ' -f1)
-	if layout_proof "$mp" WRITE; then
+	if layout_proof "$mp" "negative control" WRITE; then
 		ktap_fail "negative control: proof passed on a non-pnfs export"
 	elif [ "$srv" != "$want" ] || [ "$(delta "$mp" WRITE)" -eq 0 ]; then
 		ktap_fail "negative control: data or MDS WRITE count wrong"

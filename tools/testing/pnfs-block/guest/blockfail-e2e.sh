@@ -103,10 +103,7 @@ test_direct_read()
 	fresh_mount || ok=1
 	snap "$MP"
 	t dd if="$MP/direct" of=/dev/null bs=1M count=1 iflag=direct status=none || ok=1
-	if [ "$(mds_reads "$MP")" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
-		ktap_diag "the first MiB did not come over the layout:$(delta_summary "$MP")"
-		ok=1
-	fi
+	layout_proof "$MP" "the first MiB over the layout" READ || ok=1
 	cli_table error || ok=1
 	snap "$MP"
 	got=$(read_sum direct "$MP/direct")
@@ -232,10 +229,7 @@ buffered_fail()
 	for f in "$@"; do
 		part "$seed" "$MP/$f" 0 1 conv=fsync || ok=1
 	done
-	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
-		ktap_diag "first MiB did not go over the layout:$(delta_summary "$MP")"
-		ok=1
-	fi
+	layout_proof "$MP" "first MiB over the layout" WRITE || ok=1
 	hold_dirty "$seed" "$@"
 	cli_table error || ok=1
 	fsync_held || ok=1
@@ -298,16 +292,13 @@ test_connection_loss()
 		pid=$!
 		kills=$(kill_conn_during $pid)
 		wait $pid || { ktap_diag "$mode: dd failed"; ok=1; }
-		ktap_diag "$mode: connection killed $kills times:$(delta_summary "$MP")"
+		ktap_diag "$mode: connection killed $kills times"
 		if [ "$kills" -lt 1 ]; then
 			ktap_diag "$mode: no connection was killed during the write"
 			ok=1
 		fi
-		if [ "$(delta "$MP" WRITE)" -ne 0 ] ||
-		   [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
-			ktap_diag "$mode: the write did not stay on the layout"
-			ok=1
-		fi
+		layout_proof "$MP" "$mode" WRITE ||
+			{ ktap_diag "$mode: the write did not stay on the layout"; ok=1; }
 	done
 	check_file conn-direct conn-direct 76 fresh_mount || ok=1
 	check_file conn-buffered conn-buffered 78 fresh_mount || ok=1

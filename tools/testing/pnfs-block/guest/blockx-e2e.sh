@@ -99,34 +99,7 @@ read_back()
 	for f; do
 		same client "$MP/$f" "$M/$f" || ok=1
 	done
-	proof "$label" 1 READ || ok=1
-	return $ok
-}
-
-# proof LABEL LG_MIN OP...: since the last snap, at least LG_MIN
-# LAYOUTGETs and none of OP (READ, WRITE) sent to the metadata server.
-# READ stands for READ_PLUS too.
-proof()
-{
-	local label=$1 lgmin=$2 op n ok=0
-
-	shift 2
-	case " $* " in
-	*" READ "*) set -- "$@" READ_PLUS ;;
-	esac
-	ktap_diag "$label:$(delta_summary "$MP")"
-	n=$(delta "$MP" LAYOUTGET)
-	if [ "$n" -lt "$lgmin" ]; then
-		ktap_diag "$label: $n LAYOUTGETs, want at least $lgmin"
-		ok=1
-	fi
-	for op; do
-		n=$(delta "$MP" "$op")
-		if [ "$n" -ne 0 ]; then
-			ktap_diag "$label: $n ${op}s went to the metadata server"
-			ok=1
-		fi
-	done
+	layout_proof "$MP" "$label" READ || ok=1
 	return $ok
 }
 
@@ -141,7 +114,7 @@ model_test()
 	for x in "$MP/$4" "$M/$4"; do
 		"$ops" "$x" || { ktap_diag "writing $x failed"; ok=1; }
 	done
-	proof "$label write" 1 WRITE || ok=1
+	layout_proof "$MP" "$label write" WRITE || ok=1
 	read_back "$label read" "$4" || ok=1
 	ktap_result $ok "$1"
 }
@@ -176,7 +149,7 @@ test_seq_direct_window()
 	ktap_diag "write $(rate $((256 * MIB)) "$t0" "$(now)")"
 	lg=$(delta "$MP" LAYOUTGET)
 	ktap_diag "LAYOUTGETs for 256 x 1 MiB O_DIRECT writes: $lg"
-	proof seq 1 WRITE || ok=1
+	layout_proof "$MP" seq WRITE || ok=1
 	if [ "$lg" -gt 16 ]; then
 		ktap_diag "$lg LAYOUTGETs, want at most 16"
 		ok=1
@@ -254,7 +227,7 @@ test_subpage()
 	subpage_ops "$MP/sub-old" drop && subpage_ops "$MP/sub-new" drop ||
 		{ ktap_diag "client ops failed"; ok=1; }
 	ktap_diag "sizes: sub-old $(fsize "$MP/sub-old"), sub-new $(fsize "$MP/sub-new")"
-	proof "sub-page writes" 1 WRITE READ || ok=1
+	layout_proof "$MP" "sub-page writes" WRITE READ || ok=1
 	read_back "sub-page read" sub-old sub-new || ok=1
 	ktap_result $ok "$name"
 }
@@ -287,7 +260,7 @@ test_concurrent()
 	for i in 0 1 2 3; do
 		wait "${pids[i]}" || { ktap_diag "writer $i failed"; ok=1; }
 	done
-	proof "concurrent writes" 1 WRITE || ok=1
+	layout_proof "$MP" "concurrent writes" WRITE || ok=1
 	read_back "concurrent read-back" conc || ok=1
 	ktap_result $ok "$name"
 }
@@ -307,7 +280,7 @@ test_beyond_4g()
 	put 601 $((2 * MIB)) "$MP/big" $((5 * GIB)) oflag=direct conv=fsync &&
 	put 602 $MIB "$MP/big" $((6 * GIB + 4096)) conv=fsync ||
 		{ ktap_diag "client writes failed"; ok=1; }
-	proof "beyond 4 GiB write" 1 WRITE READ || ok=1
+	layout_proof "$MP" "beyond 4 GiB write" WRITE READ || ok=1
 	for x in "$MP/big" "$SRV/big" "$M/big"; do
 		[ "$(fsize "$x")" = $end ] ||
 			{ ktap_diag "size of $x is $(fsize "$x"), want $end"; ok=1; }
@@ -319,7 +292,7 @@ test_beyond_4g()
 	remount || ok=1
 	snap "$MP"
 	ranges_same client "$MP/big" "$M/big" "${ranges[@]}" || ok=1
-	proof "beyond 4 GiB read" 1 READ WRITE || ok=1
+	layout_proof "$MP" "beyond 4 GiB read" READ WRITE || ok=1
 	rm -f "$MP/big" "$M/big"
 	ktap_result $ok "$name"
 }
@@ -375,7 +348,7 @@ test_fio()
 
 	fio_run buffered psync 0 || ok=1
 	fio_run direct psync 1 || ok=1
-	proof "fio direct" 1 WRITE READ || ok=1
+	layout_proof "$MP" "fio direct" WRITE READ || ok=1
 	fio_run mmap mmap 0 || ok=1
 	rm -rf "$MP"/fio-*
 	ktap_result $ok "$name"
@@ -486,7 +459,7 @@ test_small_appends()
 	esac
 	lg=$(delta "$MP" LAYOUTGET)
 	ktap_diag "LAYOUTGETs for $n files x $napp appends: $lg"
-	proof "small appends" 1 WRITE || ok=1
+	layout_proof "$MP" "small appends" WRITE || ok=1
 	umount "$MP" || ok=1
 	used1=$(srv_used)
 	grow=$((used1 - used0))
@@ -504,7 +477,7 @@ test_small_appends()
 	want=$(appends expect "$MP/small" $n $napp 50)
 	got=$(appends sum "$MP/small" $n $napp 50)
 	[ "$got" = "$want" ] || { ktap_diag "client: $got, want $want"; ok=1; }
-	proof "small appends read" 1 READ || ok=1
+	layout_proof "$MP" "small appends read" READ || ok=1
 	umount "$MP" || ok=1
 	rm -rf "$SRV/small"
 	mnt 4.2 "$MP" || ok=1
@@ -526,7 +499,7 @@ test_hole_write()
 	t truncate -s 8G "$MP/hole8g" &&
 	put 901 4096 "$MP/hole8g" "$GIB" conv=fsync ||
 		{ ktap_diag "client write failed"; ok=1; }
-	proof "hole write" 1 WRITE || ok=1
+	layout_proof "$MP" "hole write" WRITE || ok=1
 	umount "$MP" || ok=1
 	alloc=$(srv_alloc hole8g)
 	ktap_diag "server allocated $alloc bytes ($((alloc >> 20)) MiB) for 4096 written"
@@ -542,7 +515,7 @@ test_hole_write()
 	mnt 4.2 "$MP" || ok=1
 	snap "$MP"
 	ranges_same client "$MP/hole8g" "$M/hole8g" "${ranges[@]}" || ok=1
-	proof "hole read" 1 READ || ok=1
+	layout_proof "$MP" "hole read" READ || ok=1
 	rm -f "$MP/hole8g" "$M/hole8g"
 	ktap_result $ok "$name"
 }
@@ -638,7 +611,7 @@ test_small_export_churn()
 	out=$(churn "$MP/churn" "$M/churn" 32 1000)
 	ktap_diag "churn: $out, $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
 	[ "$out" = "done 1000" ] || ok=1
-	proof churn 1 WRITE || ok=1
+	layout_proof "$MP" churn WRITE || ok=1
 	grow=$(( $(srv_used) - used0 ))
 	model=$(du -sB1 "$M/churn" | cut -f1)
 	ktap_diag "server space in use grew by $grow bytes for $model bytes" \

@@ -87,12 +87,10 @@ fail_between()
 	while [ ! -e /tmp/fr-ready ] && kill -0 "$pid" 2>/dev/null; do
 		sleep 0.2
 	done
-	ktap_diag "written over the layout:$(delta_summary "$MP")"
-	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ] ||
-	   [ "$(delta "$MP" LAYOUTCOMMIT)" -ne 0 ]; then
+	layout_proof "$MP" "written over the layout" WRITE LAYOUTCOMMIT || {
 		ktap_diag "want LAYOUTGET > 0, no WRITE and no LAYOUTCOMMIT yet"
 		ok=1
-	fi
+	}
 	cli_table error || ok=1
 	snap "$MP"
 	touch /tmp/fr-go

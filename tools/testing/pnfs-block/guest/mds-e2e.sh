@@ -108,21 +108,15 @@ data_test()
 	want=$(expected_sum "$seed")
 	snap $MP
 	write_file "$mode" "$MP/$name" "$seed" || { ktap_diag "write failed"; return 1; }
-	ktap_diag "write:$(delta_summary $MP)"
-	if [ "$(delta $MP LAYOUTGET)" -eq 0 ] || [ "$(delta $MP WRITE)" -ne 0 ]; then
-		ktap_diag "write did not go over the layout"
-		LAYOUT_OK=0
-	fi
+	layout_proof $MP write WRITE ||
+		{ ktap_diag "write did not go over the layout"; LAYOUT_OK=0; }
 	got=$(ctl sha256 "/$name")
 	[ "$got" = "$want" ] || { ktap_diag "server sha256 $got, want $want"; return 1; }
 	remount_mds || return 1
 	snap $MP
 	got=$(read_sum "$mode" "$MP/$name")
-	ktap_diag "read:$(delta_summary $MP)"
-	if [ "$(delta $MP LAYOUTGET)" -eq 0 ] || [ "$(mds_reads $MP)" -ne 0 ]; then
-		ktap_diag "read did not go over the layout"
-		LAYOUT_OK=0
-	fi
+	layout_proof $MP read READ ||
+		{ ktap_diag "read did not go over the layout"; LAYOUT_OK=0; }
 	[ "$got" = "$want" ] || { ktap_diag "client sha256 $got, want $want"; return 1; }
 }
 
@@ -277,9 +271,7 @@ t_cow()
 			return 1
 	done
 	sync
-	ktap_diag "cow writes:$(delta_summary $MP)"
-	COW_MDS_WRITES=$(delta $MP WRITE)
-	COW_LAYOUTGETS=$(delta $MP LAYOUTGET)
+	layout_proof $MP "cow writes" WRITE && COW_LAYOUT=1
 	remount_mds || return 1
 	got=$(sha256sum <$MP/fbc | cut -d' ' -f1)
 	[ "$got" = "$(sha256sum <$ref | cut -d' ' -f1)" ] ||
@@ -288,20 +280,19 @@ t_cow()
 	[ "$(ctl sha256 /fb)" = "$want_src" ] && [ "$(read_sum buffered $MP/fb)" = "$want_src" ] ||
 		{ ktap_diag "the source changed"; return 1; }
 }
-COW_MDS_WRITES=-1
+COW_LAYOUT=0
 ktap_check "clone: writes copy-on-write, source unchanged" t_cow
 # The driver, not the MDS, must do the copy: INVALID + READ_DATA pairs.
-if [ "$COW_MDS_WRITES" = 0 ] && [ "${COW_LAYOUTGETS:-0}" -gt 0 ]; then
+if [ "$COW_LAYOUT" = 1 ]; then
 	ktap_pass "clone: the copy-on-write went over the layout (no MDS WRITE)"
 else
-	ktap_diag "MDS WRITEs for the clone: $COW_MDS_WRITES"
 	ktap_fail "clone: the copy-on-write went over the layout (no MDS WRITE)"
 fi
 
 # The same with the pair sent READ_DATA first (RFC 5663 orders neither).
 t_cow_read_first()
 {
-	local ref=/tmp/cow2.ref got
+	local ref=/tmp/cow2.ref got rc=0
 
 	ctl cow-order read-first >/dev/null && ctl clone /fb /fbc2 >/dev/null || return 1
 	prng 11 "$SIZE" >$ref && prng 7 4000 >/tmp/chunk || return 1
@@ -309,11 +300,11 @@ t_cow_read_first()
 	dd if=/tmp/chunk of=$MP/fbc2 bs=1 seek=7000 conv=notrunc status=none &&
 		dd if=/tmp/chunk of=$ref bs=1 seek=7000 conv=notrunc status=none &&
 		sync || return 1
-	ktap_diag "cow (read-first) writes:$(delta_summary $MP)"
+	layout_proof $MP "cow (read-first) writes" WRITE || rc=1
 	ctl cow-order invalid-first >/dev/null
 	got=$(ctl sha256 /fbc2)
 	[ "$got" = "$(sha256sum <$ref | cut -d' ' -f1)" ] || { ktap_diag "clone data wrong"; return 1; }
-	[ "$(delta $MP WRITE)" -eq 0 ] && [ "$(delta $MP LAYOUTGET)" -gt 0 ]
+	return $rc
 }
 ktap_check "clone, READ_DATA-first pairs: data correct, no MDS WRITE" t_cow_read_first
 
@@ -402,8 +393,7 @@ t_stripe_data()
 	want=$(expected_sum 13)
 	snap $MP
 	write_file direct $MP/st 13 || return 1
-	ktap_diag "stripe write:$(delta_summary $MP)"
-	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(delta $MP WRITE)" -eq 0 ] || {
+	layout_proof $MP "stripe write" WRITE || {
 		ktap_diag "stripe write did not go over the layout"
 		return 1
 	}
@@ -415,9 +405,7 @@ t_stripe_data()
 	remount_mds || return 1
 	snap $MP
 	got=$(read_sum direct $MP/st)
-	ktap_diag "stripe read:$(delta_summary $MP)"
-	[ "$got" = "$want" ] && [ "$(delta $MP LAYOUTGET)" -gt 0 ] &&
-		[ "$(mds_reads $MP)" -eq 0 ]
+	layout_proof $MP "stripe read" READ && [ "$got" = "$want" ]
 }
 
 if start_stripe_mds; then

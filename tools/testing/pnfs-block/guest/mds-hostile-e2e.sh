@@ -98,8 +98,7 @@ t_control()
 	echo >$TRACE/trace
 	snap $MP
 	write_file direct "$MP/$1" "$2" || { ktap_diag "write failed"; return 1; }
-	ktap_diag "control:$(delta_summary $MP)"
-	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(delta $MP WRITE)" -eq 0 ] ||
+	layout_proof $MP control WRITE ||
 		{ ktap_diag "the write did not go over the layout"; rc=1; }
 	if grep -q ' pnfs_block_reject:' $TRACE/trace; then
 		grep ' pnfs_block_reject:' $TRACE/trace | head -3 | sed 's/^/# trace: /'
@@ -225,10 +224,9 @@ t_legal_hole()
 		{ ktap_diag "cannot arm LAYOUTGET hole-storage-offset"; return 1; }
 	snap $MP
 	got=$(read_sum direct "$f")
-	ktap_diag "LAYOUTGET hole-storage-offset:$(delta_summary $MP)"
-	fault_used LAYOUTGET hole-storage-offset || rc=1
-	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(mds_reads $MP)" -eq 0 ] ||
+	layout_proof $MP "LAYOUTGET hole-storage-offset" READ ||
 		{ ktap_diag "the read did not go over the layout"; rc=1; }
+	fault_used LAYOUTGET hole-storage-offset || rc=1
 	if grep -q ' pnfs_block_reject:' $TRACE/trace; then
 		grep ' pnfs_block_reject:' $TRACE/trace | head -3 | sed 's/^/# trace: /'
 		rc=1

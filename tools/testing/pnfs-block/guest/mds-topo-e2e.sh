@@ -87,8 +87,7 @@ t_topo()
 	want=$(expected_sum "$seed")
 	snap $MP
 	write_file direct "$MP/$name" "$seed" || { ktap_diag "write failed"; return 1; }
-	ktap_diag "$name write:$(delta_summary $MP)"
-	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(delta $MP WRITE)" -eq 0 ] ||
+	layout_proof $MP "$name write" WRITE ||
 		{ ktap_diag "$name: the write did not go over the layout"; rc=1; }
 	# A fresh mount looks up every device ID the file's extents name.
 	[ -z "$WANT_DEVS" ] || [ "$(delta $MP GETDEVICEINFO)" -eq "$WANT_DEVS" ] ||
@@ -102,10 +101,9 @@ t_topo()
 	remount_mds || return 1
 	snap $MP
 	got=$(read_sum direct "$MP/$name")
-	ktap_diag "$name read:$(delta_summary $MP)"
-	[ "$got" = "$want" ] || { ktap_diag "client view $got, want $want"; rc=1; }
-	[ "$(delta $MP LAYOUTGET)" -gt 0 ] && [ "$(mds_reads $MP)" -eq 0 ] ||
+	layout_proof $MP "$name read" READ ||
 		{ ktap_diag "$name: the read did not go over the layout"; rc=1; }
+	[ "$got" = "$want" ] || { ktap_diag "client view $got, want $want"; rc=1; }
 	return $rc
 }
 

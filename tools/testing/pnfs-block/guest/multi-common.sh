@@ -202,12 +202,3 @@ multi_distinct_ids()
 	return $bad
 }
 
-# mlayout_proof MOUNTPOINT: since its snap, that mount sent LAYOUTGETs
-# and no READ, READ_PLUS or WRITE to the metadata server.
-mlayout_proof()
-{
-	[ "$(delta "$1" LAYOUTGET)" -gt 0 ] &&
-		[ "$(delta "$1" READ)" -eq 0 ] &&
-		[ "$(delta "$1" READ_PLUS)" -eq 0 ] &&
-		[ "$(delta "$1" WRITE)" -eq 0 ]
-}

@@ -170,8 +170,8 @@ proofs()
 
 	for ((i = 1; i <= n; i++)); do
 		mp=$(multi_mp "$i")
-		ktap_diag "N=$n $2 client $i:$(delta_summary "$mp")"
-		mlayout_proof "$mp" || { ktap_diag "client $i: no layout proof"; bad=1; }
+		layout_proof "$mp" "N=$n $2 client $i" READ WRITE ||
+			{ ktap_diag "client $i: no layout proof"; bad=1; }
 	done
 	return $bad
 }

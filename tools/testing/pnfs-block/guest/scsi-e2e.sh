@@ -66,22 +66,6 @@ remount()
 	mnt 4.2 "$MP"
 }
 
-# proof LABEL OP: since the last snap, LAYOUTGET > 0 and no OP (READ
-# counts READ_PLUS) to the metadata server.
-proof()
-{
-	local n
-
-	ktap_diag "$1:$(delta_summary "$MP")"
-	[ "$(delta "$MP" LAYOUTGET)" -gt 0 ] || { ktap_diag "$1: no LAYOUTGET"; return 1; }
-	if [ "$2" = READ ]; then
-		n=$(mds_reads "$MP")
-	else
-		n=$(delta "$MP" "$2")
-	fi
-	[ "$n" -eq 0 ] || { ktap_diag "$1: $n ${2}s to the metadata server"; return 1; }
-}
-
 test_negotiated()
 {
 	local ty
@@ -98,7 +82,7 @@ test_write()	# MODE SEED
 
 	snap "$MP"
 	write_file "$mode" "$MP/$mode" "$seed" || { ktap_diag "dd failed"; ok=1; }
-	proof "$mode write" WRITE || ok=1
+	layout_proof "$MP" "$mode write" WRITE || ok=1
 	[ "$(delta "$MP" LAYOUTCOMMIT)" -gt 0 ] ||
 		{ ktap_diag "no LAYOUTCOMMIT"; ok=1; }
 	check_file "$mode write" "$mode" "$seed" remount || ok=1
@@ -125,7 +109,7 @@ test_read()	# MODE SEED
 	got=$(read_sum "$mode" "$MP/$mode")
 	[ "$got" = "$(expected_sum "$seed")" ] ||
 		{ ktap_diag "sha256 $got"; ok=1; }
-	proof "$mode read" READ || ok=1
+	layout_proof "$MP" "$mode read" READ || ok=1
 	ktap_result $ok "$mode read over the SCSI layout"
 }
 
@@ -235,11 +219,8 @@ test_reregistered()
 	sleep 125
 	snap "$MP"
 	part 63 "$MP/after-fence" 0 8 oflag=direct conv=fsync || ok=1
-	ktap_diag "new file after the retry time:$(delta_summary "$MP")"
-	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
-		ktap_diag "the new file did not go over the layout"
-		ok=1
-	fi
+	layout_proof "$MP" "new file after the retry time" WRITE ||
+		{ ktap_diag "the new file did not go over the layout"; ok=1; }
 	[ -n "$(client_key)" ] ||
 		{ ktap_diag "no client key: $(keys | tr '\n' ' ')"; ok=1; }
 	drop_caches
@@ -271,11 +252,8 @@ test_concurrent_first()
 	for i in "${pids[@]}"; do
 		wait "$i" || { ktap_diag "a writer failed"; ok=1; }
 	done
-	ktap_diag "4 writers:$(delta_summary "$MP")"
-	if [ "$(delta "$MP" WRITE)" -ne 0 ] || [ "$(delta "$MP" LAYOUTGET)" -eq 0 ]; then
-		ktap_diag "the writes did not all go over the layout"
-		ok=1
-	fi
+	layout_proof "$MP" "4 writers" WRITE ||
+		{ ktap_diag "the writes did not all go over the layout"; ok=1; }
 	if [ "$(events bio_error)" != "$errs" ]; then
 		ktap_diag "bio errors: $(grep ' pnfs_block_bio_error:' /sys/kernel/tracing/trace | tail -3)"
 		ok=1
