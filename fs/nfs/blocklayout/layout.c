@@ -126,6 +126,31 @@ static int bl_get_ext_devs(struct pnfs_layout_hdr *lo,
 	return 0;
 }
 
+/*
+ * Look up the devices of a decoded reply's extents and add the extents to
+ * the layout's cache, which takes its own device references.
+ */
+static int bl_add_exts(struct pnfs_layout_hdr *lo, struct bl_ext_list *list,
+		       gfp_t gfp)
+{
+	struct bl_layout *bl = to_bl_layout(lo);
+	struct bl_dev **devs;
+	u32 i;
+	int ret;
+
+	devs = kcalloc(list->nr, sizeof(*devs), gfp);
+	if (!devs)
+		return -ENOMEM;
+	ret = bl_get_ext_devs(lo, list, devs, lo->plh_lc_cred, gfp);
+	if (!ret)
+		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr, devs, gfp);
+	for (i = 0; i < list->nr; i++)
+		if (devs[i])
+			bl_dev_put(devs[i]);
+	kfree(devs);
+	return ret;
+}
+
 /**
  * bl_alloc_lseg - take in a LAYOUTGET reply
  * @lo: the layout
@@ -145,15 +170,12 @@ struct pnfs_layout_segment *bl_alloc_lseg(struct pnfs_layout_hdr *lo,
 					  gfp_t gfp)
 {
 	struct nfs_server *server = NFS_SERVER(lo->plh_inode);
-	struct bl_layout *bl = to_bl_layout(lo);
 	struct pnfs_layout_segment *lseg;
 	struct bl_ext_list *list = NULL;
-	struct bl_dev **devs = NULL;
 	struct bl_err err = {};
 	struct xdr_stream xdr;
 	struct xdr_buf buf;
 	struct page *scratch;
-	u32 i;
 	int ret;
 
 	lseg = kzalloc(sizeof(*lseg), gfp);
@@ -176,19 +198,7 @@ struct pnfs_layout_segment *bl_alloc_lseg(struct pnfs_layout_hdr *lo,
 		goto out_free_scratch;
 	}
 
-	devs = kcalloc(list->nr, sizeof(*devs), gfp);
-	if (!devs) {
-		ret = -ENOMEM;
-		goto out_free_list;
-	}
-	ret = bl_get_ext_devs(lo, list, devs, lo->plh_lc_cred, gfp);
-	if (!ret)
-		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr, devs, gfp);
-	for (i = 0; i < list->nr; i++)
-		if (devs[i])
-			bl_dev_put(devs[i]);
-	kfree(devs);
-out_free_list:
+	ret = bl_add_exts(lo, list, gfp);
 	bl_free_ext_list(list);
 out_free_scratch:
 	__free_page(scratch);
