@@ -128,6 +128,19 @@ use_driver()
 	CUR_DRIVER=$1
 }
 
+# layout_dir CONFIG EXPORT TYPE: load CONFIG's driver (ours or
+# mainline), mount EXPORT, which must negotiate pnfs=TYPE, and set DIR.
+layout_dir()
+{
+	use_driver "$1" || return 1
+	mnt 4.2 "$MP" "$2" || return 1
+	[ "$(pnfs_type "$MP")" = "$3" ] || {
+		ktap_diag "$1: pnfs=$(pnfs_type "$MP"), not $3"
+		return 1
+	}
+	DIR=$MP/bench/$1
+}
+
 # config_dir CONFIG: mount what CONFIG needs (in the layout type
 # $LAYOUT) and set DIR to the directory the workload runs in.  Not in a
 # subshell: use_driver's state must stick.
@@ -135,13 +148,7 @@ config_dir()
 {
 	case $LAYOUT/$1 in
 	block/ours|block/mainline)
-		use_driver "$1" || return 1
-		mnt 4.2 "$MP" "$SRV" || return 1
-		[ "$(pnfs_type "$MP")" = LAYOUT_BLOCK_VOLUME ] || {
-			ktap_diag "$1: pnfs=$(pnfs_type "$MP"), not LAYOUT_BLOCK_VOLUME"
-			return 1
-		}
-		DIR=$MP/bench/$1
+		layout_dir "$1" "$SRV" LAYOUT_BLOCK_VOLUME
 		;;
 	block/plain)
 		mnt 4.2 "$MP" "$PLAIN" || return 1
@@ -151,13 +158,7 @@ config_dir()
 		DIR=$SRV/bench/raw
 		;;
 	scsi/ours|scsi/mainline)
-		use_driver "$1" || return 1
-		mnt 4.2 "$MP" "$SCSI_SRV" || return 1
-		[ "$(pnfs_type "$MP")" = LAYOUT_SCSI ] || {
-			ktap_diag "$1: pnfs=$(pnfs_type "$MP"), not LAYOUT_SCSI"
-			return 1
-		}
-		DIR=$MP/bench/$1
+		layout_dir "$1" "$SCSI_SRV" LAYOUT_SCSI
 		;;
 	scsi/plain)
 		use_driver none || return 1
@@ -347,6 +348,23 @@ deltas()
 	done
 }
 
+# run_env WORKLOAD CONFIG REPEAT FIO_STATUS STAMPS CPU0 CPU1 OPS0 OPS1:
+# a run's metadata for the report, one KEY=VALUE a line.  STAMPS: start,
+# setup done, fio done, samples read, cleaned, unmounted.
+run_env()
+{
+	echo "layout=$LAYOUT"
+	echo "workload=$1"
+	echo "config=$2"
+	echo "repeat=$3"
+	echo "fio_status=$4"
+	echo "stamps=$5"
+	echo "pnfs=$PNFS"
+	echo "module=$CUR_DRIVER taint=$TAINT coresize=$CORESIZE"
+	deltas cpu_ "user nice system idle iowait irq softirq steal" "$6" "$7"
+	[ "$2" = raw ] || deltas op_ "$OPS_REC" "$8" "$9"
+}
+
 # run_one WORKLOAD CONFIG REPEAT
 run_one()
 {
@@ -377,20 +395,8 @@ run_one()
 	stamp t4
 	config_done
 	stamp t5
-	{
-		echo "layout=$LAYOUT"
-		echo "workload=$w"
-		echo "config=$c"
-		echo "repeat=$rep"
-		echo "fio_status=$st"
-		# start, setup done, fio done, samples read, cleaned, unmounted
-		echo "stamps=$t0 $t1 $t2 $t3 $t4 $t5"
-		echo "pnfs=$PNFS"
-		echo "module=$CUR_DRIVER taint=$TAINT coresize=$CORESIZE"
-		deltas cpu_ "user nice system idle iowait irq softirq steal" \
-			"$c0" "$c1"
-		[ "$c" = raw ] || deltas op_ "$OPS_REC" "$o0" "$o1"
-	} >"$RUNS/$id.env"
+	run_env "$w" "$c" "$rep" "$st" "$t0 $t1 $t2 $t3 $t4 $t5" \
+		"$c0" "$c1" "$o0" "$o1" >"$RUNS/$id.env"
 	ktap_diag "run $RUN/$NRUNS $LAYOUT $w $c r$rep: fio $st, $t1..$t2 of $t0..$t5:" \
 		"$(summary "$RUNS/$id.json")"
 	[ "$st" = 0 ] || { sed 's/^/# fio: /' "$RUNS/$id.err" | tail -5; return 1; }
