@@ -128,6 +128,13 @@ static void bl_set_members(struct kunit *test, struct bl_vol_table *t, u32 i,
 	t->vols[i].members.stripe_unit = unit;
 }
 
+/* Disks 0 and 1, the members of a bl_test_pair(), of @size bytes each. */
+static void bl_set_pair_size(struct bl_fake_disks *disks, u64 size)
+{
+	disks->size[0] = size;
+	disks->size[1] = size;
+}
+
 /* Volumes 0 and 1 SIMPLE on disks 0 and 1, volume 2 of @type over them. */
 static struct bl_vol_table *bl_test_pair(struct kunit *test, u32 type,
 					 u64 unit)
@@ -254,6 +261,24 @@ static void bl_expect_maps(struct kunit *test, const struct bl_vol_tree *tree,
 				    "offset %llu", want[i].offset);
 		bl_expect_map_sectors(test, tree, &want[i], &map);
 	}
+}
+
+/*
+ * A stripe of disks 0 and 1, @size bytes each, with stripe unit @unit:
+ * twice @size in all, mapped as @want says.
+ */
+static void bl_expect_stripe_maps(struct kunit *test, u64 unit, u64 size,
+				  const struct bl_map_want *want, size_t nr)
+{
+	struct bl_fake_disks *disks = bl_test_disks(test);
+	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
+					      unit);
+	struct bl_vol_tree *tree;
+
+	bl_set_pair_size(disks, size);
+	tree = bl_test_build(test, t, disks);
+	KUNIT_EXPECT_EQ(test, bl_vol_top(tree)->size, 2 * size);
+	bl_expect_maps(test, tree, disks, want, nr);
 }
 
 static void bl_vol_map_simple(struct kunit *test)
@@ -398,16 +423,9 @@ static void bl_vol_map_stripe_odd_unit(struct kunit *test)
 		{ 200 * SZ_1K, 0, 104 * SZ_1K, 88 * SZ_1K },
 		{ 1920 * SZ_1K - 512, 1, 960 * SZ_1K - 512, 512 },
 	};
-	struct bl_fake_disks *disks = bl_test_disks(test);
-	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
-					      96 * SZ_1K);
-	struct bl_vol_tree *tree;
 
-	disks->size[0] = 960 * SZ_1K;
-	disks->size[1] = 960 * SZ_1K;
-	tree = bl_test_build(test, t, disks);
-	KUNIT_EXPECT_EQ(test, bl_vol_top(tree)->size, 1920 * SZ_1K);
-	bl_expect_maps(test, tree, disks, want, ARRAY_SIZE(want));
+	bl_expect_stripe_maps(test, 96 * SZ_1K, 960 * SZ_1K, want,
+			      ARRAY_SIZE(want));
 }
 
 /*
@@ -424,16 +442,8 @@ static void bl_vol_map_stripe_past_2tib(struct kunit *test)
 		{ 4 * SZ_1T - 512, 1, 2 * SZ_1T - 512, 512 },
 		{ 2 * SZ_1T, 0, SZ_1T, SZ_1M },
 	};
-	struct bl_fake_disks *disks = bl_test_disks(test);
-	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
-					      SZ_1M);
-	struct bl_vol_tree *tree;
 
-	disks->size[0] = 2 * SZ_1T;
-	disks->size[1] = 2 * SZ_1T;
-	tree = bl_test_build(test, t, disks);
-	KUNIT_EXPECT_EQ(test, bl_vol_top(tree)->size, 4 * SZ_1T);
-	bl_expect_maps(test, tree, disks, want, ARRAY_SIZE(want));
+	bl_expect_stripe_maps(test, SZ_1M, 2 * SZ_1T, want, ARRAY_SIZE(want));
 }
 
 /*
@@ -600,18 +610,15 @@ static void bl_vol_build_stripe_rules(struct kunit *test)
 			      2);
 
 	/* Equal, but the last row would be partial. */
-	disks->size[0] = SZ_1G + 512;
-	disks->size[1] = SZ_1G + 512;
+	bl_set_pair_size(disks, SZ_1G + 512);
 	bl_expect_build_fails(test, t, disks, -EINVAL, BL_WHY_STRIPE_ROWS, 2);
 
 	/* Smaller than one unit. */
-	disks->size[0] = SZ_32K;
-	disks->size[1] = SZ_32K;
+	bl_set_pair_size(disks, SZ_32K);
 	bl_expect_build_fails(test, t, disks, -EINVAL, BL_WHY_STRIPE_ROWS, 2);
 
 	/* 2 * 2^63 does not fit in 64 bits. */
-	disks->size[0] = 1ULL << 63;
-	disks->size[1] = 1ULL << 63;
+	bl_set_pair_size(disks, 1ULL << 63);
 	bl_expect_build_fails(test, t, disks, -EINVAL, BL_WHY_STRIPE_OVERFLOW,
 			      2);
 }
@@ -626,8 +633,7 @@ static void bl_vol_build_stripe_unit_min(struct kunit *test)
 	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_STRIPE,
 					      512);
 
-	disks->size[0] = SZ_1M;
-	disks->size[1] = SZ_1M;
+	bl_set_pair_size(disks, SZ_1M);
 	bl_expect_build_fails(test, t, disks, -EOPNOTSUPP,
 			      BL_WHY_STRIPE_UNIT_SMALL, 2);
 
@@ -645,8 +651,7 @@ static void bl_vol_build_concat_overflow(struct kunit *test)
 	struct bl_vol_table *t = bl_test_pair(test, PNFS_BLOCK_VOLUME_CONCAT,
 					      0);
 
-	disks->size[0] = 1ULL << 63;
-	disks->size[1] = 1ULL << 63;
+	bl_set_pair_size(disks, 1ULL << 63);
 	bl_expect_build_fails(test, t, disks, -EINVAL, BL_WHY_CONCAT_OVERFLOW,
 			      2);
 }

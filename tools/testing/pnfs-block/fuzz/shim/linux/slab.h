@@ -38,18 +38,25 @@ static inline void *kzalloc(size_t size, gfp_t gfp)
 	return fuzz_alloc(size, gfp | __GFP_ZERO, false);
 }
 
-static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
+/* The *_array and *calloc allocators: NULL if n * size overflows. */
+static inline void *fuzz_alloc_array(size_t n, size_t size, gfp_t gfp,
+				     bool kv)
 {
 	size_t bytes;
 
 	if (check_mul_overflow(n, size, &bytes))
 		return NULL;
-	return kmalloc(bytes, gfp);
+	return fuzz_alloc(bytes, gfp, kv);
+}
+
+static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
+{
+	return fuzz_alloc_array(n, size, gfp, false);
 }
 
 static inline void *kcalloc(size_t n, size_t size, gfp_t gfp)
 {
-	return kmalloc_array(n, size, gfp | __GFP_ZERO);
+	return fuzz_alloc_array(n, size, gfp | __GFP_ZERO, false);
 }
 
 void *kmemdup(const void *src, size_t len, gfp_t gfp);
@@ -71,16 +78,12 @@ static inline void *kvzalloc(size_t size, gfp_t gfp)
 
 static inline void *kvmalloc_array(size_t n, size_t size, gfp_t gfp)
 {
-	size_t bytes;
-
-	if (check_mul_overflow(n, size, &bytes))
-		return NULL;
-	return kvmalloc(bytes, gfp);
+	return fuzz_alloc_array(n, size, gfp, true);
 }
 
 static inline void *kvcalloc(size_t n, size_t size, gfp_t gfp)
 {
-	return kvmalloc_array(n, size, gfp | __GFP_ZERO);
+	return fuzz_alloc_array(n, size, gfp | __GFP_ZERO, true);
 }
 
 static inline void kvfree(const void *p)
