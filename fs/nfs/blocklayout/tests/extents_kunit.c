@@ -303,7 +303,11 @@ static void bl_ext_add_merge(struct kunit *test)
 	bl_test_destroy(test);
 }
 
-static void bl_ext_lookup_cow(struct kunit *test)
+/*
+ * A copy-on-write pair: [0, 16) INVALID_DATA at 1000 on device 0, its
+ * sectors [4, 12) with a READ_DATA source at 5000 on device 1.
+ */
+static void bl_test_add_cow_pair(struct kunit *test)
 {
 	struct bl_test_ctx *ctx = test->priv;
 	struct bl_ext_desc d[2] = {
@@ -315,12 +319,19 @@ static void bl_ext_lookup_cow(struct kunit *test)
 		  .state = PNFS_BLOCK_READ_DATA },
 	};
 	struct bl_dev *devs[2] = { &ctx->devs[0], &ctx->devs[1] };
-	struct bl_ext e, cow;
 
 	memset(d[0].devid.data, 0xaa, NFS4_DEVICEID4_SIZE);
 	memset(d[1].devid.data, 0xab, NFS4_DEVICEID4_SIZE);
 	KUNIT_ASSERT_EQ(test, bl_ext_cache_add(&ctx->cache, d, 2, devs,
 					       GFP_KERNEL), 0);
+}
+
+static void bl_ext_lookup_cow(struct kunit *test)
+{
+	struct bl_test_ctx *ctx = test->priv;
+	struct bl_ext e, cow;
+
+	bl_test_add_cow_pair(test);
 
 	/* Inside the pair: both snapshots, clipped to the same range. */
 	KUNIT_ASSERT_TRUE(test, bl_ext_lookup(&ctx->cache, 6, true, &e, &cow));
@@ -780,12 +791,37 @@ static u32 bl_model_rand(struct bl_model *m, u32 bound)
 	return m->seed % bound;
 }
 
+/* What the cache does with added extents: the sectors it had not cached. */
+static void bl_model_note_added(struct bl_model *m,
+				const struct bl_ext_desc *d, u32 nr)
+{
+	u32 i, s;
+
+	for (i = 0; i < nr; i++) {
+		u32 f0 = d[i].file_offset >> SECTOR_SHIFT;
+		u32 end = f0 + (d[i].len >> SECTOR_SHIFT);
+		bool w = d[i].state == PNFS_BLOCK_READWRITE_DATA ||
+			 d[i].state == PNFS_BLOCK_INVALID_DATA;
+
+		for (s = f0; s < end; s++) {
+			struct bl_model_slot *slot = w ? &m->w[s] : &m->r[s];
+
+			if (slot->state >= 0)
+				continue;
+			slot->state = d[i].state;
+			slot->tag = BL_EXT_CLEAN;
+			slot->dev = d[i].devid.data[0] - 0xaa;
+			slot->v = (d[i].storage_offset >> SECTOR_SHIFT) + s - f0;
+		}
+	}
+}
+
 static void bl_model_add(struct kunit *test, struct bl_model *m)
 {
 	struct bl_test_ctx *ctx = test->priv;
 	struct bl_ext_desc d[4];
 	struct bl_dev *devs[4];
-	u32 f = bl_model_rand(m, BL_MODEL_SECTORS), nr = 0, i, s;
+	u32 f = bl_model_rand(m, BL_MODEL_SECTORS), nr = 0;
 
 	while (nr < 4 && f < BL_MODEL_SECTORS) {
 		u32 len = 1 + bl_model_rand(m, 24), dev = bl_model_rand(m, 3);
@@ -814,23 +850,7 @@ static void bl_model_add(struct kunit *test, struct bl_model *m)
 	}
 	KUNIT_ASSERT_EQ(test, bl_ext_cache_add(&ctx->cache, d, nr, devs,
 					       GFP_KERNEL), 0);
-	for (i = 0; i < nr; i++) {
-		u32 f0 = d[i].file_offset >> SECTOR_SHIFT;
-		u32 end = f0 + (d[i].len >> SECTOR_SHIFT);
-		bool w = d[i].state == PNFS_BLOCK_READWRITE_DATA ||
-			 d[i].state == PNFS_BLOCK_INVALID_DATA;
-
-		for (s = f0; s < end; s++) {
-			struct bl_model_slot *slot = w ? &m->w[s] : &m->r[s];
-
-			if (slot->state >= 0)
-				continue;
-			slot->state = d[i].state;
-			slot->tag = BL_EXT_CLEAN;
-			slot->dev = d[i].devid.data[0] - 0xaa;
-			slot->v = (d[i].storage_offset >> SECTOR_SHIFT) + s - f0;
-		}
-	}
+	bl_model_note_added(m, d, nr);
 }
 
 static void bl_model_write(struct kunit *test, struct bl_model *m)

@@ -296,6 +296,26 @@ static void fuzz_ref_map(const struct bl_vol_table *t, const u64 *size, u32 i,
 	}
 }
 
+/* A mapping of @off lands inside a leaf, in bytes and in sectors. */
+static void fuzz_check_leaf(struct fuzz_disks *d, const struct bl_vol_map *map,
+			    u64 off)
+{
+	struct fuzz_leaf *leaf;
+
+	FUZZ_CHECK(fuzz_is_leaf(map->leaf->type) &&
+		   map->handle == map->leaf->leaf.handle,
+		   "map %llu: not a leaf", (unsigned long long)off);
+	leaf = fuzz_leaf(d, map->handle);
+	FUZZ_CHECK(map->len > 0 && map->offset < leaf->size &&
+		   map->len <= leaf->size - map->offset,
+		   "map %llu: %llu +%llu outside a leaf of %llu",
+		   (unsigned long long)off, (unsigned long long)map->offset,
+		   (unsigned long long)map->len,
+		   (unsigned long long)leaf->size);
+	FUZZ_CHECK(map->sector == map->offset >> SECTOR_SHIFT &&
+		   map->nr_sectors == map->len >> SECTOR_SHIFT, "sector");
+}
+
 /* Map [@off, @off + @len) piece by piece, as the I/O path does. */
 static void fuzz_map_range(const struct bl_vol_table *t,
 			   const struct fuzz_model *m,
@@ -304,7 +324,6 @@ static void fuzz_map_range(const struct bl_vol_table *t,
 {
 	u64 top = bl_vol_top(tree)->size, want_len, want_off, end;
 	struct bl_vol_map map;
-	struct fuzz_leaf *leaf;
 	u32 pieces, want_leaf;
 	int ret;
 
@@ -323,20 +342,7 @@ static void fuzz_map_range(const struct bl_vol_table *t,
 		FUZZ_CHECK(!ret, "map %llu of %llu: %d",
 			   (unsigned long long)off, (unsigned long long)top,
 			   ret);
-		FUZZ_CHECK(fuzz_is_leaf(map.leaf->type) &&
-			   map.handle == map.leaf->leaf.handle,
-			   "map %llu: not a leaf", (unsigned long long)off);
-		leaf = fuzz_leaf(d, map.handle);
-		FUZZ_CHECK(map.len > 0 && map.offset < leaf->size &&
-			   map.len <= leaf->size - map.offset,
-			   "map %llu: %llu +%llu outside a leaf of %llu",
-			   (unsigned long long)off,
-			   (unsigned long long)map.offset,
-			   (unsigned long long)map.len,
-			   (unsigned long long)leaf->size);
-		FUZZ_CHECK(map.sector == map.offset >> SECTOR_SHIFT &&
-			   map.nr_sectors == map.len >> SECTOR_SHIFT,
-			   "sector");
+		fuzz_check_leaf(d, &map, off);
 		want_len = U64_MAX;
 		fuzz_ref_map(t, m->size, t->nr - 1, off, &want_len, &want_leaf,
 			     &want_off);
