@@ -109,30 +109,35 @@ def load_runs(rundir, user_hz):
         except (OSError, ValueError, KeyError, IndexError) as e:
             run["error"] = "no fio result: %s" % e
             continue
-        if run["fio_status"] != 0 or job.get("error"):
-            run["error"] = "fio exit %d, error %s" % (run["fio_status"],
-                                                      job.get("error"))
-            continue
-        _, ddir, unit = WORKLOADS[w]
-        io = job[ddir]
-        nbytes = io["io_bytes"]
-        run["bytes"] = nbytes
-        run["fio_runtime_s"] = io["runtime"] / 1000.0
-        run["value"] = io["bw_bytes"] / MIB if unit == "MiB/s" else io["iops"]
-        if not nbytes:
-            run["error"] = "fio moved no data"
-            del run["value"]
-            continue
-        gib = nbytes / GIB
-        sys_s = sum(int(env.get("cpu_" + k, 0)) for k in SYS_FIELDS) / user_hz
-        run["sys_cpu_s"] = sys_s
-        run["sys_cpu_s_per_gib"] = sys_s / gib
-        ops = {k[3:]: int(v) for k, v in env.items() if k.startswith("op_")}
-        if ops:
-            ops["READ"] = ops.get("READ", 0) + ops.pop("READ_PLUS", 0)
-            run["ops"] = ops
-            run["ops_per_gib"] = {k: v / gib for k, v in ops.items()}
+        add_result(run, env, job, user_hz)
     return runs
+
+
+def add_result(run, env, job, user_hz):
+    """A run's result and per-GiB costs from fio's job, or its error."""
+    if run["fio_status"] != 0 or job.get("error"):
+        run["error"] = "fio exit %d, error %s" % (run["fio_status"],
+                                                  job.get("error"))
+        return
+    _, ddir, unit = WORKLOADS[run["workload"]]
+    io = job[ddir]
+    nbytes = io["io_bytes"]
+    run["bytes"] = nbytes
+    run["fio_runtime_s"] = io["runtime"] / 1000.0
+    run["value"] = io["bw_bytes"] / MIB if unit == "MiB/s" else io["iops"]
+    if not nbytes:
+        run["error"] = "fio moved no data"
+        del run["value"]
+        return
+    gib = nbytes / GIB
+    sys_s = sum(int(env.get("cpu_" + k, 0)) for k in SYS_FIELDS) / user_hz
+    run["sys_cpu_s"] = sys_s
+    run["sys_cpu_s_per_gib"] = sys_s / gib
+    ops = {k[3:]: int(v) for k, v in env.items() if k.startswith("op_")}
+    if ops:
+        ops["READ"] = ops.get("READ", 0) + ops.pop("READ_PLUS", 0)
+        run["ops"] = ops
+        run["ops_per_gib"] = {k: v / gib for k, v in ops.items()}
 
 
 def median(xs):
@@ -526,6 +531,25 @@ def markdown(doc, sections, workloads, configs, tgts):
     return "\n".join(lines) + "\n"
 
 
+def chart_data(dat, res, workloads, configs):
+    """One panel's gnuplot data: a line per workload, for each configuration
+    its median, min and max relative to the raw disk's median (NaN where
+    either is missing)."""
+    with open(dat, "w", encoding="utf-8") as f:
+        for w in workloads:
+            raw = res.get((w, "raw"))
+            base = raw["median"] if raw and raw["median"] else None
+            cols = [w]
+            for c in configs:
+                e = res[(w, c)]
+                if base and e["median"]:
+                    cols += ["%.4g" % (v / base)
+                             for v in (e["median"], e["min"], e["max"])]
+                else:
+                    cols += ["NaN"] * 3
+            f.write(" ".join(cols) + "\n")
+
+
 def chart(out, sections, workloads, configs, cache_mode):
     """results.png: each configuration's median relative to the raw disk
     of its layout type (log scale), with the repeats' min..max as error
@@ -549,19 +573,7 @@ def chart(out, sections, workloads, configs, cache_mode):
     for lay, res in sections:
         title, titles = LAYOUTS[lay]["title"], LAYOUTS[lay]["configs"]
         dat = os.path.join(out, LAYOUTS[lay]["dat"])
-        with open(dat, "w", encoding="utf-8") as f:
-            for w in workloads:
-                raw = res.get((w, "raw"))
-                base = raw["median"] if raw and raw["median"] else None
-                cols = [w]
-                for c in configs:
-                    e = res[(w, c)]
-                    if base and e["median"]:
-                        cols += ["%.4g" % (v / base)
-                                 for v in (e["median"], e["min"], e["max"])]
-                    else:
-                        cols += ["NaN"] * 3
-                f.write(" ".join(cols) + "\n")
+        chart_data(dat, res, workloads, configs)
         plots = []
         for i, c in enumerate(configs):
             b = 2 + 3 * i
