@@ -193,7 +193,97 @@ host_restore()
 	rm -f "$MARK"
 }
 
+# host_check_package: tests 1-4, the package and what DKMS builds from it.
+host_check_package()
+{
+	path=$(modinfo_k -n)
+	st=0; [ "$path" = "$DEBIAN_KO" ] || st=1
+	ktap_report "$st" "before: modinfo -k $PNFSBL_KVER -n blocklayoutdriver is Debian's, $path" ""
+
+	st=0
+	out=$(build_deb 2>&1) || st=$?
+	ktap_report "$st" "make deb: ${DEB#"$PNFSBL_TOP"/}" "$out"
+
+	st=0
+	out=$(dpkg-deb -c "$DEB" 2>&1 | awk '{ print $6 }')
+	for f in dkms.conf fs/nfs/blocklayout/Makefile fs/nfs/blocklayout/main.c \
+		 fs/nfs/blocklayout/version.h fs/nfs/HEADERS-ORIGIN \
+		 "${NFS_HDRS[@]/#/fs/nfs/}"; do
+		grep -qx "./usr/src/$NAME-$VERSION/$f" <<<"$out" || st=1
+	done
+	grep -qE '\.(ko|o)(\.xz)?$' <<<"$out" && st=1
+	ktap_report "$st" "the package holds dkms.conf, the driver's sources and fs/nfs/{${NFS_HDRS[*]}}, no objects" \
+		"$([ "$st" = 0 ] || echo "$out")"
+
+	st=0
+	ko=$(scratch_build 2>&1) || st=$?
+	ver=$(modinfo -F version "$ko" 2>&1 || true)
+	[ "$ver" = "$VERSION" ] || st=1
+	[ "$(modinfo -F vermagic "$ko" 2>&1 | cut -d' ' -f1)" = "$PNFSBL_KVER" ] || st=1
+	ktap_report "$st" "DKMS builds it from the package alone (scratch tree): version $ver" "$ko"
+}
+
+# host_check_install: tests 5-7, installed; BEFORE is the host's state.
+host_check_install()
+{
+	before=$(host_state)
+	if [ -d "$PNFSBL_KMODS/updates" ]; then
+		echo had_updates=1 >"$MARK"
+	else
+		echo had_updates=0 >"$MARK"
+	fi
+	st=0
+	apt_do install "$DEB" || st=$?
+	out=$(dkms status -m "$NAME" 2>/dev/null || true)
+	grep -q "^$NAME/$VERSION, $PNFSBL_KVER, [^:]*: installed" <<<"$out" || st=1
+	ktap_report "$st" "apt-get install ./${DEB##*/}: dkms status '$out'" \
+		"$([ "$st" = 0 ] || tail -30 "$HOST_LOG")"
+
+	path=$(modinfo_k -n)
+	ver=$(modinfo_k -F version)
+	st=0
+	case $path in
+	"$PNFSBL_KMODS"/updates/*/blocklayoutdriver.ko*) ;;
+	*) st=1 ;;
+	esac
+	[ "$ver" = "$VERSION" ] || st=1
+	ktap_report "$st" "installed: modinfo -k finds ours, $path, version '$ver'" ""
+
+	# What mkguest.sh takes from here besides kernel/...: unchanged too.
+	st=0
+	(cd "$PNFSBL_KMODS" && sha256sum -c --quiet --strict \
+		<(grep -E "^[0-9a-f]{64}  (${DEBIAN_KO#"$PNFSBL_KMODS"/}|modules\.order|modules\.builtin.*)\$" \
+			<<<"$before")) >/dev/null 2>&1 || st=1
+	ktap_report "$st" "installed: Debian's module, modules.order and modules.builtin* unchanged" ""
+}
+
+# host_check_purge: tests 8-10, purged, and the host as BEFORE.
+host_check_purge()
+{
+	st=0
+	apt_do purge "$PKG" || st=$?
+	out=$(dkms status -m "$NAME" 2>/dev/null || true)
+	[ -z "$out" ] || st=1
+	[ ! -e "/usr/src/$NAME-$VERSION" ] && [ ! -e "/var/lib/dkms/$NAME" ] || st=1
+	ls "$PNFSBL_KMODS"/updates/*/blocklayoutdriver.ko* >/dev/null 2>&1 && st=1
+	ktap_report "$st" "apt-get purge $PKG: no DKMS state, no source, no module left" \
+		"$([ "$st" = 0 ] || { echo "$out"; tail -20 "$HOST_LOG"; })"
+
+	path=$(modinfo_k -n)
+	ver=$(modinfo_k -F version)
+	st=0; [ "$path" = "$DEBIAN_KO" ] && [ -z "$ver" ] || st=1
+	ktap_report "$st" "purged: modinfo -k finds Debian's again, $path, version '$ver'" ""
+
+	host_restore
+	after=$(host_state)
+	st=0; [ "$before" = "$after" ] || st=1
+	ktap_report "$st" "the host is as before: /lib/modules/$PNFSBL_KVER, /var/lib/dkms, /usr/src, dpkg" \
+		"$(diff <(echo "$before") <(echo "$after") || true)"
+}
+
 # host_check: KTAP; the package built, installed, looked at and purged.
+# Its three phases below share its locals (bash's dynamic scope) and
+# count their results in its n, pass and fail.
 host_check()
 {
 	local n=0 pass=0 fail=0 before after st out ko path ver f i
@@ -224,81 +314,9 @@ host_check()
 		return 0
 	fi
 
-	path=$(modinfo_k -n)
-	st=0; [ "$path" = "$DEBIAN_KO" ] || st=1
-	ktap_report "$st" "before: modinfo -k $PNFSBL_KVER -n blocklayoutdriver is Debian's, $path" ""
-
-	st=0
-	out=$(build_deb 2>&1) || st=$?
-	ktap_report "$st" "make deb: ${DEB#"$PNFSBL_TOP"/}" "$out"
-
-	st=0
-	out=$(dpkg-deb -c "$DEB" 2>&1 | awk '{ print $6 }')
-	for f in dkms.conf fs/nfs/blocklayout/Makefile fs/nfs/blocklayout/main.c \
-		 fs/nfs/blocklayout/version.h fs/nfs/HEADERS-ORIGIN \
-		 "${NFS_HDRS[@]/#/fs/nfs/}"; do
-		grep -qx "./usr/src/$NAME-$VERSION/$f" <<<"$out" || st=1
-	done
-	grep -qE '\.(ko|o)(\.xz)?$' <<<"$out" && st=1
-	ktap_report "$st" "the package holds dkms.conf, the driver's sources and fs/nfs/{${NFS_HDRS[*]}}, no objects" \
-		"$([ "$st" = 0 ] || echo "$out")"
-
-	st=0
-	ko=$(scratch_build 2>&1) || st=$?
-	ver=$(modinfo -F version "$ko" 2>&1 || true)
-	[ "$ver" = "$VERSION" ] || st=1
-	[ "$(modinfo -F vermagic "$ko" 2>&1 | cut -d' ' -f1)" = "$PNFSBL_KVER" ] || st=1
-	ktap_report "$st" "DKMS builds it from the package alone (scratch tree): version $ver" "$ko"
-
-	before=$(host_state)
-	if [ -d "$PNFSBL_KMODS/updates" ]; then
-		echo had_updates=1 >"$MARK"
-	else
-		echo had_updates=0 >"$MARK"
-	fi
-	st=0
-	apt_do install "$DEB" || st=$?
-	out=$(dkms status -m "$NAME" 2>/dev/null || true)
-	grep -q "^$NAME/$VERSION, $PNFSBL_KVER, [^:]*: installed" <<<"$out" || st=1
-	ktap_report "$st" "apt-get install ./${DEB##*/}: dkms status '$out'" \
-		"$([ "$st" = 0 ] || tail -30 "$HOST_LOG")"
-
-	path=$(modinfo_k -n)
-	ver=$(modinfo_k -F version)
-	st=0
-	case $path in
-	"$PNFSBL_KMODS"/updates/*/blocklayoutdriver.ko*) ;;
-	*) st=1 ;;
-	esac
-	[ "$ver" = "$VERSION" ] || st=1
-	ktap_report "$st" "installed: modinfo -k finds ours, $path, version '$ver'" ""
-
-	# What mkguest.sh takes from here besides kernel/...: unchanged too.
-	st=0
-	(cd "$PNFSBL_KMODS" && sha256sum -c --quiet --strict \
-		<(grep -E "^[0-9a-f]{64}  (${DEBIAN_KO#"$PNFSBL_KMODS"/}|modules\.order|modules\.builtin.*)\$" \
-			<<<"$before")) >/dev/null 2>&1 || st=1
-	ktap_report "$st" "installed: Debian's module, modules.order and modules.builtin* unchanged" ""
-
-	st=0
-	apt_do purge "$PKG" || st=$?
-	out=$(dkms status -m "$NAME" 2>/dev/null || true)
-	[ -z "$out" ] || st=1
-	[ ! -e "/usr/src/$NAME-$VERSION" ] && [ ! -e "/var/lib/dkms/$NAME" ] || st=1
-	ls "$PNFSBL_KMODS"/updates/*/blocklayoutdriver.ko* >/dev/null 2>&1 && st=1
-	ktap_report "$st" "apt-get purge $PKG: no DKMS state, no source, no module left" \
-		"$([ "$st" = 0 ] || { echo "$out"; tail -20 "$HOST_LOG"; })"
-
-	path=$(modinfo_k -n)
-	ver=$(modinfo_k -F version)
-	st=0; [ "$path" = "$DEBIAN_KO" ] && [ -z "$ver" ] || st=1
-	ktap_report "$st" "purged: modinfo -k finds Debian's again, $path, version '$ver'" ""
-
-	host_restore
-	after=$(host_state)
-	st=0; [ "$before" = "$after" ] || st=1
-	ktap_report "$st" "the host is as before: /lib/modules/$PNFSBL_KVER, /var/lib/dkms, /usr/src, dpkg" \
-		"$(diff <(echo "$before") <(echo "$after") || true)"
+	host_check_package
+	host_check_install
+	host_check_purge
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 	[ "$fail" = 0 ]
 }
