@@ -97,6 +97,27 @@ count_unittest()
 	failed=$((failed + f))
 }
 
+# run_e2e STEP LOG: STEP is e2e-SUITE-DRIVER[-patched] (or -dkms): one
+# guest run of SUITE-e2e with that driver, against the stock or the
+# patched generic client.  Returns e2e.sh's status.
+run_e2e()
+{
+	local suite=${1#e2e-} generic=stock driver st=0
+
+	if [ "${suite%-patched}" != "$suite" ]; then
+		generic=patched
+		suite=${suite%-patched}
+	fi
+	driver=${suite##*-}
+	suite=${suite%-*}-e2e
+	PNFSBL_DRIVER=$driver PNFSBL_GENERIC=$generic \
+		"$PNFSBL_TDIR/e2e.sh" "$suite" >"$2" 2>&1 || st=$?
+	grep -E '^(ok|not ok) ' "$2"
+	[ "$st" = 0 ] || tail -50 "$2"
+	count_ktap "$2" "$st"
+	return "$st"
+}
+
 run_step()
 {
 	local step=$1 log=$logdir/$1.log st=0 t0=$SECONDS
@@ -135,20 +156,7 @@ run_step()
 		count_ktap "$log" "$st"
 		;;
 	e2e-*-mainline|e2e-*-ours|e2e-*-*-patched|e2e-*-dkms)
-		local suite=${step#e2e-} generic=stock
-
-		if [ "${suite%-patched}" != "$suite" ]; then
-			generic=patched
-			suite=${suite%-patched}
-		fi
-		local driver=${suite##*-}
-
-		suite=${suite%-*}-e2e
-		PNFSBL_DRIVER=$driver PNFSBL_GENERIC=$generic \
-			"$PNFSBL_TDIR/e2e.sh" "$suite" >"$log" 2>&1 || st=$?
-		grep -E '^(ok|not ok) ' "$log"
-		[ "$st" = 0 ] || tail -50 "$log"
-		count_ktap "$log" "$st"
+		run_e2e "$step" "$log" || st=$?
 		;;
 	*)
 		echo "# unknown step $step"
