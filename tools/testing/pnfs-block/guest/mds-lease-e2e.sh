@@ -27,8 +27,7 @@ test_first_write()
 {
 	snap "$MP"
 	part 1 "$MP/f" 0 4 oflag=direct conv=fsync || return 1
-	ktap_diag "first write:$(delta_summary "$MP")"
-	[ "$(delta "$MP" LAYOUTGET)" -gt 0 ] && [ "$(delta "$MP" WRITE)" -eq 0 ]
+	layout_proof "$MP" "first write" WRITE
 }
 
 # /tmp/hold-write.py FILE READY GO: read 4 MiB from stdin, open FILE
