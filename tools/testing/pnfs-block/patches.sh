@@ -22,6 +22,8 @@ set -euo pipefail
 pdir=$PNFSBL_CACHE/patches
 repo=$pdir/tree
 outdir=$PNFSBL_OUT/patches
+# The commit messages and the cover letter of the series.
+SERIES=$PNFSBL_TDIR/packaging/series
 BASE=pnfsbl-baseline
 BL=fs/nfs/blocklayout
 
@@ -158,6 +160,20 @@ step_add()
 		put "$f"
 	done
 	commit "$s"
+}
+
+# step_file FILE: a driver step of packaging/series/: its Subject: line,
+# its Files: line (under $BL), a blank line, then the commit message.
+step_file()
+{
+	local subj files f
+
+	subj=$(sed -n '1s/^Subject: //p' "$1")
+	files=$(sed -n '2s/^Files: //p' "$1")
+	[ -n "$subj" ] && [ -n "$files" ] ||
+		pnfsbl_die "patches.sh: $1: no Subject: or Files: line"
+	# shellcheck disable=SC2046 # one word per file
+	sed '1,3d' "$1" | step_add "$subj" $(for f in $files; do echo "$BL/$f"; done)
 }
 
 # The driver's Makefile without the KUnit part, for the step that wires
@@ -300,54 +316,7 @@ EOF
 # when commit.c no longer has the text this edits.
 commit_c_in_tree()
 {
-	python3 - "$PNFSBL_TOP/$BL/commit.c" <<'PYEOF'
-import sys
-s = open(sys.argv[1]).read()
-edits = [
-(""" * The generic client of 6.12 (pnfs_layoutcommit_inode()) accepts only two
- * answers from ->prepare_layoutcommit: %0, and %-ENOSPC, which sends the
- * commit and keeps the inode marked for another.  On any other error it
- * frees the commit without putting the layout segments it had pinned for
- * it, so the layout header is never freed and unmount waits for ever.
- * Every failure here therefore still gives a valid body (at worst one
- * listing nothing) and %-ENOSPC.  A generic client that gives those
- * segments back (PNFS_PREPARE_LAYOUTCOMMIT_MAY_FAIL, fs/nfs/pnfs/) is
- * told the error instead, and sends nothing.
-""",
-""" * ->prepare_layoutcommit answers %0, %-ENOSPC, which sends the commit
- * and keeps the inode marked for another, or the error that left the
- * body empty: pnfs_layoutcommit_inode() then sends nothing and keeps the
- * layout segments pinned for the next commit.
-"""),
-(""" * Return: %0, or %-ENOSPC when written extents are left for another
- * commit (more than one commit lists, or this one could list nothing):
- * the generic client sends this one and keeps the inode marked.  On a
- * stock 6.12 generic client never anything else (see the top of this
- * file); on one that allows it, the error that left the body empty.
-""",
-""" * Return: %0, %-ENOSPC when written extents are left for another commit
- * (more than one commit lists): the generic client sends this one and
- * keeps the inode marked; or the error that left the body empty, and
- * nothing is sent.
-"""),
-("""#ifdef PNFS_PREPARE_LAYOUTCOMMIT_MAY_FAIL
-""", ""),
-("""		return nr;
-	}
-#endif
-	if (nr < 0 || bl_ext_has_written(&bl->ext))
-""",
-"""		return nr;
-	}
-	if (bl_ext_has_written(&bl->ext))
-"""),
-]
-for a, b in edits:
-    if s.count(a) != 1:
-        sys.exit("patches.sh: commit.c changed; update commit_c_in_tree: " + a.splitlines()[0])
-    s = s.replace(a, b)
-sys.stdout.write(s)
-PYEOF
+	python3 "$SERIES/commit-c-in-tree.py" "$PNFSBL_TOP/$BL/commit.c"
 }
 
 step_commit_may_fail()
@@ -358,15 +327,8 @@ step_commit_may_fail()
 	commit_c_in_tree >"$t" || { rm -f "$t"; pnfsbl_die "cannot edit commit.c"; }
 	put "$BL/commit.c" "$t"
 	rm -f "$t"
-	commit "pNFS/blocklayout: report a LAYOUTCOMMIT body that cannot be built" <<'EOF'
-Now that pnfs_layoutcommit_inode() gives the layout segments of a
-LAYOUTCOMMIT that is not sent back for the next one, a failed
-->prepare_layoutcommit no longer leaks them.  Return the error that
-left the body empty (memory ran out, or another commit still owns the
-written extents) instead of sending a LAYOUTCOMMIT that lists nothing
-and answering -ENOSPC: nothing is sent, fsync reports the error, and
-the next commit lists what this one could not.
-EOF
+	sed '1,2d' "$SERIES/commit-may-fail.txt" |
+		commit "$(sed -n '1s/^Subject: //p' "$SERIES/commit-may-fail.txt")"
 }
 
 # generic_patches: the patches of fs/nfs/pnfs/series, in order, as
@@ -412,122 +374,9 @@ make_series()
 	g update-ref HEAD_SERIES "$BASE"
 
 	step_remove
-	step_add "pNFS/blocklayout: decode GETDEVICEINFO and LAYOUTGET replies" \
-		$BL/blocklayout.h $BL/xdr.c <<'EOF'
-Decode the block and SCSI layouts' device addresses (RFC 5663 section
-2.2, RFC 8154 section 2.3) and layout bodies (RFC 5663 section 2.3)
-into plain tables that nothing else needs to check again.  Every count
-from the wire is checked against the bytes left before anything is
-allocated, every refusal carries a constant reason for the tracepoint
-and one errno per class, and a hole's storage offset, which the RFC
-gives no meaning, is made zero rather than refused.
-
-Nothing is built yet: the driver is wired into the build once it is
-complete.
-EOF
-	step_add "pNFS/blocklayout: build and map volume trees" $BL/volume.c <<'EOF'
-Build the volume tree of a device address (SIMPLE, SLICE, CONCAT,
-STRIPE and SCSI volumes, RFC 5663 section 2.2) over opened disks,
-with the size of every volume checked against its children, and map a
-byte range of the top volume piece by piece onto the disks below it.
-The mapping carries sectors from end to end and has a shift fast path
-for stripe units that are powers of two.
-EOF
-	step_add "pNFS/blocklayout: add the extent cache" \
-		$BL/extents.h $BL/extents.c <<'EOF'
-Keep the extents of a file's layout in two rbtrees, one for the
-extents that can be written and one for those that can only be read
-(READ_DATA and holes), and tag what was written to INVALID_DATA
-extents until a LAYOUTCOMMIT has listed it and the server has
-answered.
-
-An update counts what it needs under the lock, drops the lock to
-allocate, and then changes the trees without a failure path, so that a
-failed allocation leaves the cache as it was; the old driver allocated
-with GFP_ATOMIC under its spinlock and could fail halfway through.
-EOF
-	step_add "pNFS/blocklayout: add tracepoints" $BL/trace.h $BL/trace.c <<'EOF'
-Replace dprintk with tracepoints: every refused server reply with its
-reason and errno, disk resolution and the signature check, I/O
-refused or failed over to the metadata server, LAYOUTGET sizing and
-LAYOUTCOMMIT.  An administrator who sees I/O go to the metadata server
-can tell why without rebuilding anything.
-EOF
-	step_add "pNFS/blocklayout: ask blkmapd for the disks of block volumes" \
-		$BL/dev.h $BL/pipe.c <<'EOF'
-A block volume names its disk by a signature that only user space can
-search for: the driver asks blkmapd through the rpc_pipefs pipe
-"blocklayout", as the old driver did, with the same message format.
-
-A reply carries no request ID: blkmapd answers in the order it read
-the requests.  So a reply is given to the oldest request that the
-writing process itself read, and a second writer of the pipe, or a new
-blkmapd while the old one still holds it open, never takes an answer
-meant for another reader's request.
-EOF
-	step_add "pNFS/blocklayout: check the signature of the disk blkmapd names" \
-		$BL/sig.c <<'EOF'
-Read the signature components of a SIMPLE volume (RFC 5663 section
-2.2) from the disk blkmapd answered with and refuse the disk if they
-differ.  An answer meant for another request, or a blkmapd that found
-the wrong disk, would otherwise have the client write a file's blocks
-over some other disk.
-EOF
-	step_add "pNFS/blocklayout: open the disks of block and SCSI volumes" \
-		$BL/disk.h $BL/disk.c $BL/scsi.h $BL/scsi.c $BL/dev.c <<'EOF'
-Turn a GETDEVICEINFO reply into a device: decode it, find and open
-every disk (blkmapd and the signature check for block volumes; the
-logical unit found by its designator for SCSI volumes, a dm-multipath
-map first), build the volume tree over them, and register the client's
-persistent reservation key through pr_ops for SCSI (RFC 8154).
-
-A disk that something else holds open exclusively is refused, a device
-that cannot be set up is remembered as unavailable for a while and
-retried after that, and the disks are opened in a NOFS allocation
-scope, since GETDEVICEINFO runs in writeback.
-EOF
-	step_add "pNFS/blocklayout: flush and commit what was written" \
-		$BL/layout.h $BL/commit.c <<'EOF'
-A write over the layout is part of the file only once the disks have
-flushed their caches and a LAYOUTCOMMIT has listed its extents.  Keep
-the devices a layout wrote to, flush them before each commit, and build
-the commit body from the extent cache; an extent is only forgotten once
-the server has answered the commit that listed it, so a lost or failed
-commit is retried, and a failed flush is reported to fsync once.
-
-The generic client of 6.12 accepts only 0 and -ENOSPC from
-->prepare_layoutcommit, so every failure still gives a valid body and
--ENOSPC.  fsync commits until nothing written is left (at most 16
-rounds, so that writes that keep landing cannot hold it for ever).
-EOF
-	step_add "pNFS/blocklayout: read and write over the layout" $BL/io.c <<'EOF'
-Map each page of a read or write through the extent cache and the
-volume tree onto bios, zero what reads from holes and NONE_DATA
-extents, record what was written to INVALID extents for the next
-LAYOUTCOMMIT, and send a request to the metadata server instead when a
-device is unavailable or a mapping is refused.  A request may span any
-number of devices.
-
-When a bio fails, the request fails as a whole and the generic client
-returns the layout (PNFS_LAYOUTRET_ON_ERROR) and resends the pages
-through the metadata server; what was written before the failure is
-committed first, or blocks written just before it would read back as
-zeros.
-EOF
-	step_add "pNFS/blocklayout: layout segments, LAYOUTGET sizing and returns" \
-		$BL/layout.c <<'EOF'
-Allocate layout headers and segments from decoded LAYOUTGET replies,
-with their extents checked against the segment and its devices, and
-size LAYOUTGETs: ask ahead only for a stream that has already written
-sequentially, and never further than it has written (at most 64 MiB),
-since a server such as nfsd over XFS allocates the whole range asked
-for, and what is never written stays allocated.  A sequential 256 MiB
-O_DIRECT write in 1 MiB writes takes 10 LAYOUTGETs where the old
-driver sent 256.
-
-Decide which requests may use the layout at all, and what a returned
-range leaves behind in the extent cache.
-EOF
+	for p in "$SERIES"/[0-9]*.txt; do
+		step_file "$p"
+	done
 	step_wire
 	step_kunit
 	step_docs
@@ -560,82 +409,8 @@ cover_blurb()
 	lseg=$(patch_no "pNFS: put the lsegs of a LAYOUTCOMMIT")
 	devid=$(patch_no "pNFS: let a layout driver keep device IDs cached")
 	mayfail=$(patch_no "pNFS/blocklayout: report a LAYOUTCOMMIT body")
-	sed -e "s/@LSEG@/$lseg/" -e "s/@DEVID@/$devid/" -e "s/@MAYFAIL@/$mayfail/" <<'EOF'
-This series replaces the pNFS block (RFC 5663) and SCSI (RFC 8154)
-layout client, fs/nfs/blocklayout/, with a rewrite, and fixes one bug
-of the generic client that the rewrite ran into.  It is made against
-v6.12 as Debian ships it (linux-source-6.12 PKGVER) and is
-what the out-of-tree driver of the same name runs as a drop-in
-blocklayoutdriver.ko on that kernel.
-
-What it fixes against the current driver, measured on a 2-core host
-under QEMU TCG (Debian 12 guest, nfsd exporting XFS with pnfs, the
-client on guest loopback); under TCG only ratios within one run mean
-something:
-
-- Sequential O_DIRECT writes: a LAYOUTGET asks ahead for a stream that
-  writes sequentially.  256 MiB in 1 MiB writes takes 10 LAYOUTGETs
-  instead of 256; fio's sequential 1 MiB O_DIRECT write ran at 394
-  MiB/s against 112 (3.51x, 28 LAYOUTGETs per GiB against 1024, a
-  quarter of the system CPU per GiB), and at 1.73x over the SCSI
-  layout (51.9 against 29.9 MiB/s over iSCSI).
-- Device failure: when a disk fails under buffered writeback, the
-  blocks written before the failure are committed before the layout is
-  returned.  The current driver returns the layout without committing
-  them and the generic client drops the pending LAYOUTCOMMIT, so they
-  read back as zeros.  With this series no byte is lost and fsync took
-  3.9 s for one file and 11 s for four.
-- Device notifications: 32 CB_NOTIFY_DEVICEIDs during the 2 MiB
-  O_DIRECT writes of one file cost 6 LAYOUTGETs and 3 GETDEVICEINFOs,
-  against 32 and 15.
-- SCSI layout: a dm-multipath map of the logical unit is preferred to
-  one of its paths (the current driver leaves it unused), and the
-  client finds its way back after being fenced: once the device retry
-  time has passed, new I/O goes over the layout again with the
-  reservation key registered anew.
-- Hostile servers: every malformed LAYOUTGET and GETDEVICEINFO reply of
-  a test server (ten LAYOUTGET and nine GETDEVICEINFO kinds) is
-  refused with a tracepoint naming the reason, and the I/O goes to the
-  metadata server with no byte lost.  A disk that is not the one the
-  server named (by its signature), or that someone else holds, is
-  refused rather than written over.
-- Volumes: CONCAT, SLICE and nested STRIPE volumes are checked byte
-  for byte against dm tables over the same disks, and one request may
-  span any number of device IDs (the old limit made such writes fail
-  with -E2BIG and go to the metadata server).
-
-Where it is not faster: in the same benchmark run, small files (create,
-write 64 KiB, fsync) ran at 0.93x the current driver over the block
-layout and 0.98x over SCSI, four writers at 0.98x and 0.83x, and a
-buffered sequential read over SCSI at 0.73x (the current driver's
-repeats spread from 23.6 to 40.8 MiB/s there).
-
-Patch @LSEG@ fixes the generic client: when ->prepare_layoutcommit()
-fails with anything but -ENOSPC, pnfs_layoutcommit_inode() leaks the
-layout segments it pinned for the commit, and umount then hangs in
-pnfs_destroy_layout_final().  On the 6.12 client, a LAYOUTCOMMIT whose
-preparation fails (fault injected) hangs umount; with the patch it no
-longer does.  Until then the driver keeps to what 6.12 accepts (0 or
--ENOSPC, with a body that lists nothing); patch @MAYFAIL@ has it return the
-error instead.
-
-Patch @DEVID@ adds a layout driver flag, PNFS_DEVICEID_CACHED, with which
-the generic client no longer marks the driver's device IDs
-NFS_DEVICEID_NOCACHE when the server grants no device ID
-notifications.  The driver of this series does not set it yet: it
-tests for the flag with a macro that only its out-of-tree build has,
-and otherwise clears the mark itself, as it must on a 6.12 client.
-
-Patch 1 removes the current driver; patches 2-11 add the new one file
-by file, in the order the files depend on each other, and patch 12
-builds it again, so CONFIG_PNFS_BLOCK builds nothing in between (every
-patch builds).  The KUnit suites (patch 13) cover decoding, volume
-trees, the extent cache, the LAYOUTCOMMIT state machine, the upcall
-and the signature check:
-
-  ./tools/testing/kunit/kunit.py run --kunitconfig=fs/nfs/blocklayout
-
-EOF
+	sed -e "s/@LSEG@/$lseg/" -e "s/@DEVID@/$devid/" -e "s/@MAYFAIL@/$mayfail/" \
+		"$SERIES/cover.txt"
 	echo "Of the generic client patches the driver is kept with out of tree:"
 	while IFS='|' read -r p why; do
 		[ -n "$why" ] || continue
@@ -774,24 +549,24 @@ checkpatch_one()
 	echo "$st" >"$o.st"
 }
 
-check_series()
+# check_apply: the series applies with git am onto the baseline; sets
+# commits (check_series' local) to its commits, or empties it.
+check_apply()
 {
-	local n=0 pass=0 fail=0 out st p k i np commits=() files=()
+	local st=0 out
 
-	echo "KTAP version 1"
-	mapfile -t files < <(ls "$outdir"/*.patch | grep -v '/0000-')
-	np=${#files[@]}
-	echo "1..$((3 + 3 * np))"
-
-	st=0
 	out=$(g checkout -q -f --detach "$BASE" 2>&1 && g clean -fdq 2>&1 &&
 	      g am -q --keep-cr "${files[@]}" 2>&1) || { st=1; g am --abort >/dev/null 2>&1 || true; }
 	ktap_report "$st" "the $np patches apply with git am onto $BASE" "$out"
 	mapfile -t commits < <(g rev-list --reverse "$BASE..HEAD")
 	[ "$st" = 0 ] && [ ${#commits[@]} = "$np" ] || commits=()
+}
 
-	# The result holds this tree's driver, tests and documents.
-	st=0
+# check_tree: the result holds this tree's driver, tests and documents.
+check_tree()
+{
+	local st=0 out f
+
 	out=$(for f in $(cd "$PNFSBL_TOP" && git ls-files 2>/dev/null $BL Documentation ||
 			 find $BL Documentation -type f); do
 		if [ "$f" = "$BL/commit.c" ]; then
@@ -804,9 +579,14 @@ check_series()
 		echo "the series adds files this tree does not have") 2>&1
 	[ -z "$out" ] && [ ${#commits[@]} -gt 0 ] || st=1
 	ktap_report "$st" "the series ends with this tree's $BL/ (commit.c: in-tree edit) and Documentation/" "$out"
+}
 
-	# Two checkpatch runs at a time, reported in order.
-	local cpd running=0
+# check_checkpatch: checkpatch on every patch, two at a time, reported
+# in order.
+check_checkpatch()
+{
+	local cpd running=0 p
+
 	cpd=$(mktemp -d "$pdir/checkpatch.XXXXXX")
 	for p in "${files[@]}"; do
 		checkpatch_one "$p" "$cpd/${p##*/}" &
@@ -820,6 +600,13 @@ check_series()
 			"$(cat "$cpd/${p##*/}.out")"
 	done
 	rm -rf "$cpd"
+}
+
+# check_builds: configure the =m and =y trees, then every prefix of the
+# series builds fs/nfs/ in both.
+check_builds()
+{
+	local k st out outm stm i=0 p
 
 	for k in m y; do
 		st=0
@@ -828,7 +615,6 @@ check_series()
 		[ "$k" = m ] && { outm=$out; stm=$st; }
 		[ "$k" = y ] && [ "$stm" != 0 ] && commits=()
 	done
-	i=0
 	for p in "${files[@]}"; do
 		i=$((i + 1))
 		for k in m y; do
@@ -842,6 +628,20 @@ check_series()
 			ktap_report "$st" "patches 1-$i build fs/nfs/ with PNFS_BLOCK=$k" "$out"
 		done
 	done
+}
+
+check_series()
+{
+	local n=0 pass=0 fail=0 np commits=() files=()
+
+	echo "KTAP version 1"
+	mapfile -t files < <(ls "$outdir"/*.patch | grep -v '/0000-')
+	np=${#files[@]}
+	echo "1..$((3 + 3 * np))"
+	check_apply
+	check_tree
+	check_checkpatch
+	check_builds
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 	[ "$fail" = 0 ]
 }
