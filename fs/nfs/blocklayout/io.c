@@ -54,15 +54,17 @@
  * the disks when the lease runs out is refused here, before any bio, and
  * goes to the MDS, which renews the lease or waits for its recovery.
  *
- * The margin is the longest a layout request may take on the disks, at
- * most a quarter of the lease: the generic client renews an idle lease
- * once two thirds of it have passed, so a smaller margin never refuses
- * I/O of a client that can reach its server.
+ * The margin is the longest a layout request may take on the disks, the
+ * module parameter max_io_time, cut so that a client that reaches its
+ * server is never refused (see bl_lease_margin()).  It is off (0) by
+ * default: with the short leases of test set-ups the generic client
+ * renews so late that no useful margin is left, and a driver cannot ask
+ * it to renew sooner.
  */
-static unsigned int bl_max_io_time = 10;
+static unsigned int bl_max_io_time;
 module_param_named(max_io_time, bl_max_io_time, uint, 0644);
 MODULE_PARM_DESC(max_io_time,
-		 "Seconds a layout read or write may take on the disks: none starts later than that before the lease could expire (at most a quarter of the lease; 0: no lease check)");
+		 "Seconds a layout read or write may take on the disks: none starts later than that before the lease could expire (cut to what the lease renewal leaves; 0, the default: no lease check)");
 
 /**
  * struct bl_io - one pNFS read or write in flight
@@ -527,6 +529,28 @@ static struct bl_io *bl_io_alloc(struct nfs_pgio_header *hdr, bool write)
 }
 
 /*
+ * The generic client's renew work runs two thirds of the lease after the
+ * last renewal, but never sooner than 5 seconds after its own previous
+ * run (nfs4_schedule_state_renewal()), and renews only a lease older than
+ * a third of it: a client that is not otherwise sending requests renews
+ * up to max(2/3 lease, 1/3 lease + 5 s) after the last renewal, then
+ * waits for the reply.  BL_RENEW_SLACK allows for that round trip.
+ */
+#define BL_RENEW_SLACK		HZ
+
+/* The margin bl_lease_too_old() keeps before a lease of @lease jiffies. */
+static unsigned long bl_lease_margin(unsigned long lease)
+{
+	unsigned long renew = max(2 * lease / 3, lease / 3 + 5 * HZ) +
+			      BL_RENEW_SLACK;
+	unsigned long margin = (unsigned long)READ_ONCE(bl_max_io_time) * HZ;
+
+	if (renew >= lease)
+		return 0;
+	return min(margin, lease - renew);
+}
+
+/*
  * Could the client's lease expire at the server before a request started
  * now ends?  cl_last_renewal is when the last renewing request was sent,
  * which is no later than when the server renewed the lease.
@@ -536,12 +560,9 @@ static bool bl_lease_too_old(const struct nfs_pgio_header *hdr)
 	const struct nfs_client *clp = NFS_SERVER(hdr->inode)->nfs_client;
 	unsigned long lease = READ_ONCE(clp->cl_lease_time);
 	unsigned long age = jiffies - READ_ONCE(clp->cl_last_renewal);
-	unsigned long margin = READ_ONCE(bl_max_io_time);
+	unsigned long margin = bl_lease_margin(lease);
 
-	if (!margin)
-		return false;
-	margin = min_t(unsigned long, margin * HZ, lease / 4);
-	if (age < lease - margin)
+	if (!margin || age < lease - margin)
 		return false;
 	trace_pnfs_block_lease_expiring(hdr, age, lease, margin);
 	return true;

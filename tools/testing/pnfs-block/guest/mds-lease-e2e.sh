@@ -19,8 +19,17 @@ PAUSE=25
 
 ktap_plan 6
 
-ktap_require "setup: test MDS (lease ${LEASE} s), blkmapd, $PNFSBL_DRIVER driver" \
-	setup_mds
+# setup: the test MDS, and the lease check on (max_io_time is 0, off, by
+# default); with a 10 s lease the driver cuts the margin to what the
+# generic client's renewal leaves.
+setup()
+{
+	setup_mds &&
+		echo 10 >/sys/module/blocklayoutdriver/parameters/max_io_time
+}
+
+ktap_require "setup: test MDS (lease ${LEASE} s), blkmapd, $PNFSBL_DRIVER driver, max_io_time=10" \
+	setup
 
 # 1. The first write gets a layout over the whole file and commits it.
 test_first_write()
@@ -69,8 +78,9 @@ trace_time()
 
 # 2. The server stops answering while a writer, whose file was opened
 # before, writes a piece every 0.2 s over the layout.  Once the lease is
-# older than the lease time less the driver's margin (a quarter of it at
-# most), no piece may reach the disk: the first pnfs_block_lease_expiring
+# older than the lease time less the driver's margin (here 0.67 s: the
+# generic client renews up to 8.33 s after the last renewal, and the
+# driver allows 1 s for its reply), no piece may reach the disk: the first pnfs_block_lease_expiring
 # comes after that time and before the lease time, the refusal names the
 # lease, and no pnfs_block_io_submit follows it while the server is
 # silent.  The writer waits for the server.
