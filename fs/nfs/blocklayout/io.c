@@ -22,6 +22,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/highmem.h>
+#include <linux/pagemap.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -44,6 +45,7 @@
 #define BL_IO_WHY_UNAVAILABLE	"device unavailable"
 #define BL_IO_WHY_NOMEM		"no memory for the device list"
 #define BL_IO_WHY_LEASE		"lease may expire before the I/O ends"
+#define BL_IO_WHY_FILL		"cannot fill the rest of a block"
 
 /*
  * Lease-based fencing.  A client that believes its lease has expired
@@ -83,9 +85,15 @@ MODULE_PARM_DESC(max_io_time,
  *	request completes (they keep the block devices open); @inline_devs
  *	or an array allocated by bl_io_hold_dev()
  * @inline_devs: room for the first %BL_IO_INLINE_DEVS devices
+ * @wr: a write's blocks, claimed from before its extents are looked up
+ *	until they are tagged, when the server's blocks are above a page
+ * @nr_head: fill pages written before the request's own (fill.h)
+ * @nr_tail: fill pages written after them
+ * @fill: the @nr_head then the @nr_tail fill pages: ZERO_PAGE(0) or
+ *	pages of our own, freed with the request
  *
- * Only the submitter touches @nr_devs, @max_devs and @devs until the last
- * bio ends; then only the completion work does.
+ * Only the submitter touches @nr_devs, @max_devs, @devs and the fill
+ * pages until the last bio ends; then only the completion work does.
  */
 struct bl_io {
 	struct nfs_pgio_header	*hdr;
@@ -101,6 +109,10 @@ struct bl_io {
 	unsigned int		max_devs;
 	struct bl_dev		**devs;
 	struct bl_dev		*inline_devs[BL_IO_INLINE_DEVS];
+	struct bl_wr_range	wr;
+	unsigned int		nr_head;
+	unsigned int		nr_tail;
+	struct page		*fill[BL_FILL_MAX_PAGES];
 };
 
 /**
@@ -215,11 +227,20 @@ static void bl_io_write_done(struct bl_io *io, struct bl_layout *bl)
 		hdr->pnfs_error = -ENOMEM;
 }
 
-/* Release the request's device references and free it. */
+/*
+ * Release the request's blocks, fill pages and device references, and
+ * free it.  A write's extents are tagged by now, if it succeeded: a write
+ * of the same blocks that waited for this one sees them written.
+ */
 static void bl_io_free(struct bl_io *io)
 {
 	unsigned int i;
 
+	if (io->wr.claimed)
+		bl_wr_release(&hdr_layout(io->hdr)->wr, &io->wr);
+	for (i = 0; i < io->nr_head + io->nr_tail; i++)
+		if (io->fill[i] != ZERO_PAGE(0))
+			__free_page(io->fill[i]);
 	for (i = 0; i < io->nr_devs; i++)
 		bl_dev_put(io->devs[i]);
 	if (io->devs != io->inline_devs)
@@ -524,6 +545,7 @@ static struct bl_io *bl_io_alloc(struct nfs_pgio_header *hdr, bool write)
 	io->write = write;
 	io->devs = io->inline_devs;
 	io->max_devs = BL_IO_INLINE_DEVS;
+	INIT_LIST_HEAD(&io->wr.node);
 	atomic_set(&io->pending, 1);
 	return io;
 }
@@ -640,10 +662,10 @@ static bool bl_io_prepare(struct bl_io *io, struct bl_layout *bl,
 /*
  * Walk [sector, sector + nr) of the file extent by extent, reading or
  * writing the pages.  Stops at the first error, recording it in the
- * request.
+ * request, and returns it.
  */
-static void bl_do_io(struct bl_bio_builder *b, sector_t sector, sector_t nr,
-		     struct page **pages, unsigned int pgbase)
+static int bl_do_io(struct bl_bio_builder *b, sector_t sector, sector_t nr,
+		    struct page **pages, unsigned int pgbase)
 {
 	struct bl_layout *bl = b->bl;
 	bool write = b->io->write;
@@ -655,7 +677,7 @@ static void bl_do_io(struct bl_bio_builder *b, sector_t sector, sector_t nr,
 
 		if (!bl_ext_lookup(&bl->ext, sector, write, &e, &cow)) {
 			bl_io_set_error(b->io, -EIO);
-			return;
+			return -EIO;
 		}
 		n = min(nr, bl_ext_end(&e) - sector);
 		if (!write && bl_ext_reads_zeros(&e))
@@ -668,11 +690,12 @@ static void bl_do_io(struct bl_bio_builder *b, sector_t sector, sector_t nr,
 		bl_ext_put_snapshot(&bl->ext, &cow);
 		if (err) {
 			bl_io_set_error(b->io, err);
-			return;
+			return err;
 		}
 		sector += n;
 		nr -= n;
 	}
+	return 0;
 }
 
 /*
@@ -692,23 +715,31 @@ static bool bl_io_range(u64 offset, u64 len, sector_t *sector, sector_t *nr)
 	return true;
 }
 
+#define BL_PAGE_SECTORS		(PAGE_SIZE >> SECTOR_SHIFT)
+
 /*
- * Check that every extent of [sector, sector + nr) can serve the request,
- * then map and submit its bios; a request refused here goes to the MDS
- * when its last reference is put.
+ * Check that every extent of the request, with its fill pages, can serve
+ * it, then map and submit its bios: the head fill pages, the request's
+ * own from [sector, sector + nr), the tail fill pages.  A request refused
+ * here goes to the MDS when its last reference is put.
  */
 static void bl_io_start(struct bl_bio_builder *b, sector_t sector,
 			sector_t nr, struct page **pages, unsigned int pgbase)
 {
+	struct bl_io *io = b->io;
+	sector_t head = (sector_t)io->nr_head * BL_PAGE_SECTORS;
+	sector_t tail = (sector_t)io->nr_tail * BL_PAGE_SECTORS;
 	struct blk_plug plug;
 
-	b->io->start = sector;
-	b->io->end = sector + nr;
-	if (!bl_io_prepare(b->io, b->bl, sector, nr))
+	io->start = sector - head;
+	io->end = sector + nr + tail;
+	if (!bl_io_prepare(io, b->bl, io->start, io->end - io->start))
 		return;
-	trace_pnfs_block_io_submit(b->io->hdr);
+	trace_pnfs_block_io_submit(io->hdr);
 	blk_start_plug(&plug);
-	bl_do_io(b, sector, nr, pages, pgbase);
+	if (!bl_do_io(b, io->start, head, io->fill, 0) &&
+	    !bl_do_io(b, sector, nr, pages, pgbase))
+		bl_do_io(b, sector + nr, tail, io->fill + io->nr_head, 0);
 	bl_submit(b);
 	blk_finish_plug(&plug);
 }
@@ -745,6 +776,148 @@ enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr)
 	return PNFS_ATTEMPTED;
 }
 
+/*
+ * Read the copy-on-write source of the page at file sector @sector into
+ * @page, synchronously: the source extent @cow covers the whole block.
+ */
+static int bl_fill_read_source(const struct bl_ext *cow, sector_t sector,
+			       struct page *page)
+{
+	sector_t vsec = bl_ext_map_sector(cow, sector);
+	unsigned int off = 0;
+
+	if (sector < cow->f_offset ||
+	    sector + BL_PAGE_SECTORS > bl_ext_end(cow))
+		return -EIO;
+	if (bl_io_dev_unavailable(cow->dev))
+		return -ENODEV;
+	while (off < PAGE_SIZE) {
+		struct bl_vol_map map;
+		struct bio *bio;
+		unsigned int n;
+		int ret;
+
+		ret = bl_vol_map_sectors(cow->dev->tree, vsec, &map);
+		if (ret)
+			return ret;
+		n = min_t(u64, PAGE_SIZE - off,
+			  (u64)map.nr_sectors << SECTOR_SHIFT);
+		bio = bio_alloc(bl_leaf_bdev(map.handle), 1, REQ_OP_READ,
+				GFP_NOIO);
+		bio->bi_iter.bi_sector = map.sector;
+		__bio_add_page(bio, page, n, off);
+		ret = submit_bio_wait(bio);
+		bio_put(bio);
+		if (ret)
+			return ret;
+		vsec += n >> SECTOR_SHIFT;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * The fill page for page @index of the file: a copy of the page cache's
+ * page when it is up to date (it holds the newest data, written back or
+ * not), else what the block holds for it (@src, from @cow).
+ */
+static struct page *bl_fill_page(struct address_space *mapping,
+				 pgoff_t index, enum bl_fill_src src,
+				 const struct bl_ext *cow)
+{
+	struct folio *folio = filemap_get_folio(mapping, index);
+	struct page *page;
+	int err;
+
+	if (!IS_ERR(folio)) {
+		page = NULL;
+		if (folio_test_uptodate(folio)) {
+			page = alloc_page(GFP_NOIO);
+			if (page)
+				copy_highpage(page,
+					      folio_file_page(folio, index));
+		}
+		folio_put(folio);
+		if (page)
+			return page;
+	}
+	if (src == BL_FILL_ZERO)
+		return ZERO_PAGE(0);
+	page = alloc_page(GFP_NOIO);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	err = bl_fill_read_source(cow, (sector_t)index * BL_PAGE_SECTORS, page);
+	if (err) {
+		__free_page(page);
+		return ERR_PTR(err);
+	}
+	return page;
+}
+
+/*
+ * Fill pages for the bytes [@from, @to) of one block that the write
+ * leaves out, if the block needs them, at io->fill + *@nr on: sets *@nr
+ * to their number.  Returns 0 or a negative errno.
+ */
+static int bl_fill_side(struct bl_io *io, struct bl_layout *bl, u64 from,
+			u64 to, struct page **pages, unsigned int *nr)
+{
+	struct address_space *mapping = io->hdr->inode->i_mapping;
+	struct bl_ext e = {}, cow = {};
+	enum bl_fill_src src;
+	pgoff_t index;
+	int err = 0;
+
+	*nr = 0;
+	/* None found: bl_io_prepare() refuses the request. */
+	if (!bl_ext_lookup(&bl->ext, from >> SECTOR_SHIFT, true, &e, &cow))
+		return 0;
+	src = bl_fill_source(&e, &cow);
+	for (index = from >> PAGE_SHIFT;
+	     src != BL_FILL_NONE && index < to >> PAGE_SHIFT; index++) {
+		struct page *page = bl_fill_page(mapping, index, src, &cow);
+
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			break;
+		}
+		pages[(*nr)++] = page;
+	}
+	bl_ext_put_snapshot(&bl->ext, &e);
+	bl_ext_put_snapshot(&bl->ext, &cow);
+	return err;
+}
+
+/*
+ * For a server block above a page: claim the write's blocks, then make
+ * the fill pages of its first and last block (fill.h).  Returns %false,
+ * with the error recorded, if the request must go to the MDS instead.
+ */
+static bool bl_fill_prepare(struct bl_io *io, struct bl_layout *bl,
+			    u64 start, u64 end)
+{
+	u32 bs = NFS_SERVER(io->hdr->inode)->pnfs_blksize;
+	u64 head = round_down(start, bs), tail = round_up(end, bs);
+	int err = 0;
+
+	if (bs <= PAGE_SIZE)
+		return true;
+	bl_wr_range_init(&io->wr, start, end - start, bs);
+	bl_wr_claim(&bl->wr, &io->wr);
+	if (head < start)
+		err = bl_fill_side(io, bl, head, start, io->fill,
+				   &io->nr_head);
+	if (!err && end < tail)
+		err = bl_fill_side(io, bl, end, tail, io->fill + io->nr_head,
+				   &io->nr_tail);
+	trace_pnfs_block_fill(io->hdr, bs, io->nr_head, io->nr_tail, err);
+	if (!err)
+		return true;
+	trace_pnfs_block_io_refused(io->hdr, BL_IO_WHY_FILL, err);
+	bl_io_set_error(io, err);
+	return false;
+}
+
 /**
  * bl_write_pagelist - write a request's pages straight to the devices
  * @hdr: the request
@@ -752,10 +925,12 @@ enum pnfs_try_status bl_read_pagelist(struct nfs_pgio_header *hdr)
  *	way; LAYOUTCOMMIT makes it part of the file)
  *
  * Buffered writes cover whole pages: the page cache holds whole pages
- * that are up to date (PNFS_READ_WHOLE_PAGE) or zeroed past EOF, so a
- * write never leaves part of a newly allocated block with stale contents
- * as long as the server's block size is at most a page.  Direct writes
- * reach here only when page aligned (bl_pg_test_write()).
+ * that are up to date (PNFS_READ_WHOLE_PAGE) or zeroed past EOF.  Direct
+ * writes reach here only when page aligned (bl_pg_test_write()).  With
+ * a server block of at most a page that is whole blocks; with a larger
+ * one, fill pages complete a block the write covers in part and the
+ * disk does not hold yet (bl_fill_prepare()), so no part of a newly
+ * allocated block is left with stale contents.
  *
  * Return: as for bl_read_pagelist().
  */
@@ -773,7 +948,8 @@ enum pnfs_try_status bl_write_pagelist(struct nfs_pgio_header *hdr, int how)
 	b.io = bl_io_alloc(hdr, true);
 	if (!b.io)
 		return PNFS_NOT_ATTEMPTED;
-	bl_io_start(&b, sector, nr, hdr->args.pages, pgbase);
+	if (bl_fill_prepare(b.io, bl, start, end))
+		bl_io_start(&b, sector, nr, hdr->args.pages, pgbase);
 
 	hdr->res.count = hdr->args.count;
 	bl_io_put(b.io);

@@ -37,6 +37,7 @@ static struct pnfs_layout_hdr *bl_alloc_layout(struct inode *inode, gfp_t gfp,
 	bl_commit_init(&bl->commit, &bl_commit_dev_ops);
 	init_rwsem(&bl->error_sem);
 	spin_lock_init(&bl->lock);
+	bl_wr_tracker_init(&bl->wr);
 	bl->scsi = scsi;
 	return &bl->lo;
 }
@@ -284,6 +285,36 @@ static void bl_check_unavailable(struct nfs_pageio_descriptor *pgio,
 }
 
 /*
+ * The segment for @req's I/O of @len bytes from req_offset(@req) on, as
+ * pnfs_generic_pg_init_read() and pnfs_generic_pg_init_write() get it,
+ * except that a LAYOUTGET starts at the server block holding @req: nfsd
+ * refuses an offset that is not block aligned, and pnfs_update_layout()
+ * aligns it only to a page, which is all it takes while blocks are no
+ * larger than a page.  Leaves pgio->pg_lseg %NULL, and pgio->pg_error
+ * set on an error, if there is none.
+ */
+static void bl_pg_get_layout(struct nfs_pageio_descriptor *pgio,
+			     struct nfs_page *req, u64 len,
+			     enum pnfs_iomode iomode)
+{
+	u32 bs = NFS_SERVER(pgio->pg_inode)->pnfs_blksize;
+	u64 offset = req_offset(req), start = round_down(offset, bs);
+	struct pnfs_layout_segment *lseg;
+
+	pnfs_generic_pg_check_layout(pgio, req);
+	if (pgio->pg_lseg)
+		return;
+	lseg = pnfs_update_layout(pgio->pg_inode, nfs_req_openctx(req),
+				  start, len + (offset - start), iomode,
+				  false, nfs_io_gfp_mask());
+	if (IS_ERR(lseg)) {
+		pgio->pg_error = PTR_ERR(lseg);
+		return;
+	}
+	pgio->pg_lseg = lseg;
+}
+
+/*
  * A read that goes through the MDS must see what this client wrote over
  * the layout, and the server knows those blocks only once a LAYOUTCOMMIT
  * has listed them: until then it reads them as holes, or past its end of
@@ -302,12 +333,21 @@ static void bl_read_mds_commit(struct nfs_pageio_descriptor *pgio)
 static void bl_pg_init_read(struct nfs_pageio_descriptor *pgio,
 			    struct nfs_page *req)
 {
+	u64 len;
+
 	if (!bl_req_aligned(pgio, req, SECTOR_SIZE)) {
 		nfs_pageio_reset_read_mds(pgio);
 		bl_read_mds_commit(pgio);
 		return;
 	}
-	pnfs_generic_pg_init_read(pgio, req);
+	/* What pnfs_generic_pg_init_read() asks for. */
+	if (pgio->pg_dreq)
+		len = nfs_dreq_bytes_left(pgio->pg_dreq, req_offset(req));
+	else
+		len = i_size_read(pgio->pg_inode) - req_offset(req);
+	bl_pg_get_layout(pgio, req, len, IOMODE_READ);
+	if (!pgio->pg_lseg && !pgio->pg_error)
+		nfs_pageio_reset_read_mds(pgio);
 	bl_check_unavailable(pgio, false);
 	if (!pgio->pg_lseg)
 		bl_read_mds_commit(pgio);
@@ -451,8 +491,10 @@ static void bl_pg_init_write(struct nfs_pageio_descriptor *pgio,
 	}
 	/* A segment that still covers the request needs no LAYOUTGET. */
 	pnfs_generic_pg_check_layout(pgio, req);
-	pnfs_generic_pg_init_write(pgio, req, pgio->pg_lseg ? 0 :
-				   bl_layoutget_size(pgio, req));
+	bl_pg_get_layout(pgio, req, pgio->pg_lseg ? 0 :
+			 bl_layoutget_size(pgio, req), IOMODE_RW);
+	if (!pgio->pg_lseg && !pgio->pg_error)
+		nfs_pageio_reset_write_mds(pgio);
 	bl_check_unavailable(pgio, true);
 }
 

@@ -29,6 +29,7 @@
 
 #include "../pnfs.h"
 #include "extents.h"
+#include "fill.h"
 
 struct bl_dev;
 
@@ -83,6 +84,7 @@ struct bl_commit {
  *	i_lock
  * @seq_start: where the current stream of sequential writes started
  * @next_offset: the end of what that stream has written so far
+ * @wr: writes in flight, for server blocks above a page (fill.h)
  */
 struct bl_layout {
 	struct pnfs_layout_hdr	lo;
@@ -94,6 +96,7 @@ struct bl_layout {
 	spinlock_t		lock;	/* see above */
 	u64			seq_start;
 	u64			next_offset;
+	struct bl_wr_tracker	wr;
 };
 
 static inline struct bl_layout *to_bl_layout(struct pnfs_layout_hdr *lo)

@@ -26,9 +26,10 @@ static int bl_set_layoutdriver(struct nfs_server *server,
 				    server->nfs_client->cl_hostname, bs);
 		return -EINVAL;
 	}
-	if (bs > PAGE_SIZE) {
-		pr_warn_ratelimited("pNFS block: server %s block size %u above the page size is not supported yet, using the MDS\n",
-				    server->nfs_client->cl_hostname, bs);
+	if (bs > BL_MAX_BLKSIZE) {
+		pr_warn_ratelimited("pNFS block: server %s block size %u is above the %u bytes supported, using the MDS\n",
+				    server->nfs_client->cl_hostname, bs,
+				    BL_MAX_BLKSIZE);
 		return -EINVAL;
 	}
 	return 0;

@@ -266,6 +266,45 @@ TRACE_EVENT(pnfs_block_lease_expiring,
 );
 
 /*
+ * A write on a layout with @blksize-byte server blocks, above a page,
+ * has claimed its blocks: @nr_head and @nr_tail fill pages complete its first
+ * and last block (0 when the disk holds the rest already); @error is
+ * why they could not be made, and the write goes to the MDS.
+ */
+TRACE_EVENT(pnfs_block_fill,
+	TP_PROTO(const struct nfs_pgio_header *hdr, u32 blksize,
+		 unsigned int nr_head, unsigned int nr_tail, int error),
+	TP_ARGS(hdr, blksize, nr_head, nr_tail, error),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
+		__field(u64, offset)
+		__field(u32, count)
+		__field(u32, blksize)
+		__field(unsigned int, head)
+		__field(unsigned int, tail)
+		__field(int, error)
+	),
+	TP_fast_assign(
+		__entry->s_dev = hdr->inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(hdr->inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(hdr->inode));
+		__entry->offset = hdr->args.offset;
+		__entry->count = hdr->args.count;
+		__entry->blksize = blksize;
+		__entry->head = nr_head;
+		__entry->tail = nr_tail;
+		__entry->error = error;
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x offset=%llu count=%u blksize=%u head_pages=%u tail_pages=%u error=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, __entry->offset,
+		  __entry->count, __entry->blksize, __entry->head,
+		  __entry->tail, __entry->error)
+);
+
+/*
  * A bio of a read or write of the file failed: @sector and @size say
  * where it went on disk @dev, as submitted.
  */
