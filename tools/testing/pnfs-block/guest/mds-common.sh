@@ -22,6 +22,8 @@ ctl()
 	python3 "$MDS_DIR/mdsctl.py" "$MDS_SOCK" "$@"
 }
 
+# start_mds: the test MDS on pnfsbl-data1, its layout block size
+# MDS_BLKSIZE bytes (default 4096).
 start_mds()
 {
 	local disk
@@ -31,6 +33,7 @@ start_mds()
 	MDS_LOG=/results/mds.log
 	python3 "$MDS_DIR/mds.py" --disk "$disk" --port $MDS_PORT \
 		--meta "$MDS_META" --control "$MDS_SOCK" --lease 10 -v \
+		--blksize "${MDS_BLKSIZE:-4096}" \
 		2>>"$MDS_LOG" &
 	MDS_PID=$!
 	ctl --wait 30

@@ -117,7 +117,12 @@ class BlockLayoutProvider:
         copy-on-write pair of RFC 5663 section 2.3.2.
         """
         bs = self.fs.blksize
-        start = round_down(off, bs)
+        # Like nfsd (nfsd4_block_proc_layoutget(), "I/O misaligned"): an
+        # offset inside a block gets no layout, and a client that sends
+        # one (the generic client aligns only to a page) loses pNFS.
+        if off % bs:
+            raise FSError(c.NFS4ERR_LAYOUTUNAVAILABLE)
+        start = off
         want_end = off + length if length != c.NFS4_UINT64_MAX else c.NFS4_UINT64_MAX
         min_end = round_up(off + max(minlength, 1), bs)
         if iomode == c.LAYOUTIOMODE4_RW:
