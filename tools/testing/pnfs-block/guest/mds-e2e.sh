@@ -121,9 +121,9 @@ data_test()
 }
 
 if setup_mds; then
-	ktap_pass "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount"
+	ktap_pass "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount, layout blocks of ${MDS_BLKSIZE:-4096} bytes"
 else
-	ktap_fail "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount"
+	ktap_fail "setup: test MDS on pnfsbl-data1, $PNFSBL_DRIVER driver, vers=4.1 mount, layout blocks of ${MDS_BLKSIZE:-4096} bytes"
 	tail -20 /results/mds.log | sed 's/^/# mds: /'
 	ktap_finish
 	exit 1
