@@ -232,8 +232,8 @@ replies, unknown types, volume trees that loop or point past their
 table, extents that overlap or leave gaps.  Test the LAYOUTCOMMIT state
 machine (what is listed, what a failed or lost commit leaves behind),
 the blkmapd upcall's encoding and reply matching, the signature check,
-the SCSI designator names and the NOFS scope of the disk lookup as
-well.
+the SCSI designator names, the NOFS scope of the disk lookup and which
+writes of part of a large server block wait for which as well.
 
 The suites are a module of their own, blocklayout_kunit.ko, under
 CONFIG_PNFS_BLOCK_KUNIT_TEST, which lives in the driver's own Kconfig,

@@ -451,9 +451,9 @@ setup_dm_server()
 }
 
 # setup_block_server: XFS on the whole disk pnfsbl-data0 exported with
-# pnfs at $SRV, a control export without pnfs at $PLAIN, nfsd, the
-# selected layout driver and blkmapd.  The client writes to the disk
-# nfsd's XFS is mounted on: ALLOW_CLAIMED.
+# pnfs at $SRV (blocks of $XFS_BLOCK bytes if set), a control export
+# without pnfs at $PLAIN, nfsd, the selected layout driver and blkmapd.
+# The client writes to the disk nfsd's XFS is mounted on: ALLOW_CLAIMED.
 setup_block_server()
 {
 	local disk plain
@@ -464,7 +464,7 @@ setup_block_server()
 	modprobe xfs || return 1
 	mkdir -p "$SRV" "$PLAIN"
 	# The whole disk, not a partition: nfsd's block layout needs it.
-	mkfs.xfs -q -f "$disk" && mount "$disk" "$SRV" || return 1
+	mkfs_srv "$disk" && mount "$disk" "$SRV" || return 1
 	mkfs.xfs -q -f "$plain" && mount "$plain" "$PLAIN" || return 1
 	cat >/etc/exports <<-EOX
 	$SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)
@@ -475,6 +475,12 @@ setup_block_server()
 	start_nfsd || return 1
 	load_driver || return 1
 	start_blkmapd || return 1
+}
+
+# mkfs_srv DISK: the exported XFS, with blocks of $XFS_BLOCK bytes if set.
+mkfs_srv()
+{
+	mkfs.xfs -q -f ${XFS_BLOCK:+-b size=$XFS_BLOCK} "$1"
 }
 
 # expected_sum SEED: checksum of the prng stream, computed once per seed.
