@@ -36,7 +36,7 @@ setup_server()
 {
 	modprobe xfs || return 1
 	mkdir -p "$SRV"
-	mkfs.xfs -q -f "/dev/$SRV_SD" && mount "/dev/$SRV_SD" "$SRV" ||
+	mkfs_srv "/dev/$SRV_SD" && mount "/dev/$SRV_SD" "$SRV" ||
 		return 1
 	cat >/etc/exports <<-EOX
 	$SRV *(rw,pnfs,no_root_squash,insecure,sync,no_subtree_check)
