@@ -480,6 +480,7 @@ setup_block_server()
 # mkfs_srv DISK: the exported XFS, with blocks of $XFS_BLOCK bytes if set.
 mkfs_srv()
 {
+	[ -z "${XFS_BLOCK:-}" ] || ktap_diag "server XFS on $1 with $XFS_BLOCK-byte blocks"
 	mkfs.xfs -q -f ${XFS_BLOCK:+-b size=$XFS_BLOCK} "$1"
 }
 
