@@ -58,13 +58,41 @@ edge()
 	snap "$MP"
 	# shellcheck disable=SC2086 # the arguments, one word each
 	python3 /t/partial.py "$op" "$MP/$name" "$SHADOW-$op" $args ||
-		{ ktap_diag "$op: partial.py failed"; return 1; }
+		{ ktap_diag "$op: partial.py failed"; why "$MP/$name"; return 1; }
 	layout_proof "$MP" "$op" WRITE || ok=1
 	drop_caches
 	python3 /t/partial.py cmp "$SRV/$name" "$SHADOW-$op" || ok=1
 	remount || return 1
 	python3 /t/partial.py cmp "$MP/$name" "$SHADOW-$op" || ok=1
 	return $ok
+}
+
+# trace_on: beside our tracepoints (load_driver), the client's LAYOUTGET
+# and LAYOUTCOMMIT and nfsd's status per operation: a failed fsync then
+# shows which operation the server refused and what the driver sent.
+trace_on()
+{
+	local ev
+
+	for ev in nfs4/nfs4_layoutget nfs4/nfs4_layoutcommit \
+		  nfsd/nfsd_compound_status; do
+		echo 1 >"/sys/kernel/tracing/events/$ev/enable" 2>/dev/null ||
+			ktap_diag "no tracepoint $ev"
+	done
+}
+
+# why FILE: the trace of FILE's last requests and commits, and what nfsd
+# refused, for a test that failed.
+why()
+{
+	local ino
+
+	ino=$(stat -c %i "$1" 2>/dev/null)
+	grep -E "pnfs_block_(io|commit|fill)[a-z_]*:.*fileid=[0-9a-f:]*:$ino |nfs4_layout" \
+		/sys/kernel/tracing/trace | tail -12 | sed 's/^ */# trace: /'
+	grep nfsd_compound_status /sys/kernel/tracing/trace | grep -v 'status=0$' |
+		tail -4 | sed 's/^ */# trace: /'
+	dmesg | tail -5 | sed 's/^/# dmesg: /'
 }
 
 # dirty_free: write 512 MiB of garbage to the fresh export and free it
@@ -121,6 +149,7 @@ XFS_BLOCK=65536
 VERS=4.2
 ktap_require "setup: XFS with 64 KiB blocks exported with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver" \
 	setup_block_server
+trace_on
 dirty_free
 mnt "$VERS" "$MP"
 phase 65536 4.2
@@ -134,4 +163,5 @@ ktap_check "16 KiB blocks: odd partial-block writes over the layout, data right"
 	edge odd
 umount "$MP"
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
 ktap_finish
