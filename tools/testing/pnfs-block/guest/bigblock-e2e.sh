@@ -11,16 +11,21 @@
 # truncates) checked byte for byte against a shadow copy done the same
 # way on tmpfs (partial.py), read back on the server and, after a
 # remount, on the client.  The export's free space holds garbage first,
-# so that a part of a block left unfilled shows.  Every one of those writes must go over the
-# layout: LAYOUTGET must start at a block boundary, which nfsd requires.
+# so that a part of a block left unfilled shows.  Every one of those
+# writes must go over the layout: LAYOUTGET must start at a block
+# boundary, which nfsd requires.  Last, the test MDS (../mds/) with 64 KiB
+# layout blocks on the plain export's disk: whole files over the layout,
+# and 4 KiB writes into copy-on-write clones, where the rest of each
+# block must keep the source's bytes.
 . /t/common.sh
+. /t/mds-common.sh
 
 SIZE=16m
 SHADOW=/tmp/shadow
 MP=/mnt/big
 EDGE="odd pair:16 trunc mmap direct random:2000:8"
 
-ktap_plan $((1 + 3 + 6 + 1 + 3 + 1 + 1))
+ktap_plan $((1 + 3 + 6 + 1 + 3 + 1 + 6 + 1))
 
 # whole_file MODE NAME SEED: write and read back the prng stream SEED
 # of $SIZE over the layout, checked on the server and, after a remount,
@@ -131,6 +136,67 @@ remake()
 	mnt "$VERS" "$MP"
 }
 
+
+# ---- the test MDS with 64 KiB layout blocks, on pnfsbl-data1 ----
+MMP=/mnt/mds
+
+mds_remount()
+{
+	t umount "$MMP" && drop_caches && mount_mds "$MMP" 4.2 && snap "$MMP"
+}
+
+# mds_up: the plain export's disk handed to the test MDS, its layout
+# blocks 64 KiB, and a v4.2 mount of it using the block layout.
+mds_up()
+{
+	exportfs -u "*:$PLAIN" && umount "$PLAIN" || return 1
+	MDS_BLKSIZE=65536 start_mds && mount_mds "$MMP" 4.2 || return 1
+	ktap_diag "test MDS: pnfs=$(pnfs_type "$MMP")"
+	[ "$(pnfs_type "$MMP")" = LAYOUT_BLOCK_VOLUME ]
+}
+
+# mds_whole MODE NAME SEED: whole_file against the test MDS, its own
+# view of the file (control channel) standing for the server's.
+mds_whole()
+{
+	local mode=$1 name=$2 want ok=0
+
+	want=$(expected_sum "$3")
+	snap "$MMP"
+	write_file "$mode" "$MMP/$name" "$3" || return 1
+	layout_proof "$MMP" "mds $mode write" WRITE || ok=1
+	[ "$(ctl sha256 "/$name")" = "$want" ] ||
+		{ ktap_diag "$name: MDS copy differs"; ok=1; }
+	mds_remount || return 1
+	[ "$(read_sum "$mode" "$MMP/$name")" = "$want" ] ||
+		{ ktap_diag "$name: client copy differs"; ok=1; }
+	layout_proof "$MMP" "mds $mode read" READ || ok=1
+	return $ok
+}
+
+# cow_page FILE REF PAGE [DD-OPERAND...]: a 4 KiB page of its own written
+# at page PAGE of FILE, with an fsync, and of the reference REF.
+cow_page()
+{
+	local f=$1 ref=$2 pg=$3
+
+	shift 3
+	prng $((5000 + pg)) 4k >/tmp/page || return 1
+	t dd if=/tmp/page of="$f" bs=4k seek="$pg" count=1 \
+		conv=notrunc,fsync status=none "$@" &&
+		dd if=/tmp/page of="$ref" bs=4k seek="$pg" count=1 \
+			conv=notrunc status=none
+}
+
+# cow_same LABEL FILE REF: FILE reads as REF (first difference shown).
+cow_same()
+{
+	python3 /t/partial.py cmp "$2" "$3" && return 0
+	ktap_diag "$1: differs from the source with the pages written"
+	why "$2"
+	return 1
+}
+
 # phase BYTES VERSION: the whole-file tests on an export of BYTES blocks.
 phase()
 {
@@ -143,6 +209,41 @@ phase()
 		ktap_check "${1}-byte blocks, v$2: $mode write and read over the layout, data right" \
 			whole_file "$mode" "f-$1-$mode" "$1$mode"
 	done
+}
+
+
+# mds_cow MODE SEED: a clone of a 1 MiB file gets 4 KiB writes (MODE
+# buffered or direct) at odd pages of its 64 KiB blocks, first and last
+# pages and across a block boundary.  It must read as the source with
+# those pages, on the MDS and after a remount; the source is unchanged.
+# Buffered, the copy-on-write goes over the layout; O_DIRECT writes of
+# part of a block may go to the MDS: data only.
+mds_cow()
+{
+	local mode=$1 src=cow-src-$1 dst=cow-$1 ref=/tmp/cow-$1.ref
+	local flag='' pg want_src ok=0
+
+	[ "$mode" = direct ] && flag=oflag=direct
+	SIZE=1m write_file buffered "$MMP/$src" "$2" || return 1
+	want_src=$(SIZE=1m expected_sum "$2")
+	prng "$2" 1m >"$ref" && ctl clone "/$src" "/$dst" >/dev/null ||
+		return 1
+	snap "$MMP"
+	for pg in 1 18 35 47 63 64 127 200 255; do
+		cow_page "$MMP/$dst" "$ref" "$pg" $flag || return 1
+	done
+	if [ "$mode" = direct ]; then
+		ktap_diag "cow direct:$(delta_summary "$MMP")"
+	else
+		layout_proof "$MMP" "cow $mode" WRITE || ok=1
+	fi
+	[ "$(ctl sha256 "/$dst")" = "$(sha256sum <"$ref" | cut -d' ' -f1)" ] ||
+		{ ktap_diag "cow $mode: the MDS view of the clone differs"; ok=1; }
+	mds_remount || return 1
+	cow_same "cow $mode" "$MMP/$dst" "$ref" || ok=1
+	[ "$(ctl sha256 "/$src")" = "$want_src" ] ||
+		{ ktap_diag "cow $mode: the source changed"; ok=1; }
+	return $ok
 }
 
 XFS_BLOCK=65536
@@ -162,6 +263,23 @@ phase 16384 4.1
 ktap_check "16 KiB blocks: odd partial-block writes over the layout, data right" \
 	edge odd
 umount "$MP"
+MDS_UP="test MDS, 64 KiB layout blocks: started, v4.2 mount uses the block layout"
+if mds_up; then
+	ktap_pass "$MDS_UP"
+	ktap_check "test MDS, 64 KiB blocks: buffered write and read over the layout, data right" \
+		mds_whole buffered m-buffered 31
+	ktap_check "test MDS, 64 KiB blocks: direct write and read over the layout, data right" \
+		mds_whole direct m-direct 32
+	ktap_check "test MDS, 64 KiB blocks: buffered 4 KiB writes into a clone over the layout, rest of each block the source's" \
+		mds_cow buffered 801
+	ktap_check "test MDS, 64 KiB blocks: O_DIRECT 4 KiB writes into a clone, rest of each block the source's" \
+		mds_cow direct 802
+	t umount "$MMP"
+	ktap_check "test MDS: exits cleanly on SIGTERM" stop_mds
+else
+	ktap_fail "$MDS_UP"
+	for _ in 1 2 3 4 5; do ktap_fail "test MDS phase: no server"; done
+fi
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
 ktap_finish
