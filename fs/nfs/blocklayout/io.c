@@ -897,19 +897,18 @@ static bool bl_fill_prepare(struct bl_io *io, struct bl_layout *bl,
 			    u64 start, u64 end)
 {
 	u32 bs = NFS_SERVER(io->hdr->inode)->pnfs_blksize;
-	u64 head = round_down(start, bs), tail = round_up(end, bs);
 	int err = 0;
 
 	if (bs <= PAGE_SIZE)
 		return true;
 	bl_wr_range_init(&io->wr, start, end - start, bs);
 	bl_wr_claim(&bl->wr, &io->wr);
-	if (head < start)
-		err = bl_fill_side(io, bl, head, start, io->fill,
+	if (io->wr.start < start)
+		err = bl_fill_side(io, bl, io->wr.start, start, io->fill,
 				   &io->nr_head);
-	if (!err && end < tail)
-		err = bl_fill_side(io, bl, end, tail, io->fill + io->nr_head,
-				   &io->nr_tail);
+	if (!err && end < io->wr.end)
+		err = bl_fill_side(io, bl, end, io->wr.end,
+				   io->fill + io->nr_head, &io->nr_tail);
 	trace_pnfs_block_fill(io->hdr, bs, io->nr_head, io->nr_tail, err);
 	if (!err)
 		return true;

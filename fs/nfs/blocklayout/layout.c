@@ -284,26 +284,36 @@ static void bl_check_unavailable(struct nfs_pageio_descriptor *pgio,
 		nfs_pageio_reset_read_mds(pgio);
 }
 
+static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
+			     struct nfs_page *req);
+
 /*
- * The segment for @req's I/O of @len bytes from req_offset(@req) on, as
- * pnfs_generic_pg_init_read() and pnfs_generic_pg_init_write() get it,
- * except that a LAYOUTGET starts at the server block holding @req: nfsd
- * refuses an offset that is not block aligned, and pnfs_update_layout()
- * aligns it only to a page, which is all it takes while blocks are no
- * larger than a page.  Leaves pgio->pg_lseg %NULL, and pgio->pg_error
- * set on an error, if there is none.
+ * The segment for @req's I/O, as pnfs_generic_pg_init_read() and
+ * pnfs_generic_pg_init_write() get it (a segment that still covers @req
+ * needs no LAYOUTGET; without one and without an error the I/O goes to
+ * the MDS), except that a LAYOUTGET starts at the server block holding
+ * @req: nfsd refuses an offset that is not block aligned, and
+ * pnfs_update_layout() aligns it only to a page, which is all it takes
+ * while blocks are no larger than a page.
  */
 static void bl_pg_get_layout(struct nfs_pageio_descriptor *pgio,
-			     struct nfs_page *req, u64 len,
-			     enum pnfs_iomode iomode)
+			     struct nfs_page *req, enum pnfs_iomode iomode)
 {
 	u32 bs = NFS_SERVER(pgio->pg_inode)->pnfs_blksize;
 	u64 offset = req_offset(req), start = round_down(offset, bs);
 	struct pnfs_layout_segment *lseg;
+	u64 len;
 
 	pnfs_generic_pg_check_layout(pgio, req);
 	if (pgio->pg_lseg)
 		return;
+	/* Reads ask for what the generic client asks for. */
+	if (iomode == IOMODE_RW)
+		len = bl_layoutget_size(pgio, req);
+	else if (pgio->pg_dreq)
+		len = nfs_dreq_bytes_left(pgio->pg_dreq, offset);
+	else
+		len = i_size_read(pgio->pg_inode) - offset;
 	lseg = pnfs_update_layout(pgio->pg_inode, nfs_req_openctx(req),
 				  start, len + (offset - start), iomode,
 				  false, nfs_io_gfp_mask());
@@ -312,6 +322,12 @@ static void bl_pg_get_layout(struct nfs_pageio_descriptor *pgio,
 		return;
 	}
 	pgio->pg_lseg = lseg;
+	if (lseg)
+		return;
+	if (iomode == IOMODE_RW)
+		nfs_pageio_reset_write_mds(pgio);
+	else
+		nfs_pageio_reset_read_mds(pgio);
 }
 
 /*
@@ -333,21 +349,12 @@ static void bl_read_mds_commit(struct nfs_pageio_descriptor *pgio)
 static void bl_pg_init_read(struct nfs_pageio_descriptor *pgio,
 			    struct nfs_page *req)
 {
-	u64 len;
-
 	if (!bl_req_aligned(pgio, req, SECTOR_SIZE)) {
 		nfs_pageio_reset_read_mds(pgio);
 		bl_read_mds_commit(pgio);
 		return;
 	}
-	/* What pnfs_generic_pg_init_read() asks for. */
-	if (pgio->pg_dreq)
-		len = nfs_dreq_bytes_left(pgio->pg_dreq, req_offset(req));
-	else
-		len = i_size_read(pgio->pg_inode) - req_offset(req);
-	bl_pg_get_layout(pgio, req, len, IOMODE_READ);
-	if (!pgio->pg_lseg && !pgio->pg_error)
-		nfs_pageio_reset_read_mds(pgio);
+	bl_pg_get_layout(pgio, req, IOMODE_READ);
 	bl_check_unavailable(pgio, false);
 	if (!pgio->pg_lseg)
 		bl_read_mds_commit(pgio);
@@ -489,12 +496,7 @@ static void bl_pg_init_write(struct nfs_pageio_descriptor *pgio,
 		nfs_pageio_reset_write_mds(pgio);
 		return;
 	}
-	/* A segment that still covers the request needs no LAYOUTGET. */
-	pnfs_generic_pg_check_layout(pgio, req);
-	bl_pg_get_layout(pgio, req, pgio->pg_lseg ? 0 :
-			 bl_layoutget_size(pgio, req), IOMODE_RW);
-	if (!pgio->pg_lseg && !pgio->pg_error)
-		nfs_pageio_reset_write_mds(pgio);
+	bl_pg_get_layout(pgio, req, IOMODE_RW);
 	bl_check_unavailable(pgio, true);
 }
 
