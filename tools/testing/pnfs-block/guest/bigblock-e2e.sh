@@ -27,23 +27,25 @@ EDGE="odd pair:16 trunc mmap direct random:2000:8"
 
 ktap_plan $((1 + 3 + 6 + 1 + 3 + 1 + 7 + 1))
 
-# whole_file MODE NAME SEED: write and read back the prng stream SEED
-# of $SIZE over the layout, checked on the server and, after a remount,
-# on the client.
+# whole_file MODE NAME SEED [MOUNTPOINT SUM REMOUNT]: write and read
+# back the prng stream SEED of $SIZE over the layout, checked on the
+# server (SUM NAME prints its checksum of the file, default server_sum)
+# and, after REMOUNT (default remount), on the client.
 whole_file()
 {
-	local mode=$1 name=$2 seed=$3 want ok=0
+	local mode=$1 name=$2 seed=$3 mp=${4:-$MP} sum=${5:-server_sum}
+	local again=${6:-remount} want ok=0
 
 	want=$(expected_sum "$seed")
-	snap "$MP"
-	write_file "$mode" "$MP/$name" "$seed" || return 1
-	layout_proof "$MP" "$mode write" WRITE || ok=1
-	[ "$(server_sum "$name")" = "$want" ] ||
+	snap "$mp"
+	write_file "$mode" "$mp/$name" "$seed" || return 1
+	layout_proof "$mp" "$mode write" WRITE || ok=1
+	[ "$("$sum" "$name")" = "$want" ] ||
 		{ ktap_diag "$name: server copy differs"; ok=1; }
-	remount || return 1
-	[ "$(read_sum "$mode" "$MP/$name")" = "$want" ] ||
+	"$again" || return 1
+	[ "$(read_sum "$mode" "$mp/$name")" = "$want" ] ||
 		{ ktap_diag "$name: client copy differs"; ok=1; }
-	layout_proof "$MP" "$mode read" READ || ok=1
+	layout_proof "$mp" "$mode read" READ || ok=1
 	return $ok
 }
 
@@ -159,23 +161,10 @@ mds_is_block()
 	[ "$(pnfs_type "$MMP")" = LAYOUT_BLOCK_VOLUME ]
 }
 
-# mds_whole MODE NAME SEED: whole_file against the test MDS, its own
-# view of the file (control channel) standing for the server's.
-mds_whole()
+# mds_sum NAME: the test MDS's own checksum of the file (control channel).
+mds_sum()
 {
-	local mode=$1 name=$2 want ok=0
-
-	want=$(expected_sum "$3")
-	snap "$MMP"
-	write_file "$mode" "$MMP/$name" "$3" || return 1
-	layout_proof "$MMP" "mds $mode write" WRITE || ok=1
-	[ "$(ctl sha256 "/$name")" = "$want" ] ||
-		{ ktap_diag "$name: MDS copy differs"; ok=1; }
-	mds_remount || return 1
-	[ "$(read_sum "$mode" "$MMP/$name")" = "$want" ] ||
-		{ ktap_diag "$name: client copy differs"; ok=1; }
-	layout_proof "$MMP" "mds $mode read" READ || ok=1
-	return $ok
+	ctl sha256 "/$1"
 }
 
 # cow_page FILE REF PAGE [DD-OPERAND...]: a 4 KiB page of its own written
@@ -273,9 +262,9 @@ if mds_up; then
 	ktap_check "test MDS, 64 KiB blocks: the mount uses the block layout" \
 		mds_is_block
 	ktap_check "test MDS, 64 KiB blocks: buffered write and read over the layout, data right" \
-		mds_whole buffered m-buffered 31
+		whole_file buffered m-buffered 31 "$MMP" mds_sum mds_remount
 	ktap_check "test MDS, 64 KiB blocks: direct write and read over the layout, data right" \
-		mds_whole direct m-direct 32
+		whole_file direct m-direct 32 "$MMP" mds_sum mds_remount
 	ktap_check "test MDS, 64 KiB blocks: buffered 4 KiB writes into a clone over the layout, rest of each block the source's" \
 		mds_cow buffered 801
 	ktap_check "test MDS, 64 KiB blocks: O_DIRECT 4 KiB writes into a clone, rest of each block the source's" \
