@@ -365,6 +365,7 @@ static struct nfs4_deviceid_node *bl_dev_build(struct nfs_server *server,
 		goto out_free_table;
 	nfs4_init_deviceid_node(&bd->node, server, &pdev->dev_id);
 	bd->layout_type = pdev->layout_type;
+	spin_lock_init(&bd->err_lock);
 
 	ret = bl_vol_tree_build(table, &bl_dev_vol_ops, bd, gfp, &bd->tree,
 				&err);

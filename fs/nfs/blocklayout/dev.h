@@ -39,14 +39,22 @@ struct pid;
  * @node: the generic device ID cache entry; first, for container_of()
  * @tree: the resolved volumes; %NULL for a negative entry
  * @layout_type: %LAYOUT_BLOCK_VOLUME or %LAYOUT_SCSI
+ * @err_lock: protects @err_status and @err_sent
+ * @err_status: the nfsstat4 of the last LAYOUTERROR about this device
+ *	(report.c); 0 before the first
+ * @err_sent: when that report was claimed, in jiffies
  *
- * Immutable once bl_alloc_deviceid_node() returns; the generic layer
- * counts references and frees it through bl_free_deviceid_node().
+ * Immutable once bl_alloc_deviceid_node() returns, but for the fields
+ * under @err_lock; the generic layer counts references and frees it
+ * through bl_free_deviceid_node().
  */
 struct bl_dev {
 	struct nfs4_deviceid_node	node;
 	struct bl_vol_tree		*tree;
 	u32				layout_type;
+	spinlock_t			err_lock;	/* see above */
+	u32				err_status;
+	unsigned long			err_sent;
 };
 
 /**
@@ -88,6 +96,10 @@ void bl_dev_mark_unavailable(struct bl_dev *dev);
 int bl_dev_flush(struct bl_dev *dev);
 int bl_dev_init(void);
 void bl_dev_exit(void);
+
+/* report.c */
+void bl_report_io_error(struct nfs_pgio_header *hdr, struct bl_dev *dev,
+			int error, bool write);
 
 /* pipe.c */
 
@@ -192,6 +204,8 @@ int bl_sig_locate(const struct bl_sig_desc *sig, u64 disk_size, u32 blksize,
 int bl_sig_check(const struct bl_vol_desc *desc, u64 disk_size, u32 blksize,
 		 int (*read)(void *ctx, u64 pos, void *buf, u32 len),
 		 void *ctx, void *buf, u32 *bad);
+u32 bl_lerr_status(int error);
+bool bl_lerr_due(struct bl_dev *dev, u32 status, unsigned long now);
 #endif
 
 #endif /* _FS_NFS_BLOCKLAYOUT_DEV_H */

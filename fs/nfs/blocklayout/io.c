@@ -74,7 +74,9 @@ MODULE_PARM_DESC(max_io_time,
  * @work: completes @hdr in process context once the last bio ends
  * @pending: bios in flight, plus one held by the submitter
  * @error: first error seen (set once, by cmpxchg)
- * @dev_error: a bio failed: its device ID, not the layout, is suspect
+ * @err_dev: the device ID of the first bio that failed (it, not the
+ *	layout, is suspect), or %NULL; held in @devs
+ * @err_dev_error: that bio's errno
  * @dev_unavailable: refused before any bio, a device was unavailable
  * @write: this is a write
  * @start: first file sector the bios cover
@@ -100,7 +102,8 @@ struct bl_io {
 	struct work_struct	work;
 	atomic_t		pending;
 	int			error;
-	bool			dev_error;
+	struct bl_dev		*err_dev;
+	int			err_dev_error;
 	bool			dev_unavailable;
 	bool			write;
 	sector_t		start;
@@ -326,6 +329,13 @@ static void bl_io_failed(struct bl_io *io)
 
 	/* As in bl_io_write_succeeded(), keep the layout until unlocked. */
 	lseg = pnfs_get_lseg(hdr->lseg);
+	/*
+	 * Tell the server which device failed while the layout is still
+	 * ours: its stateid goes with the return below.  Not under
+	 * error_sem, which successful writes wait for.
+	 */
+	if (io->err_dev)
+		bl_report_io_error(hdr, io->err_dev, io->err_dev_error, write);
 	down_write(&bl->error_sem);
 	if (io->error)
 		hdr->pnfs_error = io->error;
@@ -334,7 +344,7 @@ static void bl_io_failed(struct bl_io *io)
 	 * already known to have failed is avoided for a while; a request
 	 * that merely found no usable extent just goes to the MDS.
 	 */
-	if (READ_ONCE(io->dev_error) || io->dev_unavailable)
+	if (io->err_dev || io->dev_unavailable)
 		pnfs_set_lo_fail(hdr->lseg);
 	bl_io_free(io);
 	bl_io_trace_done(hdr);
@@ -407,6 +417,7 @@ static void bl_end_bio(struct bio *bio)
 	struct bl_io *io = bio->bi_private;
 
 	if (bio->bi_status) {
+		struct bl_dev *dev = container_of(bio, struct bl_bio, bio)->dev;
 		int err = blk_status_to_errno(bio->bi_status);
 
 		if (trace_pnfs_block_bio_error_enabled()) {
@@ -417,9 +428,10 @@ static void bl_end_bio(struct bio *bio)
 			trace_pnfs_block_bio_error(io->hdr->inode, bio, sector,
 						   size, err);
 		}
-		bl_dev_mark_unavailable(container_of(bio, struct bl_bio,
-						     bio)->dev);
-		WRITE_ONCE(io->dev_error, true);
+		bl_dev_mark_unavailable(dev);
+		/* Read by the completion work, after the last bio's put. */
+		if (!cmpxchg(&io->err_dev, NULL, dev))
+			io->err_dev_error = err;
 		bl_io_set_error(io, err);
 	}
 	bio_put(bio);

@@ -340,6 +340,47 @@ TRACE_EVENT(pnfs_block_bio_error,
 		  __entry->error)
 );
 
+/*
+ * A LAYOUTERROR about a failed layout I/O (report.c): the file range of
+ * the request, the device ID, the nfsstat4 reported, and the result: 0
+ * (the server took it), the server's or the RPC's error, -ESTALE (the
+ * layout was no longer valid, nothing sent) or -ENOMEM.
+ */
+TRACE_EVENT(pnfs_block_layouterror,
+	TP_PROTO(const struct inode *inode, const u8 *deviceid, u64 offset,
+		 u64 length, bool write, u32 nfsstat, int result),
+	TP_ARGS(inode, deviceid, offset, length, write, nfsstat, result),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
+		__array(u8, deviceid, 16)
+		__field(u64, offset)
+		__field(u64, length)
+		__field(bool, write)
+		__field(u32, nfsstat)
+		__field(int, result)
+	),
+	TP_fast_assign(
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
+		memcpy(__entry->deviceid, deviceid, 16);
+		__entry->offset = offset;
+		__entry->length = length;
+		__entry->write = write;
+		__entry->nfsstat = nfsstat;
+		__entry->result = result;
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x deviceid=%s %s offset=%llu length=%llu nfsstat=%u result=%d",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle,
+		  __print_hex_str(__entry->deviceid, 16),
+		  __entry->write ? "write" : "read",
+		  __entry->offset, __entry->length, __entry->nfsstat,
+		  __entry->result)
+);
+
 /* A cache flush issued before LAYOUTCOMMIT. */
 TRACE_EVENT(pnfs_block_flush,
 	TP_PROTO(dev_t dev, int error),

@@ -27,7 +27,7 @@ MP=/mnt/f
 MIB=$((1 << 20))
 SIZE=64m
 
-ktap_plan 8
+ktap_plan 9
 
 fresh_mount()
 {
@@ -305,9 +305,38 @@ test_connection_loss()
 	ktap_result $ok "$name"
 }
 
+# 8. LAYOUTERROR to nfsd (NFSv4.2): 8 MiB O_DIRECT over the layout, the
+# device fails, 8 MiB more.  The client reports the burst once
+# (mountstats LAYOUTERROR, and the tracepoint: the write's device ID,
+# NFS4ERR_IO, a range of the failed write) before returning the layout;
+# nfsd does not implement the operation and answers NFS4ERR_NOTSUPP
+# (-ENOTSUPP, -524, in the tracepoint's result).  Nothing else changes:
+# the data is intact on the server and on the client.
+test_layouterror()
+{
+	local name="LAYOUTERROR: one for the failed device, nfsd answers NOTSUPP, intact"
+	local SIZE=16m n0 ok=0
+
+	fresh_mount || ok=1
+	layout_part 24 "$MP/lerr" 0 8 || ok=1
+	n0=$(events layouterror)
+	cli_table error || ok=1
+	mds_part failure 24 "$MP/lerr" 8 8 || ok=1
+	grep ' pnfs_block_layouterror:' /sys/kernel/tracing/trace | tail -n +$((n0 + 1)) >/tmp/lerr
+	sed 's/^/# /' /tmp/lerr
+	if [ "$(delta "$MP" LAYOUTERROR)" != 1 ] || [ "$(wc -l </tmp/lerr)" != 1 ]; then
+		ktap_diag "want one LAYOUTERROR: $(delta "$MP" LAYOUTERROR) sent, $(wc -l </tmp/lerr) traced"
+		ok=1
+	fi
+	grep -q ' write offset=[0-9]* length=[1-9][0-9]* nfsstat=5 result=-524$' /tmp/lerr ||
+		{ ktap_diag "want a write, NFS4ERR_IO, answered NFS4ERR_NOTSUPP"; ok=1; }
+	check_file lerr lerr 24 fresh_mount || ok=1
+	ktap_result $ok "$name"
+}
+
 if ! setup_dm_server; then
 	ktap_diag "setup failed"
-	for n in 1 2 3 4 5 6 7 8; do ktap_fail "setup"; done
+	for n in 1 2 3 4 5 6 7 8 9; do ktap_fail "setup"; done
 	ktap_finish
 	exit 1
 fi
@@ -318,6 +347,7 @@ test_direct_read
 test_buffered_write
 test_buffered_four
 test_connection_loss
+test_layouterror
 umount "$MP"
 cli_table linear
 cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null

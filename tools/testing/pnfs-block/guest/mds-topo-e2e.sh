@@ -12,7 +12,9 @@
 # and read touches all six device IDs and must still go over the layout.
 # Last, a disk that failed under one file's write must get no more bios
 # from another file's layout already held on the same device ID, and a
-# disk that fails under one of two device IDs leaves the other in use.
+# disk that fails under one of two device IDs leaves the other in use,
+# and over NFSv4.2 a failed disk is reported to the server with
+# LAYOUTERROR, once per burst.
 # The server's files are expected in /t/mds/.
 . /t/common.sh
 . /t/mds-common.sh
@@ -23,7 +25,7 @@ SIZE=${PNFSBL_TOPO_SIZE:-32m}
 ALLOW_CLAIMED=1
 MIB=2048	# sectors
 
-ktap_plan 15
+ktap_plan 17
 
 setup()
 {
@@ -63,7 +65,8 @@ start_topo()
 		2>>"$MDS_LOG" &
 	MDS_PID=$!
 	ctl --wait 30 || { tail -5 "$MDS_LOG" | sed 's/^/# mds: /'; return 1; }
-	mount_mds && [ "$(pnfs_type $MP)" = LAYOUT_BLOCK_VOLUME ] ||
+	mount_mds "$MP" "${TOPO_VERS:-4.1}" &&
+		[ "$(pnfs_type $MP)" = LAYOUT_BLOCK_VOLUME ] ||
 		{ ktap_diag "mount or pnfs=$(pnfs_type $MP)"; return 1; }
 }
 
@@ -291,6 +294,99 @@ t_unavail()
 	return $rc
 }
 
+# lerr_check OPNUM LO HI: the server recorded exactly one LAYOUTERROR
+# since the last reset-ops, answered NFS4_OK, about file lerr: a layout
+# stateid of it, a range inside [LO, HI) bytes, the server's one device
+# ID, NFS4ERR_IO and OPNUM (the record comes from mds/nfs4pnfs.py, which
+# refuses a stateid it does not know).
+lerr_check()
+{
+	local devs fileid
+
+	devs=$(ctl devices) && fileid=$(ctl stat /lerr | python3 -c \
+		'import json, sys; print(json.load(sys.stdin)["fileid"])') || return 1
+	ctl layouterrors | python3 -c '
+import json, sys
+recs = json.load(sys.stdin)
+devs, fileid, opnum, lo, hi = json.loads(sys.argv[1]), int(sys.argv[2]), \
+    int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+for r in recs:
+    print("# LAYOUTERROR %s" % json.dumps(r, sort_keys=True))
+bad = []
+if len(recs) != 1:
+    bad.append("%d LAYOUTERRORs, want 1" % len(recs))
+for r in recs[:1]:
+    if r["answered"] != 0:
+        bad.append("answered %d" % r["answered"])
+    if r["fileid"] != fileid:
+        bad.append("fileid %s, want %d" % (r["fileid"], fileid))
+    if not (lo <= r["offset"] and r["length"] > 0 and
+            r["offset"] + r["length"] <= hi):
+        bad.append("range %d+%d outside [%d, %d)" % (r["offset"], r["length"], lo, hi))
+    want = [dict(devid=devs[0], status=5, opnum=opnum)]   # NFS4ERR_IO
+    if len(devs) != 1 or r["errors"] != want:
+        bad.append("errors %s, want %s" % (r["errors"], want))
+for b in bad:
+    print("# " + b)
+sys.exit(1 if bad else 0)' "$devs" "$fileid" "$1" "$2" "$3"
+}
+
+# t_layouterror (an NFSv4.2 mount): file lerr written over the layout;
+# the disk fails under a 1 MiB O_DIRECT rewrite of MiB 2 and then one of
+# MiB 3 (by then the device ID is unavailable: no bio, no report).  The
+# server must hold one LAYOUTERROR about the first (lerr_check, OP_WRITE)
+# and the client's mountstats one LAYOUTERROR sent.  Then, with the disk
+# back, a remount (the device ID cache goes with the last mount) and a
+# read of MiB 1 over the layout; the disk fails again under an O_DIRECT
+# read of MiB 0: one LAYOUTERROR with OP_READ.  The bytes are right
+# after each failure, read through the MDS.
+t_layouterror()
+{
+	local want rc=0
+	local SIZE=4m	# for part
+	want=$({ prng 51 4m | head -c 2M; prng 52 4m | tail -c +2097153; } |
+		sha256sum | cut -d' ' -f1)
+	cli_first_write lerr 51 4m 4M || return 1
+	ctl reset-ops >/dev/null || return 1
+	cli_table error || return 1
+	snap $MP
+	part 52 $MP/lerr 2 1 oflag=direct conv=notrunc,fsync ||
+		{ ktap_diag "lerr: rewrite of MiB 2 failed"; rc=1; }
+	part 52 $MP/lerr 3 1 oflag=direct conv=notrunc,fsync ||
+		{ ktap_diag "lerr: rewrite of MiB 3 failed"; rc=1; }
+	ktap_diag "lerr rewrites:$(delta_summary $MP) LAYOUTERROR=$(delta $MP LAYOUTERROR)"
+	grep ' pnfs_block_layouterror:' /sys/kernel/tracing/trace | sed 's/^/# /'
+	[ "$(delta $MP WRITE)" -gt 0 ] ||
+		{ ktap_diag "lerr: no WRITE reached the MDS"; rc=1; }
+	[ "$(delta $MP LAYOUTERROR)" = 1 ] ||
+		{ ktap_diag "lerr: want one LAYOUTERROR sent"; rc=1; }
+	lerr_check 38 $((2 << 20)) $((3 << 20)) || rc=1	# OP_WRITE
+	[ "$(ctl sha256 /lerr)" = "$want" ] ||
+		{ ktap_diag "lerr: MDS view wrong after the writes"; rc=1; }
+
+	cli_table linear && t umount $MP && drop_caches &&
+		mount_mds "$MP" 4.2 || return 1
+	snap $MP
+	t dd if=$MP/lerr of=/dev/null bs=1M skip=1 count=1 iflag=direct \
+		status=none || { ktap_diag "lerr: read of MiB 1 failed"; return 1; }
+	layout_proof $MP "lerr: MiB 1" READ || return 1
+	ctl reset-ops >/dev/null || return 1
+	cli_table error || return 1
+	snap $MP
+	[ "$(t dd if=$MP/lerr bs=1M count=1 iflag=direct status=none |
+		sha256sum | cut -d' ' -f1)" = "$(prng 51 4m | head -c 1M |
+		sha256sum | cut -d' ' -f1)" ] ||
+		{ ktap_diag "lerr: MiB 0 read back wrong"; rc=1; }
+	ktap_diag "lerr read:$(delta_summary $MP) LAYOUTERROR=$(delta $MP LAYOUTERROR)"
+	[ "$(mds_reads $MP)" -gt 0 ] ||
+		{ ktap_diag "lerr: the read did not go to the MDS"; rc=1; }
+	[ "$(delta $MP LAYOUTERROR)" = 1 ] ||
+		{ ktap_diag "lerr: want one LAYOUTERROR sent for the read"; rc=1; }
+	lerr_check 25 0 $((1 << 20)) || rc=1	# OP_READ
+	cli_table linear || rc=1
+	return $rc
+}
+
 # run_cli_topo NAME JSON TEST DESCRIPTION: a server with that topology
 # and a mount, disk 1 reached through topo-cli (cli_table), then TEST.
 run_cli_topo()
@@ -449,6 +545,8 @@ run_cli_topo unavail '{"volumes": [{"type": "simple", "disk": "'"$D1"'"}]}' \
 	t_unavail "a failed disk gets no bios from another file's cached layout"
 run_cli_topo onedev "$(twodev_json)" t_one_dev \
 	"a failed disk marks its own device ID, not the request's other one"
+TOPO_VERS=4.2 run_cli_topo lerr '{"volumes": [{"type": "simple", "disk": "'"$D1"'"}]}' \
+	t_layouterror "NFSv4.2: a failed disk is reported with one LAYOUTERROR per burst, write and read"
 kill "$BLKMAPD_PID" 2>/dev/null
 ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
 ktap_finish
