@@ -14,11 +14,16 @@
 #   PNFSBL_BENCH_RUNTIME   seconds of each time-based run (default 3)
 #   PNFSBL_BENCH_CAP       seconds at most for a size-based run (default 20)
 #   PNFSBL_BENCH_FILES     files in the small-file workload (default 128)
-#   PNFSBL_BENCH_LAYOUTS   layout types, in order (default block,scsi)
+#   PNFSBL_BENCH_LAYOUTS   layout types (default block,scsi,block16k,block64k;
+#                          run in that order whatever the order given)
 #   PNFSBL_BENCH_SCSI_SIZE, PNFSBL_BENCH_SCSI_REPEATS   the SCSI part's
 #                          file size and repeats (default 128m and 2, or
 #                          the block part's if smaller)
+#   PNFSBL_BENCH_BIG_SIZE, PNFSBL_BENCH_BIG_REPEATS   the same for each of
+#                          the 16 KiB and 64 KiB block exports (block16k,
+#                          block64k: ours, plain and raw; default 128m and 2)
 #   PNFSBL_BENCH_WORKLOADS, PNFSBL_BENCH_CONFIGS   subsets, for development
+#                          (configs: ours ours-small mainline plain raw)
 # and run-guest.sh's knobs (PNFSBL_TIMEOUT defaults to a bound computed
 # from the above).
 set -euo pipefail
@@ -30,8 +35,8 @@ runtime=${PNFSBL_BENCH_RUNTIME:-3}
 cap=${PNFSBL_BENCH_CAP:-20}
 nfiles=${PNFSBL_BENCH_FILES:-128}
 workloads=${PNFSBL_BENCH_WORKLOADS:-seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles}
-configs=${PNFSBL_BENCH_CONFIGS:-ours mainline plain raw}
-layouts=${PNFSBL_BENCH_LAYOUTS:-block,scsi}
+configs=${PNFSBL_BENCH_CONFIGS:-ours ours-small mainline plain raw}
+layouts=${PNFSBL_BENCH_LAYOUTS:-block,scsi,block16k,block64k}
 layouts=${layouts//,/ }
 
 # mib SIZE: SIZE (bytes, or with a k/m/g suffix) in whole MiB.
@@ -60,14 +65,21 @@ scsi_mib=$(mib "${PNFSBL_BENCH_SCSI_SIZE:-$(( size_mib < 128 ? size_mib : 128 ))
 scsi_repeats=${PNFSBL_BENCH_SCSI_REPEATS:-$(( repeats < 2 ? repeats : 2 ))}
 [ "$scsi_mib" -ge 4 ] || pnfsbl_die "PNFSBL_BENCH_SCSI_SIZE must be at least 4m"
 [[ $scsi_repeats =~ ^[1-9][0-9]*$ ]] || pnfsbl_die "not a positive number: $scsi_repeats"
+# The larger-block parts likewise: ours and plain NFS only, so cheaper.
+big_mib=$(mib "${PNFSBL_BENCH_BIG_SIZE:-$(( size_mib < 128 ? size_mib : 128 ))m}")
+big_repeats=${PNFSBL_BENCH_BIG_REPEATS:-$(( repeats < 2 ? repeats : 2 ))}
+[ "$big_mib" -ge 4 ] || pnfsbl_die "PNFSBL_BENCH_BIG_SIZE must be at least 4m"
+[[ $big_repeats =~ ^[1-9][0-9]*$ ]] || pnfsbl_die "not a positive number: $big_repeats"
 nlayouts=0
 has_block=0
 has_scsi=0
+nbig=0
 for l in $layouts; do
 	case $l in
 	block)	has_block=1 ;;
 	scsi)	has_scsi=1 ;;
-	*)	pnfsbl_die "PNFSBL_BENCH_LAYOUTS: unknown layout type $l (block, scsi)" ;;
+	block16k|block64k) nbig=$((nbig + 1)) ;;
+	*)	pnfsbl_die "PNFSBL_BENCH_LAYOUTS: unknown layout type $l (block, scsi, block16k, block64k)" ;;
 	esac
 	nlayouts=$((nlayouts + 1))
 done
@@ -103,6 +115,8 @@ BENCH_CONFIGS="$configs"
 BENCH_LAYOUTS="$layouts"
 BENCH_SCSI_MIB=$scsi_mib
 BENCH_SCSI_REPEATS=$scsi_repeats
+BENCH_BIG_MIB=$big_mib
+BENCH_BIG_REPEATS=$big_repeats
 EOV
 
 # The disk holds the data files and one run's output per configuration;
@@ -114,13 +128,23 @@ export PNFSBL_DATA_SIZE=${PNFSBL_DATA_SIZE:-${min_gib}G}
 [ "$has_scsi" = 0 ] || export PNFSBL_DATA_DISKS=${PNFSBL_DATA_DISKS:-3}
 # A bound, not an estimate: every run at its cap plus mount, module swap
 # and cache drop, and the boot and the data files.
-nwc=$(( $(wc -w <<<"$workloads") * $(wc -w <<<"$configs") ))
-nruns=$(( nwc * (has_block * repeats + has_scsi * scsi_repeats) ))
-export PNFSBL_TIMEOUT=${PNFSBL_TIMEOUT:-$(( 300 + 120 * has_scsi + nruns * (cap + runtime + 20) + (size_mib + scsi_mib) / 2 ))}
+nw=$(wc -w <<<"$workloads")
+# ours-small runs the small files alone; mainline does not run over the
+# larger blocks
+small=0
+sw=0
+case " $configs " in *" ours-small "*) small=1 ;; esac
+case " $workloads " in *" smallfiles "*) sw=1 ;; esac
+nwc=$(( nw * ($(wc -w <<<"$configs") - small) + small * sw ))
+nbigc=$(( nw * ($(wc -w <<<"${configs//mainline/}") - small) + small * sw ))
+nruns=$(( nwc * (has_block * repeats + has_scsi * scsi_repeats) +
+	  nbigc * nbig * big_repeats ))
+export PNFSBL_TIMEOUT=${PNFSBL_TIMEOUT:-$(( 300 + 120 * has_scsi + 60 * nbig + nruns * (cap + runtime + 20) + (size_mib + scsi_mib + nbig * big_mib) / 2 ))}
 
 desc=
 [ "$has_block" = 0 ] || desc="block: ${size_mib} MiB, $repeats repeats"
 [ "$has_scsi" = 0 ] || desc="${desc:+$desc; }scsi: ${scsi_mib} MiB, $scsi_repeats repeats"
+[ "$nbig" = 0 ] || desc="${desc:+$desc; }16/64 KiB blocks: ${big_mib} MiB, $big_repeats repeats"
 pnfsbl_log "bench: $nruns runs ($desc), disk cache=$cache_mode, timeout ${PNFSBL_TIMEOUT}s"
 status=0
 t0=$SECONDS

@@ -9,6 +9,10 @@
 #
 # block (pnfs export on the virtio disk pnfsbl-data0):
 #   ours      NFSv4.2 over our blocklayoutdriver (insmod /t/...ko)
+#   ours-small  the same, with the module parameter mds_small_file at
+#             SMALL_FILE bytes (buffered writes of files no larger go
+#             through the MDS); small files only (the other workloads'
+#             files are larger, so the same as ours)
 #   mainline  NFSv4.2 over Debian's blocklayoutdriver (modprobe)
 #   plain     NFSv4.2 through the server: the export without pnfs
 #   raw       the server's own XFS on the pnfs export's disk, no NFS
@@ -21,6 +25,14 @@
 #             no layout driver loaded (nor loadable), so no pNFS
 #   raw       the server's own XFS on its iSCSI disk, no NFS
 #
+# block16k, block64k (after the others: both block exports remade with
+# XFS blocks of 16 KiB or 64 KiB, nfsd restarted; BENCH_BIG_MIB and
+# BENCH_BIG_REPEATS):
+#   ours, plain, raw as for block.  Mainline is not run: it turns pNFS
+#   off for a layout block size above the page size, so its runs would
+#   be plain NFS over the pnfs export.  One mount proves that instead
+#   (meta.env: mainline_pnfs_LAYOUT, mainline_msg_LAYOUT).
+#
 # Each run leaves /results/bench/runs/NNN.json (fio's JSON) and NNN.env
 # (what fio cannot see: /proc/stat and mountstats deltas, the module
 # loaded, timestamps of each phase).  The host turns them into the report.
@@ -32,12 +44,15 @@ RUNTIME=${BENCH_RUNTIME:-3}
 CAP=${BENCH_CAP:-20}
 NFILES=${BENCH_NFILES:-128}
 WORKLOADS=${BENCH_WORKLOADS:-"seqwrite-buf seqwrite-direct seqread-buf seqread-direct randread-4k randwrite-4k par4-write smallfiles"}
-CONFIGS=${BENCH_CONFIGS:-"ours mainline plain raw"}
+CONFIGS=${BENCH_CONFIGS:-"ours ours-small mainline plain raw"}
+SMALL_FILE=65536
 LAYOUTS=${BENCH_LAYOUTS:-block}
 BLOCK_MIB=$MIB
 BLOCK_REPEATS=$REPEATS
 SCSI_MIB=${BENCH_SCSI_MIB:-$MIB}
 SCSI_REPEATS=${BENCH_SCSI_REPEATS:-$REPEATS}
+BIG_MIB=${BENCH_BIG_MIB:-$MIB}
+BIG_REPEATS=${BENCH_BIG_REPEATS:-$REPEATS}
 # A fio run is bounded by its own runtime cap; the command timeout (read
 # by common.sh's t) only catches a hang, and then dumps the blocked tasks.
 # shellcheck disable=SC2034
@@ -128,11 +143,25 @@ use_driver()
 	CUR_DRIVER=$1
 }
 
-# layout_dir CONFIG EXPORT TYPE: load CONFIG's driver (ours or
-# mainline), mount EXPORT, which must negotiate pnfs=TYPE, and set DIR.
+# layout_dir CONFIG EXPORT TYPE: load CONFIG's driver (ours, with
+# mds_small_file set for ours-small, or mainline), mount EXPORT, which
+# must negotiate pnfs=TYPE, and set DIR.
 layout_dir()
 {
-	use_driver "$1" || return 1
+	local p=/sys/module/blocklayoutdriver/parameters/mds_small_file
+
+	case $1 in
+	ours|ours-small)
+		use_driver ours || return 1
+		[ -w $p ] || { ktap_diag "ours has no $p"; return 1; }
+		if [ "$1" = ours-small ]; then
+			echo "$SMALL_FILE" >$p
+		else
+			echo 0 >$p
+		fi
+		;;
+	*)	use_driver "$1" || return 1 ;;
+	esac
 	mnt 4.2 "$MP" "$2" || return 1
 	[ "$(pnfs_type "$MP")" = "$3" ] || {
 		ktap_diag "$1: pnfs=$(pnfs_type "$MP"), not $3"
@@ -147,17 +176,17 @@ layout_dir()
 config_dir()
 {
 	case $LAYOUT/$1 in
-	block/ours|block/mainline)
+	block/ours*|block/mainline|block16k/ours*|block64k/ours*)
 		layout_dir "$1" "$SRV" LAYOUT_BLOCK_VOLUME
 		;;
-	block/plain)
+	block*/plain)
 		mnt 4.2 "$MP" "$PLAIN" || return 1
 		DIR=$MP/bench/plain
 		;;
-	block/raw)
+	block*/raw)
 		DIR=$SRV/bench/raw
 		;;
-	scsi/ours|scsi/mainline)
+	scsi/ours*|scsi/mainline)
 		layout_dir "$1" "$SCSI_SRV" LAYOUT_SCSI
 		;;
 	scsi/plain)
@@ -188,8 +217,8 @@ config_done()
 server_dir()
 {
 	case $LAYOUT/$1 in
-	block/plain)	echo "$PLAIN/bench/plain" ;;
-	block/*)	echo "$SRV/bench/$1" ;;
+	block*/plain)	echo "$PLAIN/bench/plain" ;;
+	block*/*)	echo "$SRV/bench/$1" ;;
 	scsi/*)		echo "$SCSI_SRV/bench/$1" ;;
 	esac
 }
@@ -302,7 +331,7 @@ mount_facts()
 	local m=/sys/module/blocklayoutdriver
 
 	PNFS=none TAINT=- CORESIZE=-
-	if [ "$1" = ours ] || [ "$1" = mainline ]; then
+	if [ "$1" = ours ] || [ "$1" = ours-small ] || [ "$1" = mainline ]; then
 		PNFS=$(pnfs_type "$MP")
 		read -r TAINT <$m/taint
 		read -r CORESIZE <$m/coresize
@@ -361,6 +390,7 @@ run_env()
 	echo "stamps=$5"
 	echo "pnfs=$PNFS"
 	echo "module=$CUR_DRIVER taint=$TAINT coresize=$CORESIZE"
+	[ "$2" != ours-small ] || echo "mds_small_file=$SMALL_FILE"
 	deltas cpu_ "user nice system idle iowait irq softirq steal" "$6" "$7"
 	[ "$2" = raw ] || deltas op_ "$OPS_REC" "$8" "$9"
 }
@@ -413,15 +443,17 @@ prepare()
 {
 	local c d
 
-	for c in $CONFIGS; do
+	for c in $LCONFIGS; do
 		d=$(server_dir "$c")
 		mkdir -p "$d" || return 1
+		# it runs the small files alone, which need no data file
+		[ "$c" != ours-small ] || continue
 		t fio --name=prep --filename="$d/data" --rw=write --bs=1m \
 			--size="${MIB}m" --fallocate=none --end_fsync=1 \
 			--output=/dev/null || return 1
 	done
 	# The NFS client writes as root; keep the directories open to it.
-	for c in $CONFIGS; do
+	for c in $LCONFIGS; do
 		chmod -R a+rwX "$(server_dir "$c")/.." || return 1
 	done
 }
@@ -440,29 +472,125 @@ setup_scsi_server()
 	exportfs -ra
 }
 
+# layout_configs LAYOUT: the configurations run over LAYOUT, in
+# $CONFIGS' order: all of them, but mainline where it cannot do pNFS.
+layout_configs()
+{
+	local c out=
+
+	for c in $CONFIGS; do
+		case $1/$c in
+		block16k/mainline|block64k/mainline) ;;
+		*)	out="${out:+$out }$c" ;;
+		esac
+	done
+	echo "$out"
+}
+
+# block_bytes LAYOUT: the XFS block size of LAYOUT's exports.
+block_bytes()
+{
+	case $1 in
+	block16k)	echo 16384 ;;
+	block64k)	echo 65536 ;;
+	esac
+}
+
+# remake_block_exports BYTES: both block exports ($SRV with pnfs,
+# $PLAIN without) made again with XFS blocks of BYTES, nfsd restarted and
+# out of its grace period.  No driver is loaded afterwards.
+remake_block_exports()
+{
+	local disk plain i
+
+	disk=$(disk_by_serial pnfsbl-data0) &&
+		plain=$(disk_by_serial pnfsbl-data1) || return 1
+	config_done
+	use_driver none && rm -f "$NO_LD" || return 1
+	exportfs -ua && rpc.nfsd 0 || return 1
+	umount "$SRV" && umount "$PLAIN" || return 1
+	# The client's driver may still hold the disk for a moment.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		XFS_BLOCK=$1 mkfs_srv "$disk" && break
+		[ $i = 10 ] && return 1
+		sleep 1
+	done
+	XFS_BLOCK=$1 mkfs_srv "$plain" || return 1
+	mount "$disk" "$SRV" && mount "$plain" "$PLAIN" || return 1
+	exportfs -ra && rpc.nfsd -N 3 --no-udp 8 || return 1
+	# nfsv4gracetime is 10 s (start_nfsd): let it pass untimed.
+	sleep 11
+}
+
+# mainline_probe LAYOUT: mount the pnfs export once with mainline's
+# driver and record what it made of the block size.
+mainline_probe()
+{
+	local n0 msg pnfs
+
+	n0=$(dmesg | wc -l)
+	use_driver mainline || return 1
+	mnt 4.2 "$MP" "$SRV" || return 1
+	pnfs=$(pnfs_type "$MP")
+	[ "$pnfs" = not ] && pnfs="not configured"
+	t umount "$MP"
+	msg=$(dmesg | tail -n +"$((n0 + 1))" | grep -m1 'blksize' | sed 's/^\[[^]]*\] //')
+	ktap_diag "$1: mainline mounts with pnfs=${pnfs:-none}: ${msg:-no message}"
+	meta "mainline_pnfs_$1" "${pnfs:-none}"
+	meta "mainline_msg_$1" "${msg:-none}"
+}
+
 # bench_layout LAYOUT: every workload, every repeat, every configuration.
 bench_layout()
 {
 	local t0 w rep c failed=0 n
 
 	LAYOUT=$1
+	LCONFIGS=$(layout_configs "$1")
 	case $1 in
 	block)	MIB=$BLOCK_MIB REPEATS=$BLOCK_REPEATS ;;
 	scsi)	MIB=$SCSI_MIB REPEATS=$SCSI_REPEATS ;;
+	*)	MIB=$BIG_MIB REPEATS=$BIG_REPEATS ;;
 	esac
-	n=$((${#wl[@]} * ${#cl[@]} * REPEATS))
+	n=$(layout_runs "$1")
 	t0=$(now)
 	prepare || { ktap_diag "$1: writing the data files failed"; return 1; }
 	ktap_diag "$1: prepared ${MIB} MiB data files in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')s"
 	for w in $WORKLOADS; do
 		for rep in $(seq "$REPEATS"); do
-			for c in $CONFIGS; do
+			for c in $LCONFIGS; do
+				applies "$w" "$c" || continue
 				run_one "$w" "$c" "$rep" || failed=$((failed + 1))
 			done
 		done
 	done
 	FAILED=$((FAILED + failed))
 	[ "$failed" = 0 ] || { ktap_diag "$1: $failed of $n runs failed"; return 1; }
+}
+
+# applies WORKLOAD CONFIG: CONFIG runs WORKLOAD (ours-small only the
+# small files).
+applies()
+{
+	[ "$2" != ours-small ] || [ "$1" = smallfiles ]
+}
+
+# layout_runs LAYOUT: how many runs bench_layout LAYOUT makes.
+layout_runs()
+{
+	local r w c n=0
+
+	case $1 in
+	block)	r=$BLOCK_REPEATS ;;
+	scsi)	r=$SCSI_REPEATS ;;
+	*)	r=$BIG_REPEATS ;;
+	esac
+	for w in $WORKLOADS; do
+		for c in $(layout_configs "$1"); do
+			applies "$w" "$c" && n=$((n + 1))
+		done
+	done
+	echo $((n * r))
 }
 
 has_layout()
@@ -475,8 +603,11 @@ read -ra wl <<<"$WORKLOADS"
 read -ra cl <<<"$CONFIGS"
 NRUNS=0
 nplan=2
-has_layout block && NRUNS=$((${#wl[@]} * ${#cl[@]} * BLOCK_REPEATS)) nplan=$((nplan + 1))
-has_layout scsi && NRUNS=$((NRUNS + ${#wl[@]} * ${#cl[@]} * SCSI_REPEATS)) nplan=$((nplan + 2))
+has_layout block && NRUNS=$(layout_runs block) nplan=$((nplan + 1))
+has_layout scsi && NRUNS=$((NRUNS + $(layout_runs scsi))) nplan=$((nplan + 2))
+for big in block16k block64k; do
+	has_layout $big && NRUNS=$((NRUNS + $(layout_runs $big))) nplan=$((nplan + 2))
+done
 ktap_plan $nplan
 : >"$R/meta.env"
 setup_block_server >"$R/setup.log" 2>&1 || { cat "$R/setup.log"; die "server setup"; }
@@ -502,13 +633,16 @@ meta cap "$CAP"
 meta nfiles "$NFILES"
 meta workloads "$WORKLOADS"
 meta configs "$CONFIGS"
+meta small_file "$SMALL_FILE"
 meta layouts "$LAYOUTS"
 meta scsi_mib "$SCSI_MIB"
 meta scsi_repeats "$SCSI_REPEATS"
+meta big_mib "$BIG_MIB"
+meta big_repeats "$BIG_REPEATS"
 
 if has_layout block; then
 	if bench_layout block; then
-		ktap_pass "bench: $((${#wl[@]} * ${#cl[@]} * BLOCK_REPEATS)) runs"
+		ktap_pass "bench: $(layout_runs block) runs"
 	else
 		ktap_fail "bench: block layout"
 	fi
@@ -520,7 +654,7 @@ if has_layout scsi; then
 		meta scsi_write_cache "$(cat "/sys/block/$CLI_SD/queue/write_cache")"
 		ktap_pass "setup scsi: nfsd serving XFS with pnfs on an iSCSI disk"
 		if bench_layout scsi; then
-			ktap_pass "bench scsi: $((${#wl[@]} * ${#cl[@]} * SCSI_REPEATS)) runs"
+			ktap_pass "bench scsi: $(layout_runs scsi) runs"
 		else
 			ktap_fail "bench scsi: SCSI layout"
 		fi
@@ -530,6 +664,25 @@ if has_layout scsi; then
 		ktap_fail "bench scsi: no server"
 	fi
 fi
+# Last: remaking the block exports ends the block part for good.
+for big in block16k block64k; do
+	has_layout $big || continue
+	bytes=$(block_bytes $big)
+	if remake_block_exports "$bytes" >"$R/setup-$big.log" 2>&1 &&
+	   mainline_probe $big >>"$R/setup-$big.log" 2>&1; then
+		grep '^#' "$R/setup-$big.log"
+		ktap_pass "setup $big: both block exports with $bytes-byte XFS blocks"
+		if bench_layout $big; then
+			ktap_pass "bench $big: $(layout_runs $big) runs"
+		else
+			ktap_fail "bench $big: $bytes-byte blocks"
+		fi
+	else
+		sed "s/^/# setup $big: /" "$R/setup-$big.log" | tail -20
+		ktap_fail "setup $big: both block exports with $bytes-byte XFS blocks"
+		ktap_fail "bench $big: no server"
+	fi
+done
 stop_blkmapd
 rm -f "$NO_LD"
 ktap_diag "$FAILED of $NRUNS runs failed"
