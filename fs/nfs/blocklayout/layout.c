@@ -489,10 +489,54 @@ static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
 	return want;
 }
 
+/*
+ * A small file costs a LAYOUTGET and a LAYOUTCOMMIT over the layout, two
+ * round trips to the MDS where a WRITE through it is one: with
+ * mds_small_file set, buffered writeback of a file no larger than that
+ * goes through the MDS while the inode holds no read-write layout
+ * segment (one it holds costs nothing more to use).  Off by default: the bytes then
+ * cross the network to the MDS, which a user who chose pNFS may not
+ * want, and a file that grows past the limit switches to the layout
+ * with its next writeback.
+ */
+static unsigned int bl_mds_small_file;
+module_param_named(mds_small_file, bl_mds_small_file, uint, 0644);
+MODULE_PARM_DESC(mds_small_file,
+		 "Bytes: buffered writes of a file no larger than this go through the MDS while the file holds no read-write layout (0, the default: never)");
+
+static bool bl_write_small_file(struct nfs_pageio_descriptor *pgio)
+{
+	unsigned int limit = READ_ONCE(bl_mds_small_file);
+	struct inode *inode = pgio->pg_inode;
+	struct pnfs_layout_segment *lseg;
+	struct pnfs_layout_hdr *lo;
+	bool held = false;
+	loff_t size;
+
+	if (!limit || pgio->pg_dreq)
+		return false;
+	size = i_size_read(inode);
+	if (size > limit)
+		return false;
+	spin_lock(&inode->i_lock);
+	lo = NFS_I(inode)->layout;
+	if (lo)
+		list_for_each_entry(lseg, &lo->plh_segs, pls_list)
+			if (lseg->pls_range.iomode == IOMODE_RW &&
+			    test_bit(NFS_LSEG_VALID, &lseg->pls_flags))
+				held = true;
+	spin_unlock(&inode->i_lock);
+	if (held)
+		return false;
+	trace_pnfs_block_small_file(inode, size, limit);
+	return true;
+}
+
 static void bl_pg_init_write(struct nfs_pageio_descriptor *pgio,
 			     struct nfs_page *req)
 {
-	if (!bl_req_aligned(pgio, req, PAGE_SIZE)) {
+	if (!bl_req_aligned(pgio, req, PAGE_SIZE) ||
+	    bl_write_small_file(pgio)) {
 		nfs_pageio_reset_write_mds(pgio);
 		return;
 	}

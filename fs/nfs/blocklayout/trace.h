@@ -229,6 +229,34 @@ TRACE_EVENT(pnfs_block_io_refused,
 );
 
 /*
+ * Buffered writeback of a file of @size bytes goes through the MDS: no
+ * larger than the module parameter mds_small_file (@limit), and no
+ * read-write layout segment held.
+ */
+TRACE_EVENT(pnfs_block_small_file,
+	TP_PROTO(const struct inode *inode, loff_t size, unsigned int limit),
+	TP_ARGS(inode, size, limit),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
+		__field(loff_t, size)
+		__field(unsigned int, limit)
+	),
+	TP_fast_assign(
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
+		__entry->size = size;
+		__entry->limit = limit;
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x size=%lld limit=%u",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle, __entry->size,
+		  __entry->limit)
+);
+
+/*
  * A read or write of the file is refused before any bio (it goes to the
  * MDS): the lease was last renewed @age jiffies ago, and a request
  * started now could still be on the disks, @margin jiffies long, when

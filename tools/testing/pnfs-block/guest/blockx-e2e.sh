@@ -6,7 +6,9 @@
 # O_DIRECT writer, sparse files, truncate and extension, sub-page writes,
 # concurrent writers, offsets beyond 4 GiB, fio with verification, the
 # server space taken by small appenders and by a write into a hole, and
-# the fallback to the metadata server when blkmapd is not running.
+# the fallback to the metadata server when blkmapd is not running, and
+# small files through the metadata server (module parameter
+# mds_small_file).
 #
 # Every test checks the data: against the prng stream, or against a model
 # file built by the same operations on the guest's tmpfs, on the client
@@ -21,7 +23,7 @@ M=/tmp/model
 MIB=$((1 << 20))
 GIB=$((1 << 30))
 
-ktap_plan 15
+ktap_plan 16
 
 # put SEED LEN FILE OFFSET [DD-OPERAND...]: write LEN bytes of the prng
 # stream SEED at byte OFFSET of FILE, leaving the rest of FILE alone.
@@ -638,6 +640,51 @@ test_small_export_churn()
 }
 
 # no_nfs_mounts: nothing of type nfs or nfs4 is mounted.
+# mds_small_file: a 64 KiB file written over the layout with the module
+# parameter at 0, while another process keeps it open for writing (nfsd
+# grants layouts return-on-close: without a writer left, the close would
+# return the layout); then at 65536: four
+# new 64 KiB files written buffered with fsync go through the MDS (no
+# LAYOUTGET, a WRITE each, tracepoint pnfs_block_small_file), a 1 MiB file
+# and a 4 KiB rewrite of the held one still go over the layout.  All read
+# back as the model, on the server and over the layout after a remount.
+test_mds_small_file()
+{
+	local name="mds_small_file=65536: new small files via the MDS, larger and held ones over the layout"
+	local p=/sys/module/blocklayoutdriver/parameters/mds_small_file
+	local n0 i holder ok=0
+
+	[ -w $p ] || { ktap_diag "no $p"; ktap_fail "$name"; return; }
+	echo 0 >$p
+	sleep 600 >>"$MP/smheld" &
+	holder=$!
+	snap "$MP"
+	put 60 64k "$MP/smheld" 0 conv=fsync && put 60 64k "$M/smheld" 0 || ok=1
+	layout_proof "$MP" "64 KiB file, parameter 0" WRITE || ok=1
+	echo 65536 >$p
+	n0=$(events small_file)
+	snap "$MP"
+	for i in 1 2 3 4; do
+		put $((60 + i)) 64k "$MP/sm$i" 0 conv=fsync &&
+			put $((60 + i)) 64k "$M/sm$i" 0 || ok=1
+	done
+	ktap_diag "4 small files:$(delta_summary "$MP") small_file events $(( $(events small_file) - n0 ))"
+	if [ "$(delta "$MP" LAYOUTGET)" != 0 ] || [ "$(delta "$MP" WRITE)" -lt 4 ] ||
+	   [ "$(( $(events small_file) - n0 ))" -lt 4 ]; then
+		ktap_diag "small files did not all go through the MDS"
+		ok=1
+	fi
+	snap "$MP"
+	put 70 1m "$MP/smbig" 0 conv=fsync && put 70 1m "$M/smbig" 0 || ok=1
+	put 71 4k "$MP/smheld" 8192 conv=fsync && put 71 4k "$M/smheld" 8192 || ok=1
+	layout_proof "$MP" "1 MiB file and the held file" WRITE || ok=1
+	kill $holder && wait $holder 2>/dev/null
+	echo 0 >$p
+	read_back "mds_small_file" smheld sm1 sm2 sm3 sm4 smbig || ok=1
+	rm -f "$MP"/sm* "$M"/sm*
+	ktap_result $ok "$name"
+}
+
 no_nfs_mounts()
 {
 	! awk '$3 == "nfs" || $3 == "nfs4" { print "# still mounted: " $0; f = 1 }
@@ -709,7 +756,7 @@ fi
 for tst in test_seq_direct_window test_sparse test_truncate_extend \
 	   test_subpage test_concurrent test_beyond_4g test_fio \
 	   test_small_appends test_hole_write test_small_export_churn \
-	   test_no_blkmapd; do
+	   test_mds_small_file test_no_blkmapd; do
 	t0=$(now)
 	$tst
 	ktap_diag "$tst took $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
