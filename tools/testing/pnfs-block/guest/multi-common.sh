@@ -202,3 +202,15 @@ multi_distinct_ids()
 	return $bad
 }
 
+# multi_finish: the end of a many-client suite: the trace saved, every
+# blkmapd stopped, then its last two tests (the driver unloads, the
+# kernel log is clean) and the KTAP totals.
+multi_finish()
+{
+	cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
+	multi_stop_blkmapd
+	kill "$BLKMAPD_PID" 2>/dev/null && wait "$BLKMAPD_PID"
+	ktap_check "driver unloads after the tests" rmmod blocklayoutdriver
+	ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
+	ktap_finish
+}

@@ -172,9 +172,4 @@ ktap_check "at once, O_DIRECT: layouts recalled, each sector whole, one of the t
 ktap_check "at once, buffered: layouts recalled, each sector whole, one of the two writes" \
 	test_at_once_buffered
 ktap_check "both clients unmount; the server's file is unchanged" test_umount
-cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
-multi_stop_blkmapd
-kill "$BLKMAPD_PID" 2>/dev/null && wait "$BLKMAPD_PID"
-ktap_check "driver unloads after the tests" rmmod blocklayoutdriver
-ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
-ktap_finish
+multi_finish

@@ -248,9 +248,4 @@ for n in $ROUNDS; do
 	ktap_diag "N=$n: round took $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
 done
 
-cat /sys/kernel/tracing/trace >/results/trace.txt 2>/dev/null
-multi_stop_blkmapd
-kill "$BLKMAPD_PID" 2>/dev/null && wait "$BLKMAPD_PID"
-ktap_check "driver unloads after the tests" rmmod blocklayoutdriver
-ktap_check "kernel log has no warning, bug or oops" kernel_log_clean
-ktap_finish
+multi_finish
