@@ -122,6 +122,11 @@ VISIBLE_IF_KUNIT bool bl_lerr_due(struct bl_dev *dev, u32 status,
 }
 EXPORT_SYMBOL_IF_KUNIT(bl_lerr_due);
 
+/*
+ * NFS4ERR_NOTSUPP, as the reply's decoding leaves it: the NFS client's
+ * error table turns it into -ENOTSUPP (what nfsd's answer gives); the
+ * others cover a server or a generic client that map it otherwise.
+ */
 static bool bl_lerr_unsupported(int ret)
 {
 	return ret == -NFS4ERR_NOTSUPP || ret == -NFS4ERR_OP_ILLEGAL ||
