@@ -288,6 +288,27 @@ static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
 			     struct nfs_page *req);
 
 /*
+ * Errors of pnfs_update_layout() that only say there is no layout just
+ * now: -EAGAIN when it had to forget a LAYOUTGET reply (the layout's
+ * state moved while the reply was on the wire, as when a failed request
+ * is returning the layout, or the server handed out a layout stateid
+ * this client never saw), -EBUSY and -ERECALLCONFLICT when the server
+ * kept answering that it is busy or recalling.  The generic client makes
+ * any error the request's own.  A write then comes back: an O_DIRECT
+ * write defers the request and schedules it again, writeback redirties
+ * the page.  A read does not: an O_DIRECT read comes back short, a
+ * buffered one fails, where the MDS could have read the data.  So a read
+ * goes to the MDS.  Everything else (a fatal signal, a lost open state,
+ * no memory) stays the request's error.
+ */
+static bool bl_read_mds_now(enum pnfs_iomode iomode, int err)
+{
+	if (iomode != IOMODE_READ)
+		return false;
+	return err == -EAGAIN || err == -EBUSY || err == -ERECALLCONFLICT;
+}
+
+/*
  * The segment for @req's I/O, as pnfs_generic_pg_init_read() and
  * pnfs_generic_pg_init_write() get it (a segment that still covers @req
  * needs no LAYOUTGET; without one and without an error the I/O goes to
@@ -318,8 +339,16 @@ static void bl_pg_get_layout(struct nfs_pageio_descriptor *pgio,
 				  start, len + (offset - start), iomode,
 				  false, nfs_io_gfp_mask());
 	if (IS_ERR(lseg)) {
-		pgio->pg_error = PTR_ERR(lseg);
-		return;
+		int err = PTR_ERR(lseg);
+		bool mds = bl_read_mds_now(iomode, err);
+
+		trace_pnfs_block_layoutget_failed(pgio->pg_inode, offset,
+						  iomode, err, mds);
+		if (!mds) {
+			pgio->pg_error = err;
+			return;
+		}
+		lseg = NULL;
 	}
 	pgio->pg_lseg = lseg;
 	if (lseg)

@@ -623,6 +623,42 @@ TRACE_EVENT(pnfs_block_layoutget_size,
 );
 
 /*
+ * pnfs_update_layout() failed the request at @offset of the file with
+ * @error instead of handing out a segment or none.  @mds: a read, and
+ * the error only says there is no layout just now (a forgotten LAYOUTGET
+ * reply, the server busy or recalling), so it goes to the MDS; else the
+ * error is the request's (the generic client retries a write).
+ */
+TRACE_EVENT(pnfs_block_layoutget_failed,
+	TP_PROTO(const struct inode *inode, u64 offset,
+		 enum pnfs_iomode iomode, int error, bool mds),
+	TP_ARGS(inode, offset, iomode, error, mds),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
+		__field(u64, offset)
+		__field(bool, write)
+		__field(int, error)
+		__field(bool, mds)
+	),
+	TP_fast_assign(
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
+		__entry->offset = offset;
+		__entry->write = iomode == IOMODE_RW;
+		__entry->error = error;
+		__entry->mds = mds;
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x %s offset=%llu error=%d then=%s",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle,
+		  __entry->write ? "write" : "read", __entry->offset,
+		  __entry->error, __entry->mds ? "mds" : "fail")
+);
+
+/*
  * The generic client marked a device ID node NFS_DEVICEID_NOCACHE (the
  * server granted no device ID notifications), which drops the node at
  * its last put; @cleared: this driver cleared the mark (a generic client

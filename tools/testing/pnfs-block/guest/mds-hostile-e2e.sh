@@ -21,12 +21,14 @@ GDI_KINDS="bad-volume-type child-index self-reference sig-past-end
 	   sig-too-long stripe-unit-zero too-many-sigs truncated zero-volumes"
 # Legal replies (faults.LEGAL): the driver must use them.
 LEGAL_LG_KINDS="hole-storage-offset"
+# Well-formed replies the generic client forgets (faults.FORGET).
+FORGET_LG_KINDS="new-stateid"
 
 # 1 setup + 1 control + 1 claimed local disk + 10 LAYOUTGET
-# + 9 GETDEVICEINFO + 1 legal LAYOUTGET + 1 wrong disk from the pipe
-# + 1 fault list + 1 control after
-# the faults + 3 teardown + 1 kernel log
-ktap_plan 31
+# + 9 GETDEVICEINFO + 1 legal LAYOUTGET + 2 forgotten LAYOUTGET
+# + 1 wrong disk from the pipe + 1 stuck blkmapd + 1 fault list
+# + 1 control after the faults + 3 teardown + 1 kernel log
+ktap_plan 33
 
 setup()
 {
@@ -443,6 +445,106 @@ t_wrong_disk()
 	ktap_diag "wrong disk test: $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1f s", e - s }')"
 	return $rc
 }
+# /tmp/forget.py FILE MODE STREAM READY GO: with one O_DIRECT descriptor,
+# write the first half of STREAM into FILE (MODE read: a FILE of the
+# stream's length, its second half a hole), create READY, wait for GO,
+# then write the second half (write) or read the whole FILE back (read).
+# That request must be done in full; it prints the SHA-256 the FILE must
+# then have, or what went wrong, and exits non-zero.
+cat >/tmp/forget.py <<'EOP'
+import hashlib, mmap, os, sys, time
+path, mode, stream, ready, go = sys.argv[1:6]
+data = open(stream, "rb").read()
+size = len(data)
+half = size // 2
+buf = mmap.mmap(-1, size)    # page aligned, as O_DIRECT needs
+fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_DIRECT, 0o644)
+if mode == "read":
+    os.ftruncate(fd, size)
+    want = data[:half] + bytes(size - half)
+else:
+    want = data
+buf[:half] = data[:half]
+assert os.pwrite(fd, memoryview(buf)[:half], 0) == half
+open(ready, "w").close()
+while not os.path.exists(go):
+    time.sleep(0.1)
+try:
+    if mode == "write":
+        buf[:half] = data[half:]
+        n, count = os.pwrite(fd, memoryview(buf)[:half], half), half
+    else:
+        buf[:] = bytes(size)
+        n, count = os.preadv(fd, [buf], 0), size
+except OSError as e:
+    sys.exit("%s after the fault failed: %s" % (mode, e))
+if n != count:
+    sys.exit("%s after the fault: %d bytes, want %d" % (mode, n, count))
+if mode == "read" and buf[:] != want:
+    sys.exit("read after the fault: the bytes are wrong")
+os.close(fd)
+print(hashlib.sha256(want).hexdigest())
+EOP
+
+# t_forget MODE NAME SEED: while the client holds a layout of the file
+# (the first half, written over it with O_DIRECT), the next LAYOUTGET's
+# reply carries a layout stateid it never saw (faults.py new-stateid).
+# The generic client forgets that reply (pnfs_layout_process()); the
+# O_DIRECT write of the second half, or read of the whole file, that
+# asked for it must still be done in full, not fail with EAGAIN or come
+# back short, and the data must be right on the server: a read through
+# the MDS, a write over the new layout the generic client's deferral gets.
+t_forget()
+{
+	local mode=$1 name=$2 seed=$3 pid rc=0 want got
+
+	prng "$seed" "$SIZE" >/tmp/fg-stream
+	rm -f /tmp/fg-ready /tmp/fg-go
+	echo >$TRACE/trace
+	snap $MP
+	CMD_TIMEOUT=90 t python3 /tmp/forget.py "$MP/$name" "$mode" \
+		/tmp/fg-stream /tmp/fg-ready /tmp/fg-go >/tmp/fg-out 2>&1 &
+	pid=$!
+	while [ ! -e /tmp/fg-ready ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.2
+	done
+	[ "$(ctl fault LAYOUTGET new-stateid)" = ok ] ||
+		{ ktap_diag "cannot arm LAYOUTGET new-stateid"; rc=1; }
+	touch /tmp/fg-go
+	if wait "$pid"; then
+		want=$(tail -1 /tmp/fg-out)
+		got=$(ctl sha256 "/$name")
+		[ "$got" = "$want" ] ||
+			{ ktap_diag "MDS sha256 $got, want $want"; rc=1; }
+	else
+		sed 's/^/# /' /tmp/fg-out
+		rc=1
+	fi
+	ktap_diag "$mode, new-stateid:$(delta_summary $MP)"
+	grep ' pnfs_block_layoutget_failed:' $TRACE/trace | head -3 |
+		sed 's/^.* pnfs_block_layoutget_failed: /# layoutget failed: /'
+	fault_used LAYOUTGET new-stateid || rc=1
+	# A read finds no layout just now and goes to the MDS, saying so; a
+	# write is deferred by the generic client and gets a new layout.
+	if [ "$mode" = read ] &&
+	   ! grep -q ' pnfs_block_layoutget_failed: .* read .* error=-11 then=mds' \
+		$TRACE/trace; then
+		ktap_diag "no pnfs_block_layoutget_failed event for the read"
+		rc=1
+	fi
+	if [ "$mode" = write ] && [ "$(delta $MP WRITE)" != 0 ]; then
+		ktap_diag "the deferred write went to the MDS"
+		rc=1
+	fi
+	return $rc
+}
+seed=$((seed + 1))
+ktap_check "LAYOUTGET reply with a new layout stateid: forgotten, the O_DIRECT write done in full" \
+	t_forget write f-write $seed
+seed=$((seed + 1))
+ktap_check "LAYOUTGET reply with a new layout stateid: forgotten, the O_DIRECT read done in full" \
+	t_forget read f-read $seed
+
 seed=$((seed + 1))
 ktap_check "blkmapd names another disk: refused by signature, I/O through the MDS, that disk unchanged" \
 	t_wrong_disk w-wrong-disk $seed
@@ -515,7 +617,9 @@ import json, sys
 k = json.load(sys.stdin)
 print(" ".join("%s:%s" % (op, x) for op in sorted(k) for x in k[op]))')
 	want=$( (for k in $GDI_KINDS; do echo "GETDEVICEINFO:$k"; done
-		 for k in $LG_KINDS $LEGAL_LG_KINDS; do echo "LAYOUTGET:$k"; done) |
+		 for k in $LG_KINDS $LEGAL_LG_KINDS $FORGET_LG_KINDS; do
+			echo "LAYOUTGET:$k"
+		 done) |
 		sort | xargs)
 	[ "$(echo "$known" | tr ' ' '\n' | sort | xargs)" = "$want" ] ||
 		{ ktap_diag "server knows: $known"; return 1; }

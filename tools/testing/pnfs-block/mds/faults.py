@@ -13,6 +13,15 @@ One kind is legal, not malformed: 'hole-storage-offset' gives every hole
 of a READ layout a storage offset no server of ours would send, which a
 client must ignore (LEGAL lists it).  A reply with nothing the armed kind
 can rewrite (no hole) goes out unchanged and leaves the fault armed.
+
+One kind leaves the body alone and changes the state: 'new-stateid'
+hands out a layout stateid whose "other" field the client has never
+seen, as a server does that lost the client's layout state while the
+client still holds layouts of the file (FORGET lists it).  The generic
+client must forget such a reply (pnfs_layout_process(): "an entirely new
+state ID"), return what it holds of the file and do the I/O some other
+way; the server's own state is untouched, so the stateid the client
+then uses is the real one.
 """
 
 import copy
@@ -83,6 +92,14 @@ def _hole_storage_offset(exts):
         e.soff = HOLE_STORAGE_OFFSET
 
 
+def _new_stateid(res):
+    seqid, other = res.stateid
+    # Same boot verifier, so a client that used it would get
+    # NFS4ERR_BAD_STATEID, not a stale-server error.
+    res.stateid = (seqid, other[:4] + bytes(b ^ 0x5a for b in other[4:]))
+    return res
+
+
 LAYOUTGET = {
     'bad-state': _lg(_set(0, state=7)),
     'unaligned': _lg(_set(0, foff=lambda v: v + 1)),
@@ -95,6 +112,7 @@ LAYOUTGET = {
     'truncated': _lg(_truncated),
     'unknown-device': _lg(_set(0, devid=b'\x5a' * 16)),
     'hole-storage-offset': _lg(_hole_storage_offset),
+    'new-stateid': _new_stateid,
 }
 
 
@@ -147,6 +165,9 @@ TABLES = {'LAYOUTGET': LAYOUTGET, 'GETDEVICEINFO': GETDEVICEINFO}
 
 # The kinds whose replies are legal: a client must use them, not refuse.
 LEGAL = {'LAYOUTGET': ['hole-storage-offset'], 'GETDEVICEINFO': []}
+
+# The kinds with a well-formed body and a state the client must forget.
+FORGET = {'LAYOUTGET': ['new-stateid'], 'GETDEVICEINFO': []}
 
 
 def kinds():

@@ -19,6 +19,8 @@ class FaultTest(ServerCase):
 
     def test_every_layoutget_kind_is_one_shot(self):
         for i, kind in enumerate(sorted(faults.LAYOUTGET)):
+            if kind in faults.FORGET['LAYOUTGET']:
+                continue
             # A READ layout of a new file is one hole, for the kinds
             # that rewrite holes; RW layouts have none.
             iomode = (c.LAYOUTIOMODE4_READ if kind in faults.LEGAL['LAYOUTGET']
@@ -34,7 +36,28 @@ class FaultTest(ServerCase):
             gext = bl.decode_layout(good['layouts'][0][4])
             self.assertNotEqual(ext, gext, kind)
             self.assertEqual(len(gext), 1, kind)
-        self.assertEqual([k for _, k in self.srv.faults_injected], sorted(faults.LAYOUTGET))
+        self.assertEqual([k for _, k in self.srv.faults_injected],
+                         sorted(set(faults.LAYOUTGET) - set(faults.FORGET['LAYOUTGET'])))
+
+    def test_new_stateid(self):
+        """The body is the server's, the stateid one it never issued; the
+        real one still works and the client's next LAYOUTGET gets it."""
+        sid, fh = self.create_file(b'ns')
+        get = [C.putfh(fh), C.layoutget(sid, c.LAYOUTIOMODE4_RW, 0, 65536, 65536)]
+        first = self.ok(get)[1]
+        faults.arm(self.srv, 'LAYOUTGET', 'new-stateid')
+        bad = self.ok(get)[1]
+        good = self.ok(get)[1]
+        self.assertEqual(bad['layouts'], good['layouts'])
+        self.assertEqual(first['stateid'][1], good['stateid'][1])
+        self.assertNotEqual(bad['stateid'][1], good['stateid'][1])
+        self.assertEqual(bad['stateid'][1][:4], good['stateid'][1][:4])
+        self.assertEqual(len(bad['stateid'][1]), 12)
+        self.assertEqual(self.srv.faults_injected, [('LAYOUTGET', 'new-stateid')])
+        self.assertEqual(faults.armed(self.srv), {})
+        # The stateid the server never issued is refused.
+        st = self.srv.states.lookup(*bad['stateid'])
+        self.assertEqual(st, c.NFS4ERR_BAD_STATEID)
 
     def test_specific_layoutget_kinds(self):
         faults.arm(self.srv, 'LAYOUTGET', 'bad-state')
@@ -79,6 +102,8 @@ class FaultTest(ServerCase):
 
     def test_legal_kinds_are_known(self):
         for op, kinds in faults.LEGAL.items():
+            self.assertLessEqual(set(kinds), set(faults.TABLES[op]), op)
+        for op, kinds in faults.FORGET.items():
             self.assertLessEqual(set(kinds), set(faults.TABLES[op]), op)
 
     def test_getdeviceinfo_kinds(self):
