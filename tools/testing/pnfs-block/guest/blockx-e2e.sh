@@ -5,10 +5,10 @@
 # nfsd on guest loopback (NFSv4.2): the LAYOUTGET window of a sequential
 # O_DIRECT writer, sparse files, truncate and extension, sub-page writes,
 # concurrent writers, offsets beyond 4 GiB, fio with verification, the
-# server space taken by small appenders and by a write into a hole, and
-# the fallback to the metadata server when blkmapd is not running, and
-# small files through the metadata server (module parameter
-# mds_small_file).
+# server space taken by small appenders and by a write into a hole, TCP
+# connection resets during writes, the fallback to the metadata server
+# when blkmapd is not running, and small files through the metadata
+# server (module parameter mds_small_file).
 #
 # Every test checks the data: against the prng stream, or against a model
 # file built by the same operations on the guest's tmpfs, on the client
@@ -23,7 +23,7 @@ M=/tmp/model
 MIB=$((1 << 20))
 GIB=$((1 << 30))
 
-ktap_plan 16
+ktap_plan 17
 
 # put SEED LEN FILE OFFSET [DD-OPERAND...]: write LEN bytes of the prng
 # stream SEED at byte OFFSET of FILE, leaving the rest of FILE alone.
@@ -743,6 +743,82 @@ test_no_blkmapd()
 	ktap_result $ok "$name"
 }
 
+# connects MOUNTPOINT: TCP connects of the mount's transports so far
+# (mountstats xprt: tcp SRCPORT BIND_COUNT CONNECT_COUNT ...).
+connects()
+{
+	awk -v mp="$1" '
+		$1 == "device" { inmp = ($5 == mp) }
+		inmp && $1 == "xprt:" && $2 == "tcp" { n += $5 }
+		END { print n + 0 }' /proc/self/mountstats
+}
+
+# reset_while PID: until PID is gone, reset the client's TCP connection
+# to nfsd (ss -K) every quarter second whenever there is one; the count of
+# connections reset, on stdout.  There is one only after the client has
+# sent an RPC since the last reset, so each reset but the last is
+# followed by a reconnect.
+reset_while()
+{
+	local k=0 n
+
+	while kill -0 "$1" 2>/dev/null; do
+		n=$(ss -K -t -n -H dst 127.0.0.1 dport = :2049 | grep -c .) || true
+		k=$((k + n))
+		sleep 0.25
+	done
+	echo $k
+}
+
+# 12. Connection loss: the client's TCP connection to the server is reset
+# (ss -K) again and again during a 32 MiB write, O_DIRECT and buffered
+# with O_DSYNC (every write ends in a LAYOUTCOMMIT).  The client
+# reconnects, the session goes on, the RPCs on the dead connection are
+# sent again, and the write goes on over the layout: no WRITE to the MDS,
+# every byte right on the server and, read back over the layout, on the
+# client.
+test_conn_loss()
+{
+	local name="TCP connection reset during writes (O_DIRECT, O_DSYNC): the client reconnects, layout I/O goes on, no byte lost"
+	local seed=901 mode f want srv got c0 c k pid ok=0
+
+	for mode in direct dsync; do
+		f=conn-$mode
+		want=$(SIZE=32m expected_sum $seed)
+		snap "$MP"
+		c0=$(connects "$MP")
+		put $seed $((32 * MIB)) "$MP/$f" 0 oflag=$mode &
+		pid=$!
+		k=$(reset_while $pid)
+		wait $pid || { ktap_diag "$mode: the write failed"; ok=1; }
+		layout_proof "$MP" "$mode write" WRITE || ok=1
+		srv=$(server_sum "$f")	# drops the client's cache too
+		[ "$srv" = "$want" ] ||
+			{ ktap_diag "$mode: server sha256 $srv, want $want"; ok=1; }
+		stat "$MP/$f" >/dev/null || ok=1	# an RPC: reconnects
+		c=$(( $(connects "$MP") - c0 ))
+		ktap_diag "$mode: $k connection(s) reset, $c reconnect(s)"
+		if [ "$k" -lt 1 ] || [ "$c" -lt "$k" ]; then
+			ktap_diag "$mode: want a reset, and a reconnect after each"
+			ok=1
+		fi
+		seed=$((seed + 1))
+	done
+	remount || ok=1
+	seed=901
+	snap "$MP"
+	for mode in direct dsync; do
+		want=$(SIZE=32m expected_sum $seed)
+		got=$(read_sum direct "$MP/conn-$mode")
+		[ "$got" = "$want" ] ||
+			{ ktap_diag "$mode: client sha256 $got, want $want"; ok=1; }
+		seed=$((seed + 1))
+	done
+	layout_proof "$MP" "read back" READ || ok=1
+	rm -f "$MP"/conn-direct "$MP"/conn-dsync
+	ktap_result $ok "$name"
+}
+
 ktap_require "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver" \
 	setup_block_server
 mkdir -p "$M"
@@ -756,7 +832,7 @@ fi
 for tst in test_seq_direct_window test_sparse test_truncate_extend \
 	   test_subpage test_concurrent test_beyond_4g test_fio \
 	   test_small_appends test_hole_write test_small_export_churn \
-	   test_mds_small_file test_no_blkmapd; do
+	   test_mds_small_file test_conn_loss test_no_blkmapd; do
 	t0=$(now)
 	$tst
 	ktap_diag "$tst took $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
