@@ -19,6 +19,7 @@
  * told the error instead, and sends nothing.
  */
 #include <kunit/visibility.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
@@ -391,11 +392,18 @@ void bl_cleanup_layoutcommit(struct nfs4_layoutcommit_data *data)
  * still calls invalid.  Writes that keep landing meanwhile are the next
  * fsync's business: the loop is bounded.
  *
- * Return: %0, the error of the LAYOUTCOMMIT, or the error of a cache
- * flush that failed since the last fsync (reported once).
+ * A commit the server refuses can end with the layout dropped and its
+ * written extents lost (bl_free_layout_hdr() marks the mapping): the
+ * mapping's error sampled before the first commit catches that, since
+ * nfs_file_fsync() checks it before calling here.
+ *
+ * Return: %0, the error of the LAYOUTCOMMIT, the error of a cache flush
+ * that failed since the last fsync (reported once), or -EIO for written
+ * extents lost meanwhile.
  */
 int bl_sync(struct inode *inode, bool datasync)
 {
+	errseq_t since = filemap_sample_wb_err(inode->i_mapping);
 	struct pnfs_layout_hdr *lo;
 	int ret = 0, err = 0, i;
 	bool more;
@@ -417,5 +425,5 @@ int bl_sync(struct inode *inode, bool datasync)
 	if (lo)
 		err = bl_commit_take_error(&to_bl_layout(lo)->commit);
 	spin_unlock(&inode->i_lock);
-	return ret ?: err;
+	return ret ?: err ?: filemap_check_wb_err(inode->i_mapping, since);
 }

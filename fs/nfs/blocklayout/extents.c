@@ -1123,6 +1123,24 @@ bool bl_ext_has_written(struct bl_ext_cache *c)
 EXPORT_SYMBOL_IF_KUNIT(bl_ext_has_written);
 
 /**
+ * bl_ext_nr_pending - how many extents have writes to commit
+ * @c: the cache
+ *
+ * Return: the number of extents written and not yet committed, or in a
+ * LAYOUTCOMMIT now in flight.
+ */
+unsigned long bl_ext_nr_pending(struct bl_ext_cache *c)
+{
+	unsigned long nr;
+
+	spin_lock(&c->lock);
+	nr = c->nr_written + c->nr_committing;
+	spin_unlock(&c->lock);
+	return nr;
+}
+EXPORT_SYMBOL_IF_KUNIT(bl_ext_nr_pending);
+
+/**
  * bl_ext_has_pending - are there writes to commit?
  * @c: the cache
  *
@@ -1131,11 +1149,6 @@ EXPORT_SYMBOL_IF_KUNIT(bl_ext_has_written);
  */
 bool bl_ext_has_pending(struct bl_ext_cache *c)
 {
-	bool pending;
-
-	spin_lock(&c->lock);
-	pending = c->nr_written || c->nr_committing;
-	spin_unlock(&c->lock);
-	return pending;
+	return bl_ext_nr_pending(c) != 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(bl_ext_has_pending);

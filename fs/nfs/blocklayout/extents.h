@@ -184,6 +184,7 @@ int bl_ext_commit_encode(struct bl_ext_cache *c, bool scsi, void **buf,
 			 size_t *len, gfp_t gfp);
 void bl_ext_commit_done(struct bl_ext_cache *c, bool ok);
 int bl_ext_remove(struct bl_ext_cache *c, sector_t start, sector_t end);
+unsigned long bl_ext_nr_pending(struct bl_ext_cache *c);
 bool bl_ext_has_pending(struct bl_ext_cache *c);
 bool bl_ext_has_written(struct bl_ext_cache *c);
 

@@ -75,12 +75,28 @@ struct pnfs_layout_hdr *bl_alloc_scsi_layout_hdr(struct inode *inode,
  * bl_free_layout_hdr - free a layout whose last reference is gone
  * @lo: the generic header of a struct bl_layout
  *
- * The pnfs_layoutdriver_type.free_layout_hdr method.
+ * The pnfs_layoutdriver_type.free_layout_hdr method.  Written extents
+ * still in the cache were never committed: the commit failed and the
+ * generic client dropped the layout anyway (nfsd answers a LAYOUTCOMMIT
+ * after its restart with NFS4ERR_BADLAYOUT, which nfs4_layoutcommit_done()
+ * ignores, and the reboot recovery destroys every layout).  The server
+ * never makes those blocks part of the file, so the writes are lost: put
+ * -EIO on the file's mapping for fsync and close to report (bl_sync()).
  */
 void bl_free_layout_hdr(struct pnfs_layout_hdr *lo)
 {
 	struct bl_layout *bl = to_bl_layout(lo);
+	struct inode *inode = lo->plh_inode;
+	unsigned long lost = bl_ext_nr_pending(&bl->ext);
 
+	if (lost) {
+		trace_pnfs_block_commit_lost(inode,
+					     min_t(unsigned long, lost, INT_MAX),
+					     -EIO);
+		pr_warn_ratelimited("pNFS block: file %llu on %s: %lu written extents lost, never committed; fsync reports EIO\n",
+				    NFS_FILEID(inode), inode->i_sb->s_id, lost);
+		mapping_set_error(inode->i_mapping, -EIO);
+	}
 	bl_ext_cache_destroy(&bl->ext);
 	bl_commit_destroy(&bl->commit);
 	kfree_rcu(bl, lo.plh_rcu);

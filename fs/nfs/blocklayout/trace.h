@@ -551,6 +551,15 @@ DEFINE_EVENT(pnfs_block_commit_class, pnfs_block_commit_forget,
 	TP_ARGS(inode, extents, error));
 
 /*
+ * The layout of the file went away with @extents written extents that no
+ * LAYOUTCOMMIT has made part of the file (the server refused the commit,
+ * as nfsd does after a restart); @error is what fsync reports for them.
+ */
+DEFINE_EVENT(pnfs_block_commit_class, pnfs_block_commit_lost,
+	TP_PROTO(const struct inode *inode, int extents, int error),
+	TP_ARGS(inode, extents, error));
+
+/*
  * A range the generic client forgot (a recall it answered with
  * NFS4ERR_NOMATCHING_LAYOUT, or a full return); @pending says written
  * extents not yet committed were kept for the next LAYOUTCOMMIT.

@@ -290,10 +290,13 @@ static void bl_commit_busy(struct kunit *test)
 	kunmap_local(p);
 	bl_commit_finish(&t->cm, &t->cache, &second, false);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_pending(&t->cache));
+	/* One extent in the first commit, one written after it. */
+	KUNIT_EXPECT_EQ(test, bl_ext_nr_pending(&t->cache), 2UL);
 
 	/* The first one was accepted: its extent is committed. */
 	bl_commit_finish(&t->cm, &t->cache, &first, true);
 	KUNIT_EXPECT_TRUE(test, bl_ext_has_written(&t->cache));
+	KUNIT_EXPECT_EQ(test, bl_ext_nr_pending(&t->cache), 1UL);
 	KUNIT_ASSERT_EQ(test, bl_commit_build(&t->cm, &t->cache, false,
 					      &first, &lwb), 1);
 	KUNIT_EXPECT_EQ(test, bl_ct_listed(test, &first), BIT(1));

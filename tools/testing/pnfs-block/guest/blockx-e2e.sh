@@ -7,8 +7,9 @@
 # concurrent writers, offsets beyond 4 GiB, fio with verification, the
 # server space taken by small appenders and by a write into a hole, TCP
 # connection resets during writes, the fallback to the metadata server
-# when blkmapd is not running, and small files through the metadata
-# server (module parameter mds_small_file).
+# when blkmapd is not running, small files through the metadata server
+# (module parameter mds_small_file), and an nfsd restart before a
+# LAYOUTCOMMIT.
 #
 # Every test checks the data: against the prng stream, or against a model
 # file built by the same operations on the guest's tmpfs, on the client
@@ -23,7 +24,7 @@ M=/tmp/model
 MIB=$((1 << 20))
 GIB=$((1 << 30))
 
-ktap_plan 17
+ktap_plan 18
 
 # put SEED LEN FILE OFFSET [DD-OPERAND...]: write LEN bytes of the prng
 # stream SEED at byte OFFSET of FILE, leaving the rest of FILE alone.
@@ -819,6 +820,72 @@ test_conn_loss()
 	ktap_result $ok "$name"
 }
 
+# /tmp/restart.py FILE STREAM READY GO: write STREAM to FILE with one
+# O_DIRECT descriptor, create READY, wait for GO, then fsync and close
+# it; print what each returned (0 or the errno's name).
+cat >/tmp/restart.py <<'EOP'
+import errno, mmap, os, sys, time
+path, stream, ready, go = sys.argv[1:5]
+data = open(stream, "rb").read()
+buf = mmap.mmap(-1, len(data))    # page aligned, as O_DIRECT needs
+buf[:] = data
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_DIRECT, 0o644)
+assert os.pwrite(fd, buf, 0) == len(data)
+open(ready, "w").close()
+while not os.path.exists(go):
+    time.sleep(0.1)
+for what, call in (("fsync", os.fsync), ("close", os.close)):
+    try:
+        call(fd)
+        print(what, 0)
+    except OSError as e:
+        print(what, errno.errorcode.get(e.errno, e.errno))
+EOP
+
+# 13. nfsd restarts between an O_DIRECT write over the layout and its
+# LAYOUTCOMMIT.  nfsd keeps no layout state across a restart and takes
+# no reclaim LAYOUTCOMMIT (it answers the commit with NFS4ERR_BADLAYOUT),
+# so those blocks never become part of the file.  That must not be
+# silent: unless the server holds every byte, the fsync after the
+# restart fails.
+test_nfsd_restart()
+{
+	local name="nfsd restarts before an O_DIRECT write's LAYOUTCOMMIT: the data is on the server or fsync fails, never a silent loss"
+	local seed=951 want srv pid fs cl ok=0
+
+	prng $seed $((4 * MIB)) >/tmp/rs-stream
+	want=$(sha256sum </tmp/rs-stream | cut -d' ' -f1)
+	rm -f /tmp/rs-ready /tmp/rs-go
+	# A new client: no device ID left negatively cached by an earlier test.
+	remount || ok=1
+	snap "$MP"
+	CMD_TIMEOUT=120 t python3 /tmp/restart.py "$MP/restart" /tmp/rs-stream \
+		/tmp/rs-ready /tmp/rs-go >/tmp/rs-out 2>&1 &
+	pid=$!
+	while [ ! -e /tmp/rs-ready ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.2
+	done
+	layout_proof "$MP" "before the restart" WRITE LAYOUTCOMMIT || ok=1
+	rpc.nfsd 0 && rpc.nfsd -N 3 --no-udp 8 ||
+		{ ktap_diag "nfsd did not restart"; ok=1; }
+	touch /tmp/rs-go
+	wait "$pid" || { ktap_diag "the writer failed"; ok=1; }
+	sed 's/^/# writer: /' /tmp/rs-out
+	fs=$(awk '$1 == "fsync" { print $2 }' /tmp/rs-out)
+	cl=$(awk '$1 == "close" { print $2 }' /tmp/rs-out)
+	srv=$(server_sum restart)
+	ktap_diag "after the restart:$(delta_summary "$MP"); server sha256 $srv"
+	if [ "$srv" = "$want" ]; then
+		:
+	elif [ "$fs" = 0 ]; then
+		ktap_diag "fsync returned 0, but the server does not hold the data"
+		ok=1
+	fi
+	[ -n "$fs" ] && [ -n "$cl" ] || ok=1
+	rm -f "$MP/restart"
+	ktap_result $ok "$name"
+}
+
 ktap_require "setup: XFS export with pnfs, nfsd, blkmapd, $PNFSBL_DRIVER driver" \
 	setup_block_server
 mkdir -p "$M"
@@ -832,7 +899,8 @@ fi
 for tst in test_seq_direct_window test_sparse test_truncate_extend \
 	   test_subpage test_concurrent test_beyond_4g test_fio \
 	   test_small_appends test_hole_write test_small_export_churn \
-	   test_mds_small_file test_conn_loss test_no_blkmapd; do
+	   test_mds_small_file test_conn_loss test_no_blkmapd \
+	   test_nfsd_restart; do
 	t0=$(now)
 	$tst
 	ktap_diag "$tst took $(awk -v s="$t0" -v e="$(now)" 'BEGIN { printf "%.1fs", e - s }')"
