@@ -206,6 +206,7 @@ int bl_sig_check(const struct bl_vol_desc *desc, u64 disk_size, u32 blksize,
 		 void *ctx, void *buf, u32 *bad);
 u32 bl_lerr_status(int error);
 bool bl_lerr_due(struct bl_dev *dev, u32 status, unsigned long now);
+void bl_lerr_unclaim(struct bl_dev *dev, u32 status);
 #endif
 
 #endif /* _FS_NFS_BLOCKLAYOUT_DEV_H */

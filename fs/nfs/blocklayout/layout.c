@@ -90,9 +90,9 @@ void bl_free_layout_hdr(struct pnfs_layout_hdr *lo)
 	unsigned long lost = bl_ext_nr_pending(&bl->ext);
 
 	if (lost) {
-		trace_pnfs_block_commit_lost(inode,
-					     min_t(unsigned long, lost, INT_MAX),
-					     -EIO);
+		int nr = min_t(unsigned long, lost, INT_MAX);
+
+		trace_pnfs_block_commit_lost(inode, nr, -EIO);
 		pr_warn_ratelimited("pNFS block: file %llu on %s: %lu written extents lost, never committed; fsync reports EIO\n",
 				    NFS_FILEID(inode), inode->i_sb->s_id, lost);
 		mapping_set_error(inode->i_mapping, -EIO);
@@ -160,7 +160,8 @@ static int bl_add_exts(struct pnfs_layout_hdr *lo, struct bl_ext_list *list,
 		return -ENOMEM;
 	ret = bl_get_ext_devs(lo, list, devs, lo->plh_lc_cred, gfp);
 	if (!ret)
-		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr, devs, gfp);
+		ret = bl_ext_cache_add(&bl->ext, list->exts, list->nr, devs,
+				       gfp);
 	for (i = 0; i < list->nr; i++)
 		if (devs[i])
 			bl_dev_put(devs[i]);
@@ -539,10 +540,10 @@ static u64 bl_layoutget_size(struct nfs_pageio_descriptor *pgio,
  * round trips to the MDS where a WRITE through it is one: with
  * mds_small_file set, buffered writeback of a file no larger than that
  * goes through the MDS while the inode holds no read-write layout
- * segment (one it holds costs nothing more to use).  Off by default: the bytes then
- * cross the network to the MDS, which a user who chose pNFS may not
- * want, and a file that grows past the limit switches to the layout
- * with its next writeback.
+ * segment (one it holds costs nothing more to use).  Off by default:
+ * the bytes then cross the network to the MDS, which a user who chose
+ * pNFS may not want, and a file that grows past the limit switches to
+ * the layout with its next writeback.
  */
 static unsigned int bl_mds_small_file;
 module_param_named(mds_small_file, bl_mds_small_file, uint, 0644);

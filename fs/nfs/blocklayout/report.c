@@ -122,6 +122,23 @@ VISIBLE_IF_KUNIT bool bl_lerr_due(struct bl_dev *dev, u32 status,
 }
 EXPORT_SYMBOL_IF_KUNIT(bl_lerr_due);
 
+/**
+ * bl_lerr_unclaim - give back a report claimed with bl_lerr_due()
+ * @dev: the device ID
+ * @status: the nfsstat4 claimed
+ *
+ * For a report that could not be sent (no memory, the layout no longer
+ * valid): the next failure with @status may report it.
+ */
+VISIBLE_IF_KUNIT void bl_lerr_unclaim(struct bl_dev *dev, u32 status)
+{
+	spin_lock(&dev->err_lock);
+	if (dev->err_status == status)
+		dev->err_status = 0;
+	spin_unlock(&dev->err_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(bl_lerr_unclaim);
+
 /*
  * NFS4ERR_NOTSUPP, as the reply's decoding leaves it: the NFS client's
  * error table turns it into -ENOTSUPP (what nfsd's answer gives); the
@@ -186,6 +203,7 @@ void bl_report_io_error(struct nfs_pgio_header *hdr, struct bl_dev *dev,
 	struct nfs42_layout_error *le;
 	struct bl_lerr_call *call;
 	u32 status = bl_lerr_status(error);
+	bool sent = false;
 	int ret;
 
 	might_sleep();
@@ -222,6 +240,7 @@ void bl_report_io_error(struct nfs_pgio_header *hdr, struct bl_dev *dev,
 	nfs4_stateid_copy(&le->stateid, &lo->plh_stateid);
 	spin_unlock(&inode->i_lock);
 
+	sent = true;
 	ret = bl_lerr_send(hdr, call);
 	if (bl_lerr_unsupported(ret))
 		server->caps &= ~NFS_CAP_LAYOUTERROR;
@@ -229,6 +248,9 @@ void bl_report_io_error(struct nfs_pgio_header *hdr, struct bl_dev *dev,
 out_free_call:
 	kfree(call);
 out_trace:
+	/* Not sent: the next failure of the burst may report it. */
+	if (!sent)
+		bl_lerr_unclaim(dev, status);
 	trace_pnfs_block_layouterror(inode, dev->node.deviceid.data,
 				     hdr->args.offset, hdr->args.count, write,
 				     status, ret);

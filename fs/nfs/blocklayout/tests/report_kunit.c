@@ -50,6 +50,16 @@ static void bl_report_once_per_burst(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, bl_lerr_due(dev, NFS4ERR_IO, 5));
 	KUNIT_EXPECT_TRUE(test, bl_lerr_due(dev, NFS4ERR_IO,
 					    PNFS_DEVICE_RETRY_TIMEOUT));
+	/* A report given back (not sent) is claimed by the next failure. */
+	bl_lerr_unclaim(dev, NFS4ERR_IO);
+	KUNIT_EXPECT_TRUE(test, bl_lerr_due(dev, NFS4ERR_IO,
+					    PNFS_DEVICE_RETRY_TIMEOUT + 1));
+	KUNIT_EXPECT_FALSE(test, bl_lerr_due(dev, NFS4ERR_IO,
+					     PNFS_DEVICE_RETRY_TIMEOUT + 2));
+	/* Giving back another status leaves the claim alone. */
+	bl_lerr_unclaim(dev, NFS4ERR_NXIO);
+	KUNIT_EXPECT_FALSE(test, bl_lerr_due(dev, NFS4ERR_IO,
+					     PNFS_DEVICE_RETRY_TIMEOUT + 3));
 }
 
 static struct kunit_case bl_report_cases[] = {
