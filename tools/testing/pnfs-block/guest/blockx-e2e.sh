@@ -862,9 +862,7 @@ test_nfsd_restart()
 	CMD_TIMEOUT=120 t python3 /tmp/restart.py "$MP/restart" /tmp/rs-stream \
 		/tmp/rs-ready /tmp/rs-go >/tmp/rs-out 2>&1 &
 	pid=$!
-	while [ ! -e /tmp/rs-ready ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.2
-	done
+	wait_ready /tmp/rs-ready "$pid"
 	layout_proof "$MP" "before the restart" WRITE LAYOUTCOMMIT || ok=1
 	rpc.nfsd 0 && rpc.nfsd -N 3 --no-udp 8 ||
 		{ ktap_diag "nfsd did not restart"; ok=1; }

@@ -53,6 +53,15 @@ t()
 	return $rc
 }
 
+# wait_ready FILE PID: wait until FILE exists (a writer's "ready") or PID
+# is gone.
+wait_ready()
+{
+	while [ ! -e "$1" ] && kill -0 "$2" 2>/dev/null; do
+		sleep 0.1
+	done
+}
+
 drop_caches()
 {
 	sync

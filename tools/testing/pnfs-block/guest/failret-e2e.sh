@@ -84,9 +84,7 @@ fail_between()
 	CMD_TIMEOUT=90 t python3 /tmp/hold-direct.py "$2" "$1" \
 		/tmp/fr-ready /tmp/fr-go >/tmp/fr-out &
 	pid=$!
-	while [ ! -e /tmp/fr-ready ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.2
-	done
+	wait_ready /tmp/fr-ready "$pid"
 	layout_proof "$MP" "written over the layout" WRITE LAYOUTCOMMIT || {
 		ktap_diag "want LAYOUTGET > 0, no WRITE and no LAYOUTCOMMIT yet"
 		ok=1

@@ -505,9 +505,7 @@ t_forget()
 	CMD_TIMEOUT=90 t python3 /tmp/forget.py "$MP/$name" "$mode" \
 		/tmp/fg-stream /tmp/fg-ready /tmp/fg-go >/tmp/fg-out 2>&1 &
 	pid=$!
-	while [ ! -e /tmp/fg-ready ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.2
-	done
+	wait_ready /tmp/fg-ready "$pid"
 	[ "$(ctl fault LAYOUTGET new-stateid)" = ok ] ||
 		{ ktap_diag "cannot arm LAYOUTGET new-stateid"; rc=1; }
 	touch /tmp/fg-go

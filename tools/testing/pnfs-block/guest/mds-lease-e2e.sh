@@ -92,9 +92,7 @@ test_no_io_past_lease()
 	prng 2 "$SIZE" | t python3 /tmp/hold-write.py "$MP/f" /tmp/hw-ready \
 		/tmp/hw-go &
 	DD_PID=$!
-	while [ ! -e /tmp/hw-ready ] && kill -0 $DD_PID 2>/dev/null; do
-		sleep 0.1
-	done
+	wait_ready /tmp/hw-ready $DD_PID
 	ctl pause $PAUSE >/dev/null || return 1
 	touch /tmp/hw-go
 	sleep $((PAUSE - 3))

@@ -156,9 +156,7 @@ t_recall_any()
 	CMD_TIMEOUT=90 t python3 /tmp/hold-open.py $MP/busy /tmp/ho-ready \
 		/tmp/ho-go &
 	pid=$!
-	while [ ! -e /tmp/ho-ready ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.2
-	done
+	wait_ready /tmp/ho-ready "$pid"
 	snap $MP
 	st=$(cb_status recall-any)
 	sleep 3
