@@ -30,6 +30,7 @@ steps=("$@")
 [ ${#steps[@]} -gt 0 ] ||
 	steps=(static kunit-plain kunit-kasan mds-unit fuzz dkms e2e-block-mainline
 	       e2e-block-dkms e2e-blockx-ours e2e-blockfail-ours e2e-multi-conflict-ours
+	       e2e-partition-ours
 	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
 	       e2e-mds-hostile-ours e2e-mds-topo-ours e2e-mds-lease-ours
 	       e2e-bigblock-ours

@@ -10,6 +10,11 @@ visibly torn, stale, zero or misplaced.
       write sectors [OFFSET, OFFSET + LENGTH) in 64 KiB pieces (in a
       random order with shuffle), O_DIRECT with direct, fsync after each
       piece with sync, then fsync
+  stamp.py loop FILE WRITER GEN OFFSET LENGTH LOG
+      O_DIRECT, one open: write the range in 64 KiB pieces, in order,
+      generation GEN, then GEN + 1, ... until killed; before and after
+      each piece append "start|end GEN OFFSET TIME" to LOG (TIME is
+      CLOCK_MONOTONIC, the clock of trace_clock mono)
   stamp.py check FILE [direct] RANGE...
       RANGE is OFFSET:LENGTH=W.G[,W.G...]: every sector of the range must
       be a whole stamp of one of those writer.generation pairs.  Prints
@@ -21,6 +26,7 @@ import os
 import random
 import struct
 import sys
+import time
 
 SECTOR = 512
 PIECE = 64 << 10
@@ -77,6 +83,21 @@ def do_write(path, writer, gen, off, length, opts):
     os.close(fd)
 
 
+def do_loop(path, writer, gen, off, length, log):
+    fd, buf = open_buf(path, os.O_WRONLY, True, PIECE)
+    out = open(log, 'a', buffering=1)
+    while True:
+        for pos in range(off, off + length, PIECE):
+            n = min(PIECE, off + length - pos)
+            buf.seek(0)
+            for s in range(pos // SECTOR, (pos + n) // SECTOR):
+                buf.write(stamp(writer, gen, s))
+            out.write('start %d %d %.6f\n' % (gen, pos, time.monotonic()))
+            os.pwrite(fd, memoryview(buf)[:n], pos)
+            out.write('end %d %d %.6f\n' % (gen, pos, time.monotonic()))
+        gen += 1
+
+
 def parse_range(arg):
     where, pairs = arg.split('=')
     off, length = (size(x) for x in where.split(':'))
@@ -115,6 +136,10 @@ def main(argv):
     if len(argv) >= 7 and argv[1] == 'write':
         do_write(argv[2], int(argv[3]), int(argv[4]), size(argv[5]),
                  size(argv[6]), argv[7:])
+        return 0
+    if len(argv) == 8 and argv[1] == 'loop':
+        do_loop(argv[2], int(argv[3]), int(argv[4]), size(argv[5]),
+                size(argv[6]), argv[7])
         return 0
     if len(argv) >= 4 and argv[1] == 'check':
         direct = argv[3] == 'direct'
