@@ -58,15 +58,15 @@
  *
  * The margin is the longest a layout request may take on the disks, the
  * module parameter max_io_time, cut so that a client that reaches its
- * server is never refused (see bl_lease_margin()).  It is off (0) by
- * default: with the short leases of test set-ups the generic client
- * renews so late that no useful margin is left, and a driver cannot ask
- * it to renew sooner.
+ * server is never refused (see bl_lease_margin()), so the check costs a
+ * healthy client nothing and is on by default; 0 turns it off.  With
+ * short leases the generic client renews so late that little margin is
+ * left, and a driver cannot ask it to renew sooner.
  */
-static unsigned int bl_max_io_time;
+static unsigned int bl_max_io_time = 30;
 module_param_named(max_io_time, bl_max_io_time, uint, 0644);
 MODULE_PARM_DESC(max_io_time,
-		 "Seconds a layout read or write may take on the disks: none starts later than that before the lease could expire (cut to what the lease renewal leaves; 0, the default: no lease check)");
+		 "Seconds a layout read or write may take on the disks: none starts later than that before the lease could expire (cut to what the lease renewal leaves; default 30, 0: no lease check)");
 
 /**
  * struct bl_io - one pNFS read or write in flight

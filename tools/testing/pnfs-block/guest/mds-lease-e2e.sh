@@ -19,7 +19,7 @@ PAUSE=25
 
 ktap_plan 6
 
-# setup: the test MDS, and the lease check on (max_io_time is 0, off, by
+# setup: the test MDS, and the lease check's max_io_time at 10 s (30 by
 # default); with a 10 s lease the driver cuts the margin to what the
 # generic client's renewal leaves.
 setup()

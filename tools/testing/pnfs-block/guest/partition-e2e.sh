@@ -5,8 +5,8 @@
 # its lease can have expired at the server (issue 14, guarantee 3;
 # RFC 8881 section 12.7.2).  Two clients of guest/multi-common.sh, each
 # its own nfs_client in its own network namespace; nfsd's lease is 10 s
-# and the driver's lease check is on (max_io_time=10, cut to a margin of
-# 0.67 s by what the generic client's renewal leaves).
+# and the driver's lease check is on as by default (max_io_time=30, cut
+# to a margin of 0.67 s by what the generic client's renewal leaves).
 #
 # Client 1 overwrites a file it wrote and committed, O_DIRECT, in 64 KiB
 # pieces, one generation after another (/t/stamp.py loop): with the
@@ -20,7 +20,8 @@
 # this suite installs to log, is not run).  Nothing fences client 1 at
 # the disk: the driver's lease check is all that keeps it off.
 #
-# With max_io_time=0 (the check off) client 1 went on writing over the
+# With max_io_time=0 (the check off; the default before this suite)
+# client 1 went on writing over the
 # layout through the partition and after client 2's write, and every
 # sector of the file ended up client 1's (measured 2026-12-06).
 . /t/common.sh
@@ -73,7 +74,8 @@ setup()
 	multi_mount 1 4.2 && multi_mount 2 4.1 || return 1
 	[ "$(pnfs_type "$(multi_mp 1)")" = LAYOUT_BLOCK_VOLUME ] &&
 		[ "$(pnfs_type "$(multi_mp 2)")" = LAYOUT_BLOCK_VOLUME ] || return 1
-	echo 10 >/sys/module/blocklayoutdriver/parameters/max_io_time ||
+	# The default: the check is on.
+	[ "$(cat /sys/module/blocklayoutdriver/parameters/max_io_time)" = 30 ] ||
 		return 1
 	cat >/sbin/nfsd-recall-failed <<-'EOS'
 	#!/bin/sh
@@ -193,7 +195,7 @@ test_umount()
 	multi_umount 1 && multi_umount 2
 }
 
-ktap_require "setup: nfsd (lease $LEASE s), two client namespaces, $PNFSBL_DRIVER driver, max_io_time=10" \
+ktap_require "setup: nfsd (lease $LEASE s), two client namespaces, $PNFSBL_DRIVER driver, max_io_time=30 (default)" \
 	setup
 ktap_check "client 1 writes and commits over the layout" test_first_write
 ktap_check "cut off mid-write: layout I/O stops before the lease can expire" \
