@@ -437,13 +437,14 @@ class NFS4Client:
         return self.compound([sequence(self.sid, self.seq)] + list(ops),
                              minor=minor)
 
-    def setup(self, owner=None):
+    def setup(self, owner=None, minor=1):
         owner = owner or b'test-client-' + os.urandom(4).hex().encode()
-        st, res = self.compound([exchange_id(owner)])
+        st, res = self.compound([exchange_id(owner)], minor=minor)
         assert st == c.NFS4_OK, st
         eid = res[0][2]
         self.clientid = eid['clientid']
-        st, res = self.compound([create_session(self.clientid, eid['seq'])])
+        st, res = self.compound([create_session(self.clientid, eid['seq'])],
+                                minor=minor)
         assert st == c.NFS4_OK, st
         self.sid = res[0][2]['sid']
         self.seq = 0

@@ -14,6 +14,9 @@ and answering one JSON line.
   faults               -> how many operations hit a server bug
   stat PATH            -> the inode's size, type and extents
   recall PATH          -> CB_LAYOUTRECALL of every layout on PATH
+  states               -> what the server holds: clients, sessions, and
+                       stateids by kind ("open", "lock", "layout", and
+                       "recalling": layouts recalled, not yet returned)
   clone SRC DST        -> DST shares SRC's blocks (copy-on-write layouts)
   cow-order invalid-first|read-first -> order of a copy-on-write extent pair
   sha256 PATH          -> SHA-256 of the file read through the MDS path
@@ -159,6 +162,16 @@ class ControlServer:
         with self.nfs.lock:
             ino = self._path(args[0])
         return self.nfs.recall_file(ino)
+
+    def cmd_states(self, args):
+        nfs = self.nfs
+        with nfs.lock:
+            held = dict(clients=len(nfs.clients), sessions=len(nfs.sessions),
+                        open=0, lock=0, layout=0, recalling=0)
+            for st in nfs.states.by_other.values():
+                held[st.kind] += 1
+                held['recalling'] += st.kind == 'layout' and st.recalling
+            return held
 
     def cmd_sha256(self, args):
         """The file's bytes as the MDS READ path sees them."""

@@ -40,7 +40,8 @@ class Callbacks:
         with session.cb_lock:
             session.cb_seqid += 1
             p = Packer()
-            put_cb_compound(p, session.sessionid, session.cb_seqid, ops)
+            put_cb_compound(p, session.sessionid, session.cb_seqid, ops,
+                            session.minor)
             try:
                 r = conn.call(session.cb_program, c.NFS4_CALLBACK_VERSION,
                               c.CB_COMPOUND, p.data(), _cb_cred(session))

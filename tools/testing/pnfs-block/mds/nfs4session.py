@@ -87,6 +87,10 @@ class SessionOps:
         sid = struct.pack('>QII', cl.clientid, len(self.sessions) + 1,
                           struct.unpack('>I', os.urandom(4))[0])
         s = Session(sid, cl, fo, bo, a.cb_program, a.cb_sec)
+        # Its callbacks carry the minor version it was created with: the
+        # client looks the session up by both (RFC 8881 section 20.1;
+        # Linux answers CB_SEQUENCE NFS4ERR_BADSESSION otherwise).
+        s.minor = cx.minor
         rflags = 0
         if a.flags & c.CREATE_SESSION4_FLAG_CONN_BACK_CHAN and cx.conn is not None:
             s.back_conns.append(cx.conn)

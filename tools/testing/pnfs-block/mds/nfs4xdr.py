@@ -428,12 +428,12 @@ class OpenRes:
 
 # ---- callbacks (RFC 8881 section 20) ----
 
-def put_cb_compound(p, sessionid, seqid, ops):
-    """CB_COMPOUND4args, minor version 1: CB_SEQUENCE for (sessionid,
-    seqid, slot 0, no referring calls), then ops, [(opnum, args)] with
-    args an object or its bytes."""
+def put_cb_compound(p, sessionid, seqid, ops, minor=1):
+    """CB_COMPOUND4args of minor version minor (the session's): CB_SEQUENCE
+    for (sessionid, seqid, slot 0, no referring calls), then ops,
+    [(opnum, args)] with args an object or its bytes."""
     p.opaque(b'')               # tag
-    p.u32(1)
+    p.u32(minor)
     p.u32(0)                    # callback_ident
     p.u32(len(ops) + 1)
     p.u32(c.OP_CB_SEQUENCE)

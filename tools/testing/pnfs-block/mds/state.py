@@ -40,6 +40,7 @@ class Session:
         self.back_conns = []
         self.cb_seqid = 0
         self.cb_lock = threading.Lock()
+        self.minor = 1                  # the CREATE_SESSION's minor version
 
     def back_conn(self):
         self.back_conns = [b for b in self.back_conns if not b.closed]

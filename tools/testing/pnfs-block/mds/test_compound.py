@@ -532,6 +532,13 @@ class LayoutErrorTest(ServerCase):
         self.ctl.command('reset-ops', [])
         self.assertEqual(self.ctl.command('layouterrors', []), [])
 
+    def test_states_counted(self):
+        held = self.ctl.command('states', [])
+        self.assertEqual(held, dict(clients=1, sessions=1, open=1, lock=0,
+                                    layout=1, recalling=0))
+        self.ok([C.putfh(self.fh), C.layoutreturn(self.lsid)])
+        self.assertEqual(self.ctl.command('states', [])['layout'], 0)
+
     def test_only_in_42(self):
         st, res = self.lerr(self.lsid, 0, 4096, [(self.devid, c.NFS4ERR_IO, c.OP_WRITE)],
                             minor=1)

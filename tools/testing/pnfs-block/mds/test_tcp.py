@@ -133,15 +133,17 @@ class TCPCase(unittest.TestCase):
         self.assertEqual(st, c.NFS4_OK)
 
 
-    def _run_cb(self, command, parse):
-        """Run a control command that sends one callback op; answer it OK
-        and return (control answer, parsed callback args)."""
-        self.cl.setup()
+    def _run_cb(self, command, parse, minor=1):
+        """Run a control command that sends one callback op over a session
+        of minor version minor; answer it OK and return (control answer,
+        parsed callback args)."""
+        self.cl.setup(minor=minor)
         seen = []
 
         def callback(prog, vers, proc, u):
             u.opaque()
-            u.u32()
+            # The session's minor version, or the client finds no session.
+            self.assertEqual(u.u32(), minor)
             u.u32()
             self.assertEqual(u.u32(), 2)
             self.assertEqual(u.u32(), c.OP_CB_SEQUENCE)
@@ -258,6 +260,12 @@ class TCPCase(unittest.TestCase):
         ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)))
         self.assertEqual(op, c.OP_CB_RECALL_ANY)
         self.assertEqual(args, (0, {c.RCA4_BLK_LAYOUT_RECALL_ANY_LAYOUTS}))
+        self.assertEqual(ans, [[[c.OP_CB_SEQUENCE, 0], [c.OP_CB_RECALL_ANY, 0]]])
+
+    def test_callback_of_a_42_session_says_42(self):
+        from fattr import bitmap_decode
+        ans, (op, args) = self._run_cb('recall-any', lambda u: (u.u32(), bitmap_decode(u)),
+                                       minor=2)
         self.assertEqual(ans, [[[c.OP_CB_SEQUENCE, 0], [c.OP_CB_RECALL_ANY, 0]]])
 
     def test_notify_deviceid_delete(self):
