@@ -22,6 +22,9 @@ and answering one JSON line.
   sha256 PATH          -> SHA-256 of the file read through the MDS path
   recall-any           -> CB_RECALL_ANY (block layouts) to every client
   layouts normal|unavailable|trylater|delay -> how LAYOUTGET answers from now on
+  referring-calls on|off -> whether a CB_LAYOUTRECALL's CB_SEQUENCE names the
+                       LAYOUTGETs of that layout it may overtake (on by
+                       default; nfsd 6.12 names none)
   commit-delay SECONDS -> every LAYOUTCOMMIT from now on waits that long
                        (server lock dropped) before it is served
   commit-error STATUS [N] -> the next N (default 1) LAYOUTCOMMITs fail
@@ -213,6 +216,13 @@ class ControlServer:
             raise ValueError('policy must be one of %s' % (nfs.LAYOUT_POLICIES,))
         with nfs.lock:
             nfs.layout_policy = args[0]
+        return 'ok'
+
+    def cmd_referring_calls(self, args):
+        if args not in (['on'], ['off']):
+            raise ValueError('referring-calls on|off')
+        with self.nfs.lock:
+            self.nfs.referring_calls = args[0] == 'on'
         return 'ok'
 
     def cmd_commit_delay(self, args):

@@ -30,10 +30,11 @@ def _cb_cred(session):
 class Callbacks:
     """What the server sends the client."""
 
-    def _cb_compound(self, session, ops):
+    def _cb_compound(self, session, ops, refcalls=()):
         """Send CB_SEQUENCE + ops (list of (opnum, args)) on the
-        session's back channel; returns [(op, status)].  Call without
-        holding self.lock."""
+        session's back channel, CB_SEQUENCE naming refcalls, [(slotid,
+        seqid)] of that session, as its referring calls; returns [(op,
+        status)].  Call without holding self.lock."""
         conn = session.back_conn()
         if conn is None:
             raise rpc.RPCError('no back channel')
@@ -41,7 +42,7 @@ class Callbacks:
             session.cb_seqid += 1
             p = Packer()
             put_cb_compound(p, session.sessionid, session.cb_seqid, ops,
-                            session.minor)
+                            session.minor, refcalls)
             try:
                 r = conn.call(session.cb_program, c.NFS4_CALLBACK_VERSION,
                               c.CB_COMPOUND, p.data(), _cb_cred(session))
@@ -67,12 +68,18 @@ class Callbacks:
                     continue
                 st.bump()
                 st.recalling = True
+                # RFC 8881 section 2.10.6.3: the LAYOUTGETs whose replies
+                # the recall may overtake, so that the client waits for
+                # them instead of answering for a layout it has not seen.
+                refs = sorted((slot, seq) for (sid, slot), seq in st.refcalls.items()
+                              if sid == s.sessionid) if self.referring_calls else []
                 work.append((s, CbLayoutRecallArgs(self.layouts.layout_type,
-                                                   self.fs.fh(ino), st.stateid())))
+                                                   self.fs.fh(ino), st.stateid()),
+                             refs))
                 states.append(st)
         out = []
-        for (s, args), st in zip(work, states):
-            res = self._cb_retry(s, [(c.OP_CB_LAYOUTRECALL, args)])
+        for (s, args, refs), st in zip(work, states):
+            res = self._cb_retry(s, [(c.OP_CB_LAYOUTRECALL, args)], refs)
             out.append(res)
             if isinstance(res, list) and res[-1] == (c.OP_CB_LAYOUTRECALL,
                                                      c.NFS4ERR_NOMATCHING_LAYOUT):
@@ -86,11 +93,11 @@ class Callbacks:
                     st.recalling = False
         return out
 
-    def _cb_retry(self, session, ops):
+    def _cb_retry(self, session, ops, refcalls=()):
         """_cb_compound, sent again while the client answers DELAY."""
         for _ in range(self.cb_tries):
             try:
-                res = self._cb_compound(session, ops)
+                res = self._cb_compound(session, ops, refcalls)
             except (rpc.RPCError, OSError, XDRError) as e:
                 return str(e)
             with self.lock:

@@ -79,6 +79,8 @@ class PnfsOps:
                                                     a.minlength, min(max_ext, 4096))
         lst.segs.append([a.iomode, start, start + span])
         lst.bump()
+        if cx.slot is not None:
+            lst.refcalls[(cx.session.sessionid, cx.slotid)] = cx.slot.seqid
         cx.cur_sid = lst.stateid()
         return LayoutGetRes(lst.stateid(),
                             [Layout(start, span, a.iomode, a.ltype, exts)])

@@ -51,7 +51,7 @@ class Compound:
         self.gid = a.gid if a else 0
         self.cur = self.saved = None
         self.cur_sid = self.saved_sid = None
-        self.session = self.slot = None
+        self.session = self.slot = self.slotid = None
         self.minor = 1
 
     def need_cur(self):
@@ -80,6 +80,9 @@ class NFS4Server(SessionOps, FileOps, OpenLockOps, PnfsOps, Callbacks):
         self.layout_errors = collections.deque(maxlen=1024)   # LAYOUTERROR args
         self.faults = 0
         self.layout_policy = 'normal'
+        # CB_SEQUENCE lists the LAYOUTGETs a CB_LAYOUTRECALL may cross
+        # (control: referring-calls off sends none, as nfsd 6.12 does).
+        self.referring_calls = True
         # Seconds each LAYOUTCOMMIT waits, without the server lock, before
         # it is served: a commit in flight while callbacks go out.
         self.commit_delay = 0

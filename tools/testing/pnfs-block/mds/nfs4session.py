@@ -125,7 +125,7 @@ class SessionOps:
             raise FSError(c.NFS4ERR_SEQ_MISORDERED)
         slot.seqid = seq
         slot.reply = None
-        cx.session, cx.slot = s, slot
+        cx.session, cx.slot, cx.slotid = s, slot, slotid
         s.client.renewed = time.monotonic()
         flags = 0
         if s.back_conn() is None:

@@ -428,9 +428,10 @@ class OpenRes:
 
 # ---- callbacks (RFC 8881 section 20) ----
 
-def put_cb_compound(p, sessionid, seqid, ops, minor=1):
+def put_cb_compound(p, sessionid, seqid, ops, minor=1, refcalls=()):
     """CB_COMPOUND4args of minor version minor (the session's): CB_SEQUENCE
-    for (sessionid, seqid, slot 0, no referring calls), then ops,
+    for (sessionid, seqid, slot 0), naming refcalls, [(slotid, seqid)] of
+    fore channel calls on that session, as its referring calls; then ops,
     [(opnum, args)] with args an object or its bytes."""
     p.opaque(b'')               # tag
     p.u32(minor)
@@ -442,7 +443,15 @@ def put_cb_compound(p, sessionid, seqid, ops, minor=1):
     p.u32(0)                    # slotid
     p.u32(0)                    # highest_slotid
     p.bool(False)               # cachethis
-    p.u32(0)                    # referring call lists
+    if refcalls:                # referring_call_list4<>: one, this session's
+        p.u32(1)
+        p.fopaque(16, sessionid)
+        p.u32(len(refcalls))
+        for slot, seq in refcalls:
+            p.u32(seq)          # rc_sequenceid
+            p.u32(slot)         # rc_slotid
+    else:
+        p.u32(0)
     for op, args in ops:
         p.u32(op)
         p.raw(encoded(args))

@@ -58,6 +58,7 @@ class State:
         self.open = None                # lock: its open state
         self.locks = []                 # lock: [start, end, is_write]
         self.segs = []                  # layout: [iomode, start, end]
+        self.refcalls = {}              # layout: (sessionid, slotid) -> seqid of its last LAYOUTGET there
         self.recalling = False          # layout: CB_LAYOUTRECALL answered OK, not yet all returned
 
     def stateid(self):

@@ -92,7 +92,12 @@ class TCPCase(unittest.TestCase):
             C.putfh(fh), C.layoutget(osid, c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
         self.assertEqual(st, c.NFS4_OK)
         lsid = res[2][2]['stateid']
+        lg_seq = self.cl.seq
         seen = []
+
+        def refcall_lists(u):
+            return [(u.fopaque(16), u.array(lambda: (u.u32(), u.u32())))
+                    for _ in range(u.u32())]
 
         def callback(prog, vers, proc, u):
             u.opaque()
@@ -102,7 +107,8 @@ class TCPCase(unittest.TestCase):
             for _ in range(u.u32()):
                 op = u.u32()
                 if op == c.OP_CB_SEQUENCE:
-                    args = (u.fopaque(16), u.u32(), u.u32(), u.u32(), u.bool(), u.u32())
+                    args = (u.fopaque(16), u.u32(), u.u32(), u.u32(), u.bool(),
+                            refcall_lists(u))
                 else:
                     args = (u.u32(), u.u32(), u.bool(), u.u32(), u.opaque(),
                             u.u64(), u.u64(), (u.u32(), u.fopaque(12)))
@@ -117,6 +123,9 @@ class TCPCase(unittest.TestCase):
         (op1, seqargs), (op2, rargs) = ops
         self.assertEqual((op1, op2), (c.OP_CB_SEQUENCE, c.OP_CB_LAYOUTRECALL))
         self.assertEqual(seqargs[0], self.cl.sid)
+        # The LAYOUTGET the recall may overtake, as a referring call:
+        # (sequenceid, slotid) on the client's session.
+        self.assertEqual(seqargs[5], [(self.cl.sid, [(lg_seq, 0)])])
         self.assertEqual(rargs[0], c.LAYOUT4_BLOCK_VOLUME)
         self.assertEqual(rargs[3], c.LAYOUTRECALL4_FILE)
         self.assertEqual(rargs[4], fh)
@@ -131,7 +140,12 @@ class TCPCase(unittest.TestCase):
         st, res = self.cl.session_compound([
             C.putfh(fh), C.layoutget(osid, c.LAYOUTIOMODE4_RW, 0, 65536, 4096)])
         self.assertEqual(st, c.NFS4_OK)
-
+        # referring-calls off, as nfsd 6.12: no referring call list.
+        self.assertEqual(self.ctl_cmd('referring-calls off'), 'ok')
+        self.assertIn('error', self.ctl_cmd('referring-calls maybe'))
+        out = self.ctl_polling('recall /r', 0.05)
+        self.assertEqual(out, [[[[c.OP_CB_SEQUENCE, 0], [c.OP_CB_LAYOUTRECALL, 0]]]])
+        self.assertEqual(seen[1][2][0][1][5], [])
 
     def _run_cb(self, command, parse, minor=1):
         """Run a control command that sends one callback op over a session
