@@ -39,6 +39,7 @@ static struct pnfs_layout_hdr *bl_alloc_layout(struct inode *inode, gfp_t gfp,
 	spin_lock_init(&bl->lock);
 	bl_wr_tracker_init(&bl->wr);
 	bl->scsi = scsi;
+	trace_pnfs_block_layout_alloc(inode);
 	return &bl->lo;
 }
 
@@ -89,6 +90,7 @@ void bl_free_layout_hdr(struct pnfs_layout_hdr *lo)
 	struct inode *inode = lo->plh_inode;
 	unsigned long lost = bl_ext_nr_pending(&bl->ext);
 
+	trace_pnfs_block_layout_free(inode);
 	if (lost) {
 		int nr = min_t(unsigned long, lost, INT_MAX);
 

@@ -559,6 +559,34 @@ DEFINE_EVENT(pnfs_block_commit_class, pnfs_block_commit_lost,
 	TP_PROTO(const struct inode *inode, int extents, int error),
 	TP_ARGS(inode, extents, error));
 
+DECLARE_EVENT_CLASS(pnfs_block_layout_class,
+	TP_PROTO(const struct inode *inode),
+	TP_ARGS(inode),
+	TP_STRUCT__entry(
+		__field(dev_t, s_dev)
+		__field(u64, fileid)
+		__field(u32, fhandle)
+	),
+	TP_fast_assign(
+		__entry->s_dev = inode->i_sb->s_dev;
+		__entry->fileid = NFS_FILEID(inode);
+		__entry->fhandle = nfs_fhandle_hash(NFS_FH(inode));
+	),
+	TP_printk("fileid=%02x:%02x:%llu fhandle=0x%08x",
+		  MAJOR(__entry->s_dev), MINOR(__entry->s_dev),
+		  __entry->fileid, __entry->fhandle)
+);
+
+/* A file's layout header allocated: its first layout is on the way. */
+DEFINE_EVENT(pnfs_block_layout_class, pnfs_block_layout_alloc,
+	TP_PROTO(const struct inode *inode),
+	TP_ARGS(inode));
+
+/* A file's layout header freed, its last reference gone. */
+DEFINE_EVENT(pnfs_block_layout_class, pnfs_block_layout_free,
+	TP_PROTO(const struct inode *inode),
+	TP_ARGS(inode));
+
 /*
  * A range the generic client forgot (a recall it answered with
  * NFS4ERR_NOMATCHING_LAYOUT, or a full return); @pending says written
