@@ -86,7 +86,12 @@ multi_start_blkmapd()
 {
 	local i=$1 pid n
 
+	# unshare -m copies every mount, the NFS mounts of the clients made
+	# so far too: a copy would keep that client's superblock, and with it
+	# its nfs_client and layouts, alive after the suite unmounts it, for
+	# as long as this blkmapd runs.  Drop the copies.
 	nsenter --net="$(multi_netns "$i")" unshare -m --propagation private sh -c '
+		umount -a -l -t nfs,nfs4 2>/dev/null
 		mount -t tmpfs tmpfs /run &&
 		mkdir /run/rpc_pipefs &&
 		mount -t rpc_pipefs rpc_pipefs /run/rpc_pipefs &&
