@@ -33,6 +33,7 @@ steps=("$@")
 	       e2e-partition-ours
 	       e2e-scsi-mainline e2e-scsi-ours e2e-mds-mainline e2e-mds-ours
 	       e2e-mds-hostile-ours e2e-mds-topo-ours e2e-mds-lease-ours
+	       e2e-mds-storm-ours
 	       e2e-bigblock-ours
 	       e2e-generic-ours-patched
 	       e2e-mds-recall-ours-patched e2e-failret-ours-patched)
