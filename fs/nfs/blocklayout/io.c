@@ -235,7 +235,11 @@ static void bl_io_write_done(struct bl_io *io, struct bl_layout *bl)
  * free it.  A write's extents are tagged by now, if it succeeded: a write
  * of the same blocks that waited for this one sees them written.
  */
-static void bl_io_free(struct bl_io *io)
+/*
+ * Drop what @io holds, before the generic client may free its request;
+ * @io itself is freed by bl_io_complete_work() on its way out.
+ */
+static void bl_io_release(struct bl_io *io)
 {
 	unsigned int i;
 
@@ -248,7 +252,6 @@ static void bl_io_free(struct bl_io *io)
 		bl_dev_put(io->devs[i]);
 	if (io->devs != io->inline_devs)
 		kfree(io->devs);
-	kfree(io);
 }
 
 static void bl_io_trace_done(struct nfs_pgio_header *hdr)
@@ -284,7 +287,7 @@ static bool bl_io_write_succeeded(struct bl_io *io)
 	 * reference of its segment, and with it of the layout: keep one.
 	 */
 	lseg = pnfs_get_lseg(hdr->lseg);
-	bl_io_free(io);
+	bl_io_release(io);
 	bl_io_trace_done(hdr);
 	/*
 	 * A recalled segment goes back to the server only after the
@@ -346,7 +349,7 @@ static void bl_io_failed(struct bl_io *io)
 	 */
 	if (io->err_dev || io->dev_unavailable)
 		pnfs_set_lo_fail(hdr->lseg);
-	bl_io_free(io);
+	bl_io_release(io);
 	bl_io_trace_done(hdr);
 #ifndef PNFS_LAYOUTRET_ON_ERROR_COMMITS
 	pnfs_layoutcommit_inode(hdr->inode, true);
@@ -360,6 +363,15 @@ static void bl_io_failed(struct bl_io *io)
 	pnfs_put_lseg(lseg);
 }
 
+/*
+ * The work item is freed only once its function is done.  A work item
+ * queued while another at the same address is still running waits for
+ * that one (the workqueue does not run one work item twice at once):
+ * freed early, a request whose completion then blocks (bl_io_failed()
+ * commits synchronously, which waits for the server, for as long as a
+ * partition lasts) held up the completion of any request whose bl_io
+ * got the same memory, another file's or another client's.
+ */
 static void bl_io_complete_work(struct work_struct *work)
 {
 	struct bl_io *io = container_of(work, struct bl_io, work);
@@ -368,16 +380,18 @@ static void bl_io_complete_work(struct work_struct *work)
 	if (!io->error) {
 		if (io->write) {
 			if (bl_io_write_succeeded(io))
-				return;
+				goto out_free;
 		} else {
-			bl_io_free(io);
+			bl_io_release(io);
 			bl_io_trace_done(hdr);
 			hdr->task.tk_status = 0;
 			pnfs_ld_read_done(hdr);
-			return;
+			goto out_free;
 		}
 	}
 	bl_io_failed(io);
+out_free:
+	kfree(io);
 }
 
 static void bl_io_put(struct bl_io *io)
