@@ -231,13 +231,11 @@ static void bl_io_write_done(struct bl_io *io, struct bl_layout *bl)
 }
 
 /*
- * Release the request's blocks, fill pages and device references, and
- * free it.  A write's extents are tagged by now, if it succeeded: a write
- * of the same blocks that waited for this one sees them written.
- */
-/*
- * Drop what @io holds, before the generic client may free its request;
- * @io itself is freed by bl_io_complete_work() on its way out.
+ * Release the request's blocks, fill pages and device references, before
+ * the generic client may free the request; @io itself is freed by
+ * bl_io_complete_work() on its way out.  A write's extents are tagged by
+ * now, if it succeeded: a write of the same blocks that waited for this
+ * one sees them written.
  */
 static void bl_io_release(struct bl_io *io)
 {
