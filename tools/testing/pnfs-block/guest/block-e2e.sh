@@ -154,16 +154,6 @@ trace_record()
 	cp "$out" "/results/trace-cmd-$(basename "$out")"
 }
 
-# file_id FILE: "fileid=MAJ:MIN:INO" as our events and nfs4's print it.
-file_id()
-{
-	local dev
-
-	dev=$(stat -c %d "$1")
-	printf 'fileid=%02x:%02x:%s' $((dev >> 8)) $((dev & 0xff)) \
-		"$(stat -c %i "$1")"
-}
-
 # The admin guide's "trace-cmd record -e pnfs_block" shows the write
 # submitted and done over the layout, naming the file.
 test_trace_cmd()

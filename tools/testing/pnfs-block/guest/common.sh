@@ -272,6 +272,16 @@ delta_summary()
 	echo "$s"
 }
 
+# file_id FILE: "fileid=MAJ:MIN:INO" as our events and nfs4's print it.
+file_id()
+{
+	local dev
+
+	dev=$(stat -c %d "$1")
+	printf 'fileid=%02x:%02x:%s' $((dev >> 8)) $((dev & 0xff)) \
+		"$(stat -c %i "$1")"
+}
+
 # layout_proof MOUNTPOINT LABEL OP...: the layout carried the I/O since
 # that mount's last snap: LAYOUTGET > 0 and none of OP (READ, WRITE, ...)
 # sent to the metadata server; READ stands for READ_PLUS too.  Says the

@@ -65,18 +65,6 @@ client_mp()
 	if [ "$1" = 0 ]; then echo "$MP"; else multi_mp "$1"; fi
 }
 
-# ns_mount I VERSION: mount the test server for client I from its
-# namespace.
-ns_mount()
-{
-	local mp
-
-	mp=$(multi_mp "$1")
-	mkdir -p "$mp"
-	t nsenter --net="$(multi_netns "$1")" mount -t nfs \
-		-o "vers=$2,port=$MDS_PORT,retry=0" "$(multi_srv_addr "$1"):/" "$mp"
-}
-
 # layout_count EVENT: pnfs_block_EVENT records in the layouts instance.
 layout_count()
 {
@@ -93,7 +81,9 @@ setup()
 		echo 1 >"$LT/events/pnfs_block/pnfs_block_layout_free/enable" ||
 		return 1
 	for ((i = 1; i <= NS_CLIENTS; i++)); do
-		multi_client_add "$i" && ns_mount "$i" "4.$((1 + i % 2))" || return 1
+		multi_client_add "$i" &&
+			multi_mount "$i" "4.$((1 + i % 2))" / "port=$MDS_PORT" ||
+			return 1
 	done
 	for ((i = 0; i <= NS_CLIENTS; i++)); do
 		[ "$(pnfs_type "$(client_mp "$i")")" = LAYOUT_BLOCK_VOLUME ] || {

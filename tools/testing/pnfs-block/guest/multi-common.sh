@@ -135,16 +135,17 @@ multi_client_add()
 	multi_start_blkmapd "$i"
 }
 
-# multi_mount I VERSION: mount the export for client I from its
-# namespace.
+# multi_mount I VERSION [EXPORT [OPTION,...]]: mount EXPORT (default
+# nfsd's $SRV) for client I from its namespace, with those mount options
+# too.
 multi_mount()
 {
 	local mp
 
 	mp=$(multi_mp "$1")
 	mkdir -p "$mp"
-	t nsenter --net="$(multi_netns "$1")" mount -t nfs -o "vers=$2,retry=0" \
-		"$(multi_srv_addr "$1"):$SRV" "$mp"
+	t nsenter --net="$(multi_netns "$1")" mount -t nfs \
+		-o "vers=$2,retry=0${4:+,$4}" "$(multi_srv_addr "$1"):${3:-$SRV}" "$mp"
 }
 
 multi_umount()	# I

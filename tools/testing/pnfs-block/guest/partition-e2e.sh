@@ -40,15 +40,6 @@ now()
 	python3 -c 'import time; print("%.6f" % time.monotonic())'
 }
 
-# dev_hex MOUNTPOINT: its s_dev as the driver's events print it.
-dev_hex()
-{
-	local d
-
-	d=$(mountpoint -d "$1") || return 1
-	printf '%02x:%02x' "${d%%:*}" "${d##*:}"
-}
-
 # nfsd_events: nfsd's layout recall events so far, and the fence log.
 nfsd_events()
 {
@@ -86,7 +77,10 @@ setup()
 		 nfsd_layout_recall_release nfsd_cb_layout_done; do
 		echo 1 >"/sys/kernel/tracing/events/nfsd/$e/enable" || return 1
 	done
-	DEV1=$(dev_hex "$(multi_mp 1)") || return 1
+	# Client 1's s_dev as the driver's events print it.
+	DEV1=$(file_id "$(multi_mp 1)") || return 1
+	DEV1=${DEV1#fileid=}
+	DEV1=${DEV1%:*}
 	snap "$(multi_mp 1)"
 	snap "$(multi_mp 2)"
 }

@@ -59,6 +59,13 @@ def size(text):
     return int(text[:-1]) * mult if mult else int(text, 0)
 
 
+def fill(buf, writer, gen, pos, n):
+    """Put the stamps of bytes [pos, pos + n) at the start of buf."""
+    buf.seek(0)
+    for s in range(pos // SECTOR, (pos + n) // SECTOR):
+        buf.write(stamp(writer, gen, s))
+
+
 def open_buf(path, flags, direct, size):
     if direct:
         flags |= os.O_DIRECT
@@ -73,9 +80,7 @@ def do_write(path, writer, gen, off, length, opts):
         random.Random(writer * 1000 + gen).shuffle(pieces)
     for pos in pieces:
         n = min(PIECE, off + length - pos)
-        buf.seek(0)
-        for s in range(pos // SECTOR, (pos + n) // SECTOR):
-            buf.write(stamp(writer, gen, s))
+        fill(buf, writer, gen, pos, n)
         os.pwrite(fd, memoryview(buf)[:n], pos)
         if 'sync' in opts:
             os.fsync(fd)
@@ -89,9 +94,7 @@ def do_loop(path, writer, gen, off, length, log):
     while True:
         for pos in range(off, off + length, PIECE):
             n = min(PIECE, off + length - pos)
-            buf.seek(0)
-            for s in range(pos // SECTOR, (pos + n) // SECTOR):
-                buf.write(stamp(writer, gen, s))
+            fill(buf, writer, gen, pos, n)
             out.write('start %d %d %.6f\n' % (gen, pos, time.monotonic()))
             os.pwrite(fd, memoryview(buf)[:n], pos)
             out.write('end %d %d %.6f\n' % (gen, pos, time.monotonic()))
